@@ -1,0 +1,15 @@
+"""One strategy per kind. Importing this package registers them all.
+
+Adding a kind is writing its strategy module and importing it here.
+"""
+from . import (  # noqa: F401
+    configmap,
+    deployment,
+    endpoints,
+    event,
+    namespace,
+    node,
+    pod,
+    replicaset,
+    service,
+)

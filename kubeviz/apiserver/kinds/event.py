@@ -1,0 +1,38 @@
+"""Event (core/v1): what components report about objects, listed by kubectl describe."""
+from __future__ import annotations
+
+from .. import validation as v
+from ..resources import register
+from ..selectors import path_getter
+from ..strategy import Obj, Strategy
+
+
+class EventStrategy(Strategy):
+    def validate(self, obj: Obj) -> list[v.FieldError]:
+        errs: list[v.FieldError] = []
+        involved = obj.get("involvedObject")
+        if not isinstance(involved, dict):
+            errs.append(v.required("involvedObject"))
+        elif involved.get("namespace") and involved["namespace"] != obj["metadata"].get("namespace"):
+            errs.append(v.invalid("involvedObject.namespace", involved["namespace"], "does not match event.namespace"))
+        if obj.get("type") and obj["type"] not in ("Normal", "Warning"):
+            errs.append(v.not_supported("type", obj["type"], ["Normal", "Warning"]))
+        return errs
+
+
+register(EventStrategy(
+    kind="Event", plural="events", singular="event", short_names=("ev",), subresources=(),
+    extra_fields={
+        "involvedObject.kind": path_getter("involvedObject", "kind"),
+        "involvedObject.namespace": path_getter("involvedObject", "namespace"),
+        "involvedObject.name": path_getter("involvedObject", "name"),
+        "involvedObject.uid": path_getter("involvedObject", "uid"),
+        "involvedObject.apiVersion": path_getter("involvedObject", "apiVersion"),
+        "involvedObject.resourceVersion": path_getter("involvedObject", "resourceVersion"),
+        "involvedObject.fieldPath": path_getter("involvedObject", "fieldPath"),
+        "reason": path_getter("reason"),
+        "reportingComponent": path_getter("reportingComponent"),
+        "source": path_getter("source", "component"),
+        "type": path_getter("type"),
+    },
+))

@@ -1,0 +1,810 @@
+"""The generic registry: create, get, list, update, patch, delete and watch for any kind.
+
+This is the only module that touches ``kubeviz.etcd.store``. Each write runs in one
+transaction with the steps that describe it, so a failed request writes nothing.
+"""
+from __future__ import annotations
+
+import base64
+import copy
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+
+from kubeviz.engine import clock
+from kubeviz.etcd import store
+from kubeviz.etcd.models import Cluster
+from kubeviz.flow.services import step_record
+
+from . import errors
+from . import validation as v
+from .patch import apply_patch
+from .resources import by_plural
+from .selectors import (
+    EVERYTHING,
+    FieldSelector,
+    LabelSelector,
+    parse_field_selector,
+    parse_label_selector,
+)
+from .strategy import Context, Obj, Strategy
+
+GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
+MAX_GENERATED_PREFIX = 58
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a client (kubectl, form…) or a control-plane component."""
+
+    component: str = "client"
+    client: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.client or self.component
+
+
+SYSTEM = Actor("apiserver")
+
+
+# ---- helpers -----------------------------------------------------------------------------
+
+
+def _decorate(obj: Obj, strategy: Strategy, mod_revision: int) -> Obj:
+    obj["kind"] = strategy.kind
+    obj["apiVersion"] = strategy.api_version
+    obj.setdefault("metadata", {})["resourceVersion"] = str(mod_revision)
+    return obj
+
+
+def _context(cluster: Cluster, purpose: str) -> Context:
+    revision = store.current_revision(cluster.pk)
+    rng = random.Random(f"{cluster.seed}:{revision}:{purpose}")
+
+    def read(plural: str, namespace: str | None) -> list[Obj]:
+        s = by_plural(plural)
+        return [kv.value for kv in store.range_(cluster.pk, s.plural, namespace=namespace)]
+
+    return Context(now=clock.now(cluster), rng=rng, read=read)
+
+
+def _index(strategy: Strategy, obj: Obj) -> store.Index:
+    meta = obj["metadata"]
+    owner = next(
+        (o.get("uid", "") for o in meta.get("ownerReferences") or [] if o.get("controller")),
+        "",
+    )
+    return store.Index(
+        resource=strategy.plural,
+        name=meta["name"],
+        namespace=meta.get("namespace", "") if strategy.namespaced else "",
+        uid=meta.get("uid", ""),
+        node_name=strategy.node_name(obj),
+        owner_uid=owner,
+        labels=meta.get("labels") or {},
+    )
+
+
+def _require_namespace(cluster: Cluster, strategy: Strategy, namespace: str | None) -> str:
+    if not strategy.namespaced:
+        return ""
+    if not namespace:
+        raise errors.bad_request("the server could not find the requested resource: a namespace must be given")
+    return namespace
+
+
+def _check_namespace_exists(cluster: Cluster, namespace: str, strategy: Strategy, name: str) -> None:
+    ns = store.get(cluster.pk, f"/registry/namespaces/{namespace}")
+    if ns is None:
+        raise errors.not_found("namespaces", namespace)
+    if ns.value.get("metadata", {}).get("deletionTimestamp"):
+        raise errors.forbidden(
+            strategy.group_resource.split(".")[0], name,
+            f"unable to create new content in namespace {namespace} because it is being terminated",
+            strategy.group,
+        )
+
+
+def _type_errors(obj: Any, strategy: Strategy) -> None:
+    """Shapes a Go decoder would refuse: turn them into 400s before a strategy runs."""
+    if not isinstance(obj, dict):
+        raise errors.bad_request(f"the body of the request must be a {strategy.kind} object")
+    meta = obj.get("metadata", {})
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise errors.bad_request(
+            f"json: cannot unmarshal {type(meta).__name__} into Go struct field "
+            f"{strategy.kind}.metadata of type v1.ObjectMeta"
+        )
+    for f in ("labels", "annotations"):
+        val = meta.get(f)
+        if val is not None and not isinstance(val, dict):
+            raise errors.bad_request(
+                f"json: cannot unmarshal {type(val).__name__} into Go struct field "
+                f"ObjectMeta.metadata.{f} of type map[string]string"
+            )
+        for k, item in (val or {}).items():
+            if not isinstance(item, str):
+                raise errors.bad_request(
+                    f"json: cannot unmarshal {type(item).__name__} into Go struct field "
+                    f"ObjectMeta.metadata.{f} of type string ({f}[{k}])"
+                )
+    for f in ("spec", "status"):
+        if f in obj and obj[f] is not None and not isinstance(obj[f], dict):
+            raise errors.bad_request(
+                f"json: cannot unmarshal {type(obj[f]).__name__} into Go struct field "
+                f"{strategy.kind}.{f}"
+            )
+
+
+def _check_kind(obj: Obj, strategy: Strategy) -> None:
+    kind = obj.get("kind")
+    if kind and kind != strategy.kind:
+        raise errors.bad_request(
+            f"the kind of the object ({kind}) does not match the resource ({strategy.kind})"
+        )
+    api_version = obj.get("apiVersion")
+    if api_version and api_version != strategy.api_version:
+        raise errors.bad_request(
+            f"the API version in the data ({api_version}) does not match the expected API "
+            f"version ({strategy.api_version})"
+        )
+
+
+def _run_strategy(strategy: Strategy, fn: Any, *args: Any) -> Any:
+    """Run a strategy hook; a value of the wrong type becomes a 400, never a 500."""
+    try:
+        return fn(*args)
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:
+        raise errors.bad_request(
+            f"the object could not be decoded as a {strategy.kind}: a field has the wrong "
+            f"type ({exc.__class__.__name__}: {exc})"
+        ) from exc
+
+
+def _validate(strategy: Strategy, obj: Obj, old: Obj | None = None) -> None:
+    meta = obj["metadata"]
+    errs: list[v.FieldError] = []
+    name = meta.get("name", "")
+    rule = v.dns1123_label if strategy.name_rule == "label" else v.dns1123_subdomain
+    if not name:
+        errs.append(v.required("metadata.name", "name or generateName is required"))
+    else:
+        for msg in rule(name):
+            errs.append(v.invalid("metadata.name", name, msg))
+    errs += v.validate_labels(meta.get("labels"), "metadata.labels")
+    errs += v.validate_annotations(meta.get("annotations"), "metadata.annotations")
+    errs += _validate_owner_refs(meta.get("ownerReferences"))
+    errs += _validate_finalizers(meta.get("finalizers"))
+    errs += _run_strategy(strategy, strategy.validate, obj)
+    if old is not None:
+        errs += _run_strategy(strategy, strategy.validate_update, obj, old)
+    if errs:
+        raise errors.invalid(strategy.kind, name, errs, strategy.group)
+
+
+def _validate_owner_refs(refs: Any) -> list[v.FieldError]:
+    if refs is None:
+        return []
+    if not isinstance(refs, list):
+        return [v.invalid("metadata.ownerReferences", refs, "must be a list")]
+    errs = []
+    controllers = 0
+    for i, ref in enumerate(refs):
+        f = f"metadata.ownerReferences[{i}]"
+        if not isinstance(ref, dict):
+            errs.append(v.invalid(f, ref, "must be an object"))
+            continue
+        for key in ("apiVersion", "kind", "name", "uid"):
+            if not ref.get(key):
+                errs.append(v.required(f"{f}.{key}", f"{key} must not be empty" if key != "uid" else "uid must not be empty"))
+        if ref.get("controller"):
+            controllers += 1
+    if controllers > 1:
+        errs.append(v.invalid("metadata.ownerReferences", refs, "Only one reference can have Controller set to true."))
+    return errs
+
+
+def _validate_finalizers(finalizers: Any) -> list[v.FieldError]:
+    if finalizers is None:
+        return []
+    if not isinstance(finalizers, list) or not all(isinstance(f, str) for f in finalizers):
+        return [v.invalid("metadata.finalizers", finalizers, "must be a list of strings")]
+    return []
+
+
+def _step_for_write(strategy: Strategy, subresource: str | None) -> tuple[int | None, str]:
+    if strategy.kind == "Event":
+        return None, "event"
+    if strategy.kind == "Lease":
+        return None, "heartbeat"
+    if strategy.kind == "Node" and subresource == "status":
+        return None, "heartbeat"
+    if subresource == "binding":
+        return 5, "flow"
+    if subresource == "status":
+        return 9, "flow"
+    return 2, "flow"
+
+
+def _record_write(
+    cluster: Cluster, strategy: Strategy, obj: Obj, revision: int, verb: str,
+    subresource: str | None = None,
+) -> None:
+    number, category = _step_for_write(strategy, subresource)
+    meta = obj["metadata"]
+    where = f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else meta["name"]
+    what = {
+        "create": "stored new",
+        "update": "stored updated",
+        "delete": "deleted",
+        "terminate": "marked for deletion",
+    }[verb]
+    if subresource == "binding":
+        message = f"etcd stored the binding of Pod {where} to node {obj['spec'].get('nodeName')} (revision {revision})"
+    elif subresource == "status":
+        message = f"etcd stored the status of {strategy.kind} {where} (revision {revision})"
+    else:
+        message = f"etcd {what} {strategy.kind} {where} (revision {revision})"
+    step_record(
+        cluster=cluster, step=number, source="apiserver", target="etcd", action=verb if not subresource else f"{verb} {subresource}",
+        obj=obj, message=message, revision=revision, category=category,
+    )
+
+
+def _generated_name(prefix: str, rng: random.Random) -> str:
+    return prefix[:MAX_GENERATED_PREFIX] + "".join(rng.choice(GENERATE_NAME_CHARS) for _ in range(5))
+
+
+# ---- reads -----------------------------------------------------------------------------
+
+
+def get(cluster: Cluster, strategy: Strategy, namespace: str | None, name: str) -> Obj:
+    ns = _require_namespace(cluster, strategy, namespace)
+    kv = store.get(cluster.pk, strategy.key(ns, name))
+    if kv is None:
+        raise errors.not_found(strategy.plural, name, strategy.group)
+    return _decorate(kv.value, strategy, kv.mod_revision)
+
+
+def get_by_uid(cluster: Cluster, uid: str) -> Obj | None:
+    kv = store.get_by_uid(cluster.pk, uid)
+    return kv.value if kv else None
+
+
+def _encode_continue(revision: int, start_key: str) -> str:
+    raw = json.dumps({"v": "meta.k8s.io/v1", "rv": revision, "start": start_key}).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_continue(token: str) -> tuple[int, str]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)))
+        return int(data["rv"]), str(data["start"])
+    except (ValueError, KeyError, TypeError):
+        raise errors.bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)") from None
+
+
+def list_(
+    cluster: Cluster,
+    strategy: Strategy,
+    namespace: str | None,
+    *,
+    label_selector: str | LabelSelector = "",
+    field_selector: str | FieldSelector = "",
+    limit: int | None = None,
+    continue_: str = "",
+) -> Obj:
+    """A <Kind>List; ``limit``/``continue`` page through it in key order."""
+    lsel = label_selector if isinstance(label_selector, LabelSelector) else parse_label_selector(label_selector)
+    fsel = (
+        field_selector
+        if isinstance(field_selector, FieldSelector)
+        else parse_field_selector(field_selector, strategy.field_selectors, strategy.plural)
+    )
+    ns = namespace if strategy.namespaced and namespace else None
+    revision = store.current_revision(cluster.pk)
+    after_key = None
+    if continue_:
+        revision, after_key = _decode_continue(continue_)
+        compacted = Cluster.objects.filter(pk=cluster.pk).values_list("compacted_revision", flat=True).get()
+        if revision < compacted:
+            raise errors.expired(
+                "The provided continue parameter is too old to display a consistent list result. "
+                "You can start a new list without the continue parameter."
+            )
+    name = fsel.exact("metadata.name")
+    node = fsel.exact("spec.nodeName") if strategy.kind == "Pod" else None
+    items: list[Obj] = []
+    next_key = ""
+    batch = 500
+    cursor = after_key
+    while True:
+        rows = store.range_(
+            cluster.pk, strategy.plural, namespace=ns, name=name, node_name=node,
+            after_key=cursor, limit=batch,
+        )
+        for kv in rows:
+            obj = kv.value
+            if not lsel.matches((obj.get("metadata") or {}).get("labels")):
+                continue
+            if not fsel.matches(obj):
+                continue
+            if limit and len(items) >= limit:
+                next_key = items[-1]["__key"]
+                break
+            obj["__key"] = kv.key
+            obj.setdefault("metadata", {})["resourceVersion"] = str(kv.mod_revision)
+            items.append(obj)
+        if next_key or len(rows) < batch:
+            break
+        cursor = rows[-1].key
+    if limit and not next_key and len(items) == limit:
+        # Only hand out a continue token if something really follows.
+        more = store.range_(cluster.pk, strategy.plural, namespace=ns, after_key=items[-1]["__key"], limit=1)
+        if more:
+            next_key = items[-1]["__key"]
+    for obj in items:
+        obj.pop("__key", None)
+    meta: dict[str, Any] = {"resourceVersion": str(revision)}
+    if next_key:
+        meta["continue"] = _encode_continue(revision, next_key)
+    return {"kind": strategy.list_kind, "apiVersion": strategy.api_version, "metadata": meta, "items": items}
+
+
+def objects(cluster: Cluster, plural: str, namespace: str | None = None, **index: Any) -> list[Obj]:
+    """All objects of a resource (for components and pages), decorated, in key order."""
+    strategy = by_plural(plural)
+    return [
+        _decorate(kv.value, strategy, kv.mod_revision)
+        for kv in store.range_(cluster.pk, strategy.plural, namespace=namespace, **index)
+    ]
+
+
+# ---- writes ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create(
+    cluster: Cluster,
+    strategy: Strategy,
+    namespace: str | None,
+    body: Any,
+    *,
+    actor: Actor = SYSTEM,
+    dry_run: bool = False,
+) -> Obj:
+    _type_errors(body, strategy)
+    obj = copy.deepcopy(body)
+    _check_kind(obj, strategy)
+    meta = obj.setdefault("metadata", {}) or {}
+    obj["metadata"] = meta
+    ns = _require_namespace(cluster, strategy, namespace or meta.get("namespace"))
+    if strategy.namespaced:
+        if meta.get("namespace") and namespace and meta["namespace"] != namespace:
+            raise errors.bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request"
+            )
+        meta["namespace"] = ns
+    else:
+        meta.pop("namespace", None)
+    ctx = _context(cluster, "create")
+    if not meta.get("name") and meta.get("generateName"):
+        meta["name"] = _generated_name(str(meta["generateName"]), ctx.rng)
+    if strategy.namespaced:
+        _check_namespace_exists(cluster, ns, strategy, meta.get("name", ""))
+    for f in ("resourceVersion", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"):
+        meta.pop(f, None)
+    meta["uid"] = str(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
+    meta["creationTimestamp"] = clock.rfc3339(ctx.now)
+    if strategy.tracks_generation:
+        meta["generation"] = 1
+    else:
+        meta.pop("generation", None)
+    _run_strategy(strategy, strategy.prepare_for_create, obj, ctx)
+    _run_strategy(strategy, strategy.default, obj, ctx)
+    _validate(strategy, obj)
+    obj["kind"] = strategy.kind
+    obj["apiVersion"] = strategy.api_version
+    if dry_run:
+        if store.get(cluster.pk, strategy.key(ns, meta["name"])):
+            raise errors.already_exists(strategy.plural, meta["name"], strategy.group)
+        return _decorate(obj, strategy, store.current_revision(cluster.pk))
+    try:
+        kv = store.create(cluster.pk, strategy.key(ns, meta["name"]), obj, _index(strategy, obj))
+    except store.KeyExists:
+        raise errors.already_exists(strategy.plural, meta["name"], strategy.group) from None
+    _record_write(cluster, strategy, obj, kv.mod_revision, "create")
+    return _decorate(copy.deepcopy(obj), strategy, kv.mod_revision)
+
+
+def _stored(cluster: Cluster, strategy: Strategy, ns: str, name: str) -> store.KeyValue:
+    kv = store.get(cluster.pk, strategy.key(ns, name))
+    if kv is None:
+        raise errors.not_found(strategy.plural, name, strategy.group)
+    return kv
+
+
+def _write_update(
+    cluster: Cluster,
+    strategy: Strategy,
+    ns: str,
+    name: str,
+    new: Obj,
+    current: store.KeyValue,
+    *,
+    subresource: str | None,
+    dry_run: bool,
+) -> Obj:
+    """Store ``new`` over ``current`` unless nothing changed; finish deletion if due."""
+    old = current.value
+    if new == old:
+        return _decorate(copy.deepcopy(old), strategy, current.mod_revision)
+    meta = new["metadata"]
+    if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+        if dry_run:
+            return _decorate(new, strategy, current.mod_revision)
+        kv = store.delete(cluster.pk, strategy.key(ns, name))
+        _record_write(cluster, strategy, new, kv.mod_revision, "delete")
+        return _decorate(new, strategy, kv.mod_revision)
+    if dry_run:
+        return _decorate(new, strategy, current.mod_revision)
+    try:
+        kv = store.update(
+            cluster.pk, strategy.key(ns, name), new, _index(strategy, new),
+            expected_mod_revision=current.mod_revision,
+        )
+    except store.RevisionMismatch:
+        raise errors.stale(strategy.plural, name, strategy.group) from None
+    verb = "update"
+    _record_write(cluster, strategy, new, kv.mod_revision, verb, subresource)
+    return _decorate(copy.deepcopy(new), strategy, kv.mod_revision)
+
+
+def _merge_for_update(
+    strategy: Strategy, new: Obj, old: Obj, subresource: str | None, ctx: Context
+) -> Obj:
+    """Apply the rules of an update (or status update) to a full new object."""
+    old_meta = old["metadata"]
+    if subresource == "status":
+        # The status subresource ignores everything but status.
+        result = copy.deepcopy(old)
+        if "status" in new:
+            result["status"] = new["status"]
+        errs = _run_strategy(strategy, strategy.validate_status, result)
+        if errs:
+            raise errors.invalid(strategy.kind, old_meta["name"], errs, strategy.group)
+        return result
+    meta = new.setdefault("metadata", {})
+    for f in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace"):
+        if f in old_meta:
+            meta[f] = old_meta[f]
+        else:
+            meta.pop(f, None)
+    meta.pop("resourceVersion", None)
+    meta.pop("managedFields", None)
+    meta.pop("selfLink", None)
+    if old_meta.get("deletionTimestamp"):
+        # Once deleting, finalizers may only be removed.
+        meta["finalizers"] = [f for f in meta.get("finalizers") or [] if f in (old_meta.get("finalizers") or [])]
+        if not meta["finalizers"]:
+            meta.pop("finalizers")
+    new["kind"] = strategy.kind
+    new["apiVersion"] = strategy.api_version
+    _run_strategy(strategy, strategy.prepare_for_update, new, old)
+    _run_strategy(strategy, strategy.default, new, ctx)
+    if strategy.tracks_generation:
+        generation = old_meta.get("generation", 1)
+        if strategy.spec_of(new) != strategy.spec_of(old):
+            generation += 1
+        meta["generation"] = generation
+    else:
+        meta.pop("generation", None)
+    _validate(strategy, new, old)
+    return new
+
+
+def _preconditions_rv(body_meta: dict[str, Any], current: store.KeyValue, strategy: Strategy, name: str) -> None:
+    rv = body_meta.get("resourceVersion")
+    if rv in (None, ""):
+        return
+    if str(rv) != str(current.mod_revision):
+        raise errors.stale(strategy.plural, name, strategy.group)
+
+
+@transaction.atomic
+def update(
+    cluster: Cluster,
+    strategy: Strategy,
+    namespace: str | None,
+    name: str,
+    body: Any,
+    *,
+    actor: Actor = SYSTEM,
+    subresource: str | None = None,
+    dry_run: bool = False,
+) -> Obj:
+    """PUT: replace the object (or its status); a stale resourceVersion is a 409."""
+    _type_errors(body, strategy)
+    _check_kind(body, strategy)
+    ns = _require_namespace(cluster, strategy, namespace)
+    new = copy.deepcopy(body)
+    meta = new.setdefault("metadata", {}) or {}
+    new["metadata"] = meta
+    if meta.get("name") and meta["name"] != name:
+        raise errors.bad_request(
+            f"the name of the object ({meta['name']}) does not match the name on the URL ({name})"
+        )
+    if strategy.namespaced and meta.get("namespace") and meta["namespace"] != ns:
+        raise errors.bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request"
+        )
+    meta["name"] = name
+    current = _stored(cluster, strategy, ns, name)
+    _preconditions_rv(meta, current, strategy, name)
+    if meta.get("uid") and meta["uid"] != current.value["metadata"].get("uid"):
+        raise errors.conflict(
+            strategy.plural, name,
+            f"Precondition failed: UID in precondition: {meta['uid']}, UID in object meta: "
+            f"{current.value['metadata'].get('uid')}", strategy.group,
+        )
+    ctx = _context(cluster, "update")
+    merged = _merge_for_update(strategy, new, current.value, subresource, ctx)
+    return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run)
+
+
+@transaction.atomic
+def patch(
+    cluster: Cluster,
+    strategy: Strategy,
+    namespace: str | None,
+    name: str,
+    patch_type: str,
+    body: Any,
+    *,
+    actor: Actor = SYSTEM,
+    subresource: str | None = None,
+    dry_run: bool = False,
+) -> Obj:
+    """PATCH: apply a merge, JSON or strategic-merge patch to the current object."""
+    ns = _require_namespace(cluster, strategy, namespace)
+    current = _stored(cluster, strategy, ns, name)
+    original = _decorate(copy.deepcopy(current.value), strategy, current.mod_revision)
+    patched = apply_patch(original, patch_type, body)
+    _type_errors(patched, strategy)
+    meta = patched.get("metadata") or {}
+    if meta.get("name", name) != name:
+        raise errors.bad_request(
+            f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
+        )
+    _preconditions_rv(meta, current, strategy, name)
+    ctx = _context(cluster, "patch")
+    merged = _merge_for_update(strategy, patched, current.value, subresource, ctx)
+    return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run)
+
+
+@transaction.atomic
+def bind(cluster: Cluster, namespace: str, name: str, binding: Any, *, actor: Actor = SYSTEM) -> Obj:
+    """POST pods/<name>/binding: set spec.nodeName once (the scheduler's only write)."""
+    strategy = by_plural("pods")
+    if not isinstance(binding, dict) or not isinstance(binding.get("target"), dict):
+        raise errors.invalid("Binding", name, [v.required("target")])
+    target = binding["target"].get("name")
+    if not target:
+        raise errors.invalid("Binding", name, [v.required("target.name")])
+    current = _stored(cluster, strategy, namespace, name)
+    pod = copy.deepcopy(current.value)
+    uid = (binding.get("metadata") or {}).get("uid")
+    if uid and uid != pod["metadata"].get("uid"):
+        raise errors.conflict("pods", name, "Precondition failed: UID in precondition does not match")
+    if pod["metadata"].get("deletionTimestamp"):
+        raise errors.conflict("pods", name, f"pod {name} is being deleted, cannot be assigned to a host")
+    if pod["spec"].get("nodeName"):
+        raise errors.conflict(
+            "pods", name, f"pod {name} is already assigned to node \"{pod['spec']['nodeName']}\""
+        )
+    pod["spec"]["nodeName"] = target
+    conditions = [c for c in pod.setdefault("status", {}).get("conditions", []) if c.get("type") != "PodScheduled"]
+    conditions.append({
+        "type": "PodScheduled", "status": "True", "lastProbeTime": None,
+        "lastTransitionTime": clock.rfc3339(clock.now(cluster)),
+    })
+    pod["status"]["conditions"] = conditions
+    kv = store.update(
+        cluster.pk, current.key, pod, _index(strategy, pod), expected_mod_revision=current.mod_revision
+    )
+    _record_write(cluster, strategy, pod, kv.mod_revision, "update", "binding")
+    return _decorate(copy.deepcopy(pod), strategy, kv.mod_revision)
+
+
+def _success_status(strategy: Strategy, obj: Obj) -> Obj:
+    meta = obj["metadata"]
+    return {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {"name": meta["name"], "group": strategy.group, "kind": strategy.plural, "uid": meta.get("uid", "")},
+    }
+
+
+@transaction.atomic
+def delete(
+    cluster: Cluster,
+    strategy: Strategy,
+    namespace: str | None,
+    name: str,
+    *,
+    options: dict[str, Any] | None = None,
+    actor: Actor = SYSTEM,
+    dry_run: bool = False,
+) -> tuple[Obj, bool]:
+    """DELETE with DeleteOptions. Returns (body, finished): the Status of a finished delete,
+    or the object itself while finalizers or a grace period keep it."""
+    options = options or {}
+    ns = _require_namespace(cluster, strategy, namespace)
+    current = _stored(cluster, strategy, ns, name)
+    obj = copy.deepcopy(current.value)
+    meta = obj["metadata"]
+    pre = options.get("preconditions") or {}
+    if pre.get("uid") and pre["uid"] != meta.get("uid"):
+        raise errors.conflict(
+            strategy.plural, name,
+            f"Precondition failed: UID in precondition: {pre['uid']}, UID in object meta: {meta.get('uid')}",
+            strategy.group,
+        )
+    if pre.get("resourceVersion") and str(pre["resourceVersion"]) != str(current.mod_revision):
+        raise errors.conflict(
+            strategy.plural, name,
+            f"Precondition failed: ResourceVersion in precondition: {pre['resourceVersion']}, "
+            f"ResourceVersion in object meta: {current.mod_revision}", strategy.group,
+        )
+    policy = options.get("propagationPolicy")
+    if policy not in (None, "", "Background", "Foreground", "Orphan"):
+        raise errors.invalid(
+            "DeleteOptions", "", [v.not_supported("propagationPolicy", policy, ["Foreground", "Background", "Orphan"])]
+        )
+    if options.get("orphanDependents") is True and not policy:
+        policy = "Orphan"
+    finalizers = list(meta.get("finalizers") or [])
+    if policy == "Orphan" and "orphan" not in finalizers:
+        finalizers.append("orphan")
+    if policy == "Foreground" and "foregroundDeletion" not in finalizers:
+        finalizers.append("foregroundDeletion")
+    now = clock.now(cluster)
+    grace = _grace_period(strategy, obj, options)
+    if strategy.kind == "Namespace":
+        return _delete_namespace(cluster, strategy, current, dry_run=dry_run)
+    if finalizers or grace:
+        if meta.get("deletionTimestamp") and finalizers == (meta.get("finalizers") or []) and not grace:
+            return _decorate(obj, strategy, current.mod_revision), False
+        meta["finalizers"] = finalizers
+        if not finalizers:
+            meta.pop("finalizers")
+        if not meta.get("deletionTimestamp") or grace:
+            meta["deletionTimestamp"] = clock.rfc3339(now + timedelta(seconds=grace or 0))
+        meta["deletionGracePeriodSeconds"] = grace or 0
+        if dry_run:
+            return _decorate(obj, strategy, current.mod_revision), False
+        kv = store.update(cluster.pk, current.key, obj, _index(strategy, obj), expected_mod_revision=current.mod_revision)
+        _record_write(cluster, strategy, obj, kv.mod_revision, "terminate")
+        return _decorate(obj, strategy, kv.mod_revision), False
+    if dry_run:
+        return _success_status(strategy, obj), True
+    kv = store.delete(cluster.pk, current.key, expected_mod_revision=current.mod_revision)
+    _record_write(cluster, strategy, obj, kv.mod_revision, "delete")
+    return _success_status(strategy, obj), True
+
+
+def _grace_period(strategy: Strategy, obj: Obj, options: dict[str, Any]) -> int:
+    """Pods bound to a node get a grace period so the kubelet can stop them (pod strategy)."""
+    if strategy.kind != "Pod":
+        return 0
+    spec = obj.get("spec") or {}
+    if not spec.get("nodeName"):
+        return 0
+    if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        return 0
+    grace = options.get("gracePeriodSeconds")
+    if grace is None:
+        grace = spec.get("terminationGracePeriodSeconds", 30)
+    try:
+        grace = int(grace)
+    except (TypeError, ValueError):
+        raise errors.bad_request("gracePeriodSeconds must be an integer") from None
+    if obj["metadata"].get("deletionTimestamp") and grace >= int(obj["metadata"].get("deletionGracePeriodSeconds") or 0):
+        # A second delete may only shorten the grace period.
+        return int(obj["metadata"].get("deletionGracePeriodSeconds") or 0)
+    return max(grace, 0)
+
+
+def _delete_namespace(
+    cluster: Cluster, strategy: Strategy, current: store.KeyValue, *, dry_run: bool
+) -> tuple[Obj, bool]:
+    """Deleting a namespace removes everything in it, then the namespace."""
+    from .resources import all_resources
+
+    obj = copy.deepcopy(current.value)
+    name = obj["metadata"]["name"]
+    if name in ("default", "kube-system", "kube-public"):
+        raise errors.forbidden("namespaces", name, "this namespace may not be deleted")
+    if dry_run:
+        return _success_status(strategy, obj), True
+    for s in all_resources():
+        if not s.namespaced:
+            continue
+        for kv in store.range_(cluster.pk, s.plural, namespace=name):
+            gone = store.delete(cluster.pk, kv.key)
+            _record_write(cluster, s, kv.value, gone.mod_revision, "delete")
+    kv = store.delete(cluster.pk, current.key)
+    _record_write(cluster, strategy, obj, kv.mod_revision, "delete")
+    return _success_status(strategy, obj), True
+
+
+# ---- watch -------------------------------------------------------------------------------
+
+
+def watch_start_revision(cluster: Cluster) -> int:
+    return store.current_revision(cluster.pk)
+
+
+def watch_poll(
+    cluster: Cluster,
+    strategy: Strategy,
+    namespace: str | None,
+    after_revision: int,
+    *,
+    label_selector: LabelSelector = EVERYTHING,
+    field_selector: FieldSelector | None = None,
+    limit: int = 500,
+) -> tuple[list[dict[str, Any]], int]:
+    """Watch events after a revision, with selector transitions as Kubernetes sends them:
+    an object that starts matching is ADDED, one that stops matching is DELETED.
+
+    Returns (events, revision to poll from next). Raises 410 Expired once compacted.
+    """
+    fsel = field_selector or FieldSelector()
+    # Read the head first: every change at or below it has committed, so skipping ahead
+    # to it can never pass over a change that commits later.
+    head = store.current_revision(cluster.pk)
+    try:
+        changes = store.changes(
+            cluster.pk, after_revision, resources=[strategy.plural],
+            namespace=namespace if strategy.namespaced else None, up_to=head, limit=limit,
+        )
+    except store.Compacted as exc:
+        raise errors.expired(f"too old resource version: {exc.requested} ({exc.compacted})") from None
+    events = []
+    last = after_revision
+    for ch in changes:
+        last = ch.revision
+
+        def matches(o: Obj | None) -> bool:
+            return bool(o) and label_selector.matches((o.get("metadata") or {}).get("labels")) and fsel.matches(o)
+
+        now_match = ch.type != "DELETED" and matches(ch.value)
+        was_match = matches(ch.prev_value) if ch.prev_value is not None else False
+        if ch.type == "DELETED":
+            kind = "DELETED" if was_match else None
+        elif now_match and was_match:
+            kind = "MODIFIED"
+        elif now_match:
+            kind = "ADDED"
+        elif was_match:
+            kind = "DELETED"
+        else:
+            kind = None
+        if kind:
+            obj = _decorate(copy.deepcopy(ch.value), strategy, ch.revision)
+            events.append({"type": kind, "object": obj})
+    if len(changes) < limit:
+        # All of ours up to the head are delivered: skip over other resources' revisions.
+        last = max(last, head)
+    return events, last

@@ -1,0 +1,31 @@
+"""The simulated clock of a cluster.
+
+Stored as (sim_time at sim_anchor, speed, mode) on the Cluster row, so every process
+computes the same "now" without writing: live mode advances ``speed`` simulated seconds
+per real second; step and paused modes stand still until the engine moves the clock.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from kubeviz.etcd.models import Cluster
+
+
+def real_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def now(cluster: Cluster) -> datetime:
+    if cluster.clock_mode == Cluster.CLOCK_LIVE:
+        elapsed = (real_now() - cluster.sim_anchor).total_seconds() * cluster.clock_speed
+        return cluster.sim_time + timedelta(seconds=max(elapsed, 0.0))
+    return cluster.sim_time
+
+
+def rfc3339(moment: datetime) -> str:
+    """Kubernetes' metav1.Time: second precision, UTC, ``Z``."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_rfc3339(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)

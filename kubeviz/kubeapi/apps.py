@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class KubeapiConfig(AppConfig):
+    name = "kubeviz.kubeapi"
+    label = "kubeapi"

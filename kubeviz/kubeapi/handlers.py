@@ -1,0 +1,256 @@
+"""Serving one Kubernetes API request: choose the registry call, record step 1.
+
+Views parse and render; this module decides. A successful request's step 1 is written in
+the same transaction as its store writes (step 2, 5 or 9), so steps appear in order; a
+refused request records only its step 1, saying why, and writes nothing else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver.patch import PATCH_TYPES
+from kubeviz.apiserver.resources import lookup
+from kubeviz.apiserver.selectors import selector_to_string
+from kubeviz.apiserver.strategy import Strategy
+from kubeviz.etcd.models import Cluster
+from kubeviz.flow.services import step_record
+
+from .requestinfo import RequestInfo
+
+
+@dataclass
+class ApiRequest:
+    cluster: Cluster
+    method: str
+    info: RequestInfo
+    query: dict[str, str]
+    body: Any = None
+    content_type: str = ""
+    client: str = "client"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.query.get("dryRun") == "All"
+
+
+VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+
+
+def verb_of(req: ApiRequest) -> str:
+    if req.method == "GET":
+        if req.info.name is None:
+            return "watch" if is_watch(req.query) else "list"
+        return "get"
+    if req.method == "DELETE" and req.info.name is None:
+        return "deletecollection"
+    return VERBS.get(req.method, req.method.lower())
+
+
+def is_watch(query: dict[str, str]) -> bool:
+    return query.get("watch", "").lower() in ("true", "1")
+
+
+def _describe(req: ApiRequest, strategy: Strategy | None) -> str:
+    info = req.info
+    kind = strategy.kind if strategy else info.resource
+    name = info.name or ((req.body or {}).get("metadata") or {}).get("name") if isinstance(req.body, dict) else info.name
+    if not name and isinstance(req.body, dict):
+        gen = (req.body.get("metadata") or {}).get("generateName")
+        name = f"{gen}*" if gen else None
+    ns = info.namespace
+    target = f"{ns}/{name}" if ns and name else (name or (f"in namespace {ns}" if ns else "in all namespaces"))
+    sub = f" ({info.subresource})" if info.subresource else ""
+    plural = info.resource if not name else kind
+    return f"{plural} {target}{sub}"
+
+
+def _record_step1(req: ApiRequest, strategy: Strategy | None, refused: errors.StatusError | None = None) -> None:
+    verb = verb_of(req)
+    what = _describe(req, strategy)
+    if refused is None:
+        message = f"{req.client} asked the API server to {verb} {what}; the request was authenticated and validated"
+    else:
+        message = f"{req.client} asked the API server to {verb} {what}; refused with {refused.code} {refused.reason}: {refused.message}"
+    obj = None
+    if req.info.name:
+        obj = {"kind": strategy.kind if strategy else "", "metadata": {"namespace": req.info.namespace or "", "name": req.info.name}}
+    step_record(
+        cluster=req.cluster, step=1, source="client", target="apiserver", action=verb,
+        obj=obj, message=message, client=req.client,
+    )
+
+
+def request_handle(req: ApiRequest) -> tuple[int, dict[str, Any]]:
+    """Serve a non-watch request; returns (HTTP status, body). Raises StatusError."""
+    strategy: Strategy | None = None
+    try:
+        strategy = lookup(req.info.group, req.info.version, req.info.resource)
+        with transaction.atomic():
+            _record_step1(req, strategy)
+            return _dispatch(req, strategy)
+    except errors.StatusError as exc:
+        with transaction.atomic():
+            _record_step1(req, strategy, refused=exc)
+        raise
+
+
+def watch_open(req: ApiRequest) -> Strategy:
+    """Check a watch request and record its step 1; the view streams the events."""
+    strategy = lookup(req.info.group, req.info.version, req.info.resource)
+    with transaction.atomic():
+        _record_step1(req, strategy)
+    return strategy
+
+
+def _int_param(query: dict[str, str], name: str) -> int | None:
+    value = query.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise errors.bad_request(f"invalid value for {name}: {value!r} is not an integer") from None
+
+
+def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]:
+    info = req.info
+    cluster = req.cluster
+    actor = registry.Actor("client", req.client)
+    sub = info.subresource
+    if sub and sub not in strategy.subresources:
+        raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
+    if info.namespace is not None and not strategy.namespaced:
+        raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
+    if sub == "scale":
+        return _scale(req, strategy, actor)
+    if sub in ("log", "eviction", "exec", "portforward", "proxy", "finalize"):
+        raise errors.method_not_allowed(
+            f"{strategy.plural}/{sub} is not supported by kubeviz yet"
+        )
+    verb = verb_of(req)
+    if verb == "list":
+        body = registry.list_(
+            cluster, strategy, info.namespace,
+            label_selector=req.query.get("labelSelector", ""),
+            field_selector=req.query.get("fieldSelector", ""),
+            limit=_int_param(req.query, "limit"),
+            continue_=req.query.get("continue", ""),
+        )
+        return 200, body
+    if verb == "get":
+        return 200, registry.get(cluster, strategy, info.namespace, info.name)
+    if verb == "create":
+        if info.name is not None:
+            if sub == "binding":
+                registry.bind(cluster, info.namespace or "", info.name, req.body, actor=actor)
+                return 201, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+            raise errors.method_not_allowed(f"the server does not allow this method on the requested resource ({strategy.plural} {info.name})")
+        if strategy.namespaced and info.namespace is None:
+            raise errors.method_not_allowed(f"create {strategy.plural} needs a namespace in the URL")
+        _require_body(req)
+        return 201, registry.create(cluster, strategy, info.namespace, req.body, actor=actor, dry_run=req.dry_run)
+    if verb == "update":
+        _require_body(req)
+        obj = registry.update(
+            cluster, strategy, info.namespace, info.name, req.body, actor=actor, subresource=sub, dry_run=req.dry_run,
+        )
+        return 200, obj
+    if verb == "patch":
+        if req.content_type not in PATCH_TYPES:
+            raise errors.unsupported_media_type(req.content_type)
+        _require_body(req)
+        obj = registry.patch(
+            cluster, strategy, info.namespace, info.name, req.content_type, req.body,
+            actor=actor, subresource=sub, dry_run=req.dry_run,
+        )
+        return 200, obj
+    if verb == "delete":
+        options = dict(req.body) if isinstance(req.body, dict) else {}
+        for param in ("propagationPolicy", "gracePeriodSeconds", "orphanDependents"):
+            if param in req.query and param not in options:
+                value: Any = req.query[param]
+                if param == "gracePeriodSeconds":
+                    value = _int_param(req.query, param)
+                elif param == "orphanDependents":
+                    value = value.lower() == "true"
+                options[param] = value
+        body, finished = registry.delete(
+            cluster, strategy, info.namespace, info.name, options=options, actor=actor, dry_run=req.dry_run,
+        )
+        return (200 if finished else 202) if body.get("kind") == "Status" else 200, body
+    if verb == "deletecollection":
+        listing = registry.list_(
+            cluster, strategy, info.namespace,
+            label_selector=req.query.get("labelSelector", ""),
+            field_selector=req.query.get("fieldSelector", ""),
+        )
+        for item in listing["items"]:
+            registry.delete(
+                cluster, strategy, item["metadata"].get("namespace"), item["metadata"]["name"],
+                options=req.body if isinstance(req.body, dict) else {}, actor=actor, dry_run=req.dry_run,
+            )
+        return 200, listing
+    raise errors.method_not_allowed(f"{req.method} is not supported on {strategy.plural}")
+
+
+def _require_body(req: ApiRequest) -> None:
+    if req.body is None:
+        raise errors.bad_request("the request body is empty: an object is required")
+
+
+def _scale_of(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj["metadata"]
+    return {
+        "kind": "Scale",
+        "apiVersion": "autoscaling/v1",
+        "metadata": {
+            "name": meta["name"], "namespace": meta.get("namespace"), "uid": meta.get("uid"),
+            "resourceVersion": meta.get("resourceVersion"), "creationTimestamp": meta.get("creationTimestamp"),
+        },
+        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 0)},
+        "status": {
+            "replicas": (obj.get("status") or {}).get("replicas", 0),
+            "selector": selector_to_string((obj.get("spec") or {}).get("selector")),
+        },
+    }
+
+
+def _scale(req: ApiRequest, strategy: Strategy, actor: registry.Actor) -> tuple[int, dict[str, Any]]:
+    """The autoscaling/v1 Scale view of a Deployment or ReplicaSet (kubectl scale)."""
+    from kubeviz.apiserver.patch import apply_patch
+
+    info = req.info
+    current = registry.get(req.cluster, strategy, info.namespace, info.name)
+    if req.method == "GET":
+        return 200, _scale_of(current)
+    scale = _scale_of(current)
+    if req.method == "PUT":
+        _require_body(req)
+        new_scale = req.body
+    elif req.method == "PATCH":
+        if req.content_type not in PATCH_TYPES:
+            raise errors.unsupported_media_type(req.content_type)
+        new_scale = apply_patch(scale, req.content_type, req.body)
+    else:
+        raise errors.method_not_allowed(f"{req.method} is not allowed on {strategy.plural}/scale")
+    if not isinstance(new_scale, dict):
+        raise errors.bad_request("the body must be a Scale object")
+    replicas = (new_scale.get("spec") or {}).get("replicas")
+    if not isinstance(replicas, int) or isinstance(replicas, bool) or replicas < 0:
+        from kubeviz.apiserver import validation as v
+
+        raise errors.invalid("Scale", info.name, [v.invalid("spec.replicas", replicas, "must be greater than or equal to 0")], "autoscaling")
+    rv = (new_scale.get("metadata") or {}).get("resourceVersion")
+    patch = {"spec": {"replicas": replicas}}
+    if rv:
+        patch["metadata"] = {"resourceVersion": rv}
+    updated = registry.patch(
+        req.cluster, strategy, info.namespace, info.name, "application/merge-patch+json", patch,
+        actor=actor, dry_run=req.dry_run,
+    )
+    return 200, _scale_of(updated)

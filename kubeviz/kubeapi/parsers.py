@@ -1,0 +1,68 @@
+"""DRF parsers for the body types the Kubernetes API accepts.
+
+JSON and YAML objects and the three patch types. Server-side apply
+(``application/apply-patch+yaml``) has no parser, so DRF answers 415 and kubectl
+reports that server-side apply is not available.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser
+
+from kubeviz.apiserver import errors
+from kubeviz.apiserver.manifests import ManifestError, load_json, load_one
+
+
+def _read(stream: Any, parser_context: dict | None) -> str:
+    limit = settings.KUBEVIZ_MAX_BODY_BYTES
+    data = stream.read(limit + 1) if stream is not None else b""
+    if len(data) > limit:
+        raise errors.too_large(limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"the request body is not valid UTF-8 (byte {exc.start})") from None
+
+
+class KubeJSONParser(BaseParser):
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        text = _read(stream, parser_context)
+        if not text.strip():
+            return None
+        try:
+            return load_json(text)
+        except ManifestError as exc:
+            raise ParseError(f"the request body is not valid JSON: {exc}") from None
+
+
+class KubeYAMLParser(BaseParser):
+    media_type = "application/yaml"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        text = _read(stream, parser_context)
+        if not text.strip():
+            return None
+        try:
+            return load_one(text)
+        except ManifestError as exc:
+            raise ParseError(f"the request body is not valid YAML: {exc}") from None
+
+
+class MergePatchParser(KubeJSONParser):
+    media_type = "application/merge-patch+json"
+
+
+class JSONPatchParser(KubeJSONParser):
+    media_type = "application/json-patch+json"
+
+
+class StrategicMergePatchParser(KubeJSONParser):
+    media_type = "application/strategic-merge-patch+json"
+
+
+PARSERS = [KubeJSONParser, KubeYAMLParser, MergePatchParser, JSONPatchParser, StrategicMergePatchParser]

@@ -1,0 +1,29 @@
+"""JSON out, always: kubectl and client-go accept ``application/json`` for every request."""
+from __future__ import annotations
+
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.renderers import JSONRenderer
+
+
+class KubeJSONRenderer(JSONRenderer):
+    media_type = "application/json"
+    format = "json"
+    charset = None
+    compact = True
+    ensure_ascii = False
+
+
+class AlwaysJSON(BaseContentNegotiation):
+    """Ignore Accept's protobuf and aggregated-discovery offers: answer plain JSON, which
+    every Kubernetes client takes as the fallback."""
+
+    def select_parser(self, request, parsers):
+        content_type = (request.content_type or "").split(";")[0].strip().lower()
+        for parser in parsers:
+            if parser.media_type == content_type:
+                return parser
+        return None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        renderer = renderers[0]
+        return renderer, renderer.media_type

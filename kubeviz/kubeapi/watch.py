@@ -1,0 +1,93 @@
+"""Watch streams: newline-delimited JSON events, polled from the store's change log.
+
+Polling the stored change log (rather than an in-process signal) is what lets a watch
+served by one web process see writes made by engine workers in other processes.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any, AsyncIterator
+
+from asgiref.sync import sync_to_async
+
+from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver.selectors import parse_field_selector, parse_label_selector
+from kubeviz.apiserver.strategy import Strategy
+from kubeviz.etcd.models import Cluster
+
+POLL_SECONDS = 0.1
+BOOKMARK_SECONDS = 5.0
+DEFAULT_TIMEOUT = 1800
+
+
+def _line(event: dict[str, Any]) -> bytes:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+
+
+def _bookmark(strategy: Strategy, revision: int, initial_end: bool = False) -> dict[str, Any]:
+    meta: dict[str, Any] = {"resourceVersion": str(revision)}
+    if initial_end:
+        meta["annotations"] = {"k8s.io/initial-events-end": "true"}
+    return {"type": "BOOKMARK", "object": {"kind": strategy.kind, "apiVersion": strategy.api_version, "metadata": meta}}
+
+
+class WatchParams:
+    """The query of a watch request, checked before the response starts."""
+
+    def __init__(self, strategy: Strategy, query: dict[str, str]):
+        self.label_selector = parse_label_selector(query.get("labelSelector", ""))
+        self.field_selector = parse_field_selector(query.get("fieldSelector", ""), strategy.field_selectors, strategy.plural)
+        self.resource_version = query.get("resourceVersion", "")
+        self.bookmarks = query.get("allowWatchBookmarks", "").lower() == "true"
+        self.send_initial = query.get("sendInitialEvents", "").lower() == "true"
+        try:
+            self.timeout = int(query.get("timeoutSeconds") or DEFAULT_TIMEOUT)
+        except ValueError:
+            raise errors.bad_request("timeoutSeconds must be an integer") from None
+        if self.resource_version not in ("", "0"):
+            try:
+                self.start = int(self.resource_version)
+            except ValueError:
+                raise errors.bad_request(f"invalid resource version: {self.resource_version}") from None
+        else:
+            self.start = None
+
+
+async def watch_stream(
+    cluster: Cluster, strategy: Strategy, namespace: str | None, params: WatchParams
+) -> AsyncIterator[bytes]:
+    deadline = time.monotonic() + params.timeout
+    if params.start is None or params.send_initial:
+        # No resourceVersion (or watch-list): the current objects first, as ADDED.
+        listing = await sync_to_async(registry.list_)(
+            cluster, strategy, namespace,
+            label_selector=params.label_selector, field_selector=params.field_selector,
+        )
+        for item in listing["items"]:
+            item["kind"] = strategy.kind
+            item["apiVersion"] = strategy.api_version
+            yield _line({"type": "ADDED", "object": item})
+        revision = int(listing["metadata"]["resourceVersion"])
+        if params.send_initial:
+            yield _line(_bookmark(strategy, revision, initial_end=True))
+    else:
+        revision = params.start
+    last_bookmark = time.monotonic()
+    while time.monotonic() < deadline:
+        try:
+            events, revision = await sync_to_async(registry.watch_poll)(
+                cluster, strategy, namespace, revision,
+                label_selector=params.label_selector, field_selector=params.field_selector,
+            )
+        except errors.StatusError as exc:
+            yield _line({"type": "ERROR", "object": exc.status()})
+            return
+        for event in events:
+            yield _line(event)
+        if params.bookmarks and time.monotonic() - last_bookmark > BOOKMARK_SECONDS:
+            yield _line(_bookmark(strategy, revision))
+            last_bookmark = time.monotonic()
+        if not events:
+            await asyncio.sleep(POLL_SECONDS)

@@ -1,0 +1,8 @@
+"""URL wiring: pages, the REST API and the Kubernetes API of each cluster."""
+from django.urls import include, path
+
+urlpatterns = [
+    path("k8s/<slug:cluster>/", include("kubeviz.kubeapi.urls")),
+    path("api/", include("kubeviz.api.urls")),
+    path("", include("kubeviz.web.urls")),
+]
