@@ -76,9 +76,13 @@ def _record_step1(req: ApiRequest, strategy: Strategy | None, refused: errors.St
         message = f"{req.client} asked the API server to {verb} {what}; the request was authenticated and validated"
     else:
         message = f"{req.client} asked the API server to {verb} {what}; refused with {refused.code} {refused.reason}: {refused.message}"
-    obj = None
-    if req.info.name:
-        obj = {"kind": strategy.kind if strategy else "", "metadata": {"namespace": req.info.namespace or "", "name": req.info.name}}
+    name = req.info.name
+    if not name and isinstance(req.body, dict):
+        name = (req.body.get("metadata") or {}).get("name")
+    obj = {
+        "kind": strategy.kind if strategy else "",
+        "metadata": {"namespace": req.info.namespace or "", "name": name or ""},
+    }
     step_record(
         cluster=req.cluster, step=1, source="client", target="apiserver", action=verb,
         obj=obj, message=message, client=req.client,

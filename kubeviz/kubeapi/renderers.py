@@ -19,6 +19,9 @@ class AlwaysJSON(BaseContentNegotiation):
 
     def select_parser(self, request, parsers):
         content_type = (request.content_type or "").split(";")[0].strip().lower()
+        if not content_type:
+            # A body without a type (DELETE with DeleteOptions) is JSON, as client-go sends it.
+            return parsers[0]
         for parser in parsers:
             if parser.media_type == content_type:
                 return parser
