@@ -1,0 +1,65 @@
+"""One feed of every change in a cluster, for the engine's shared informers.
+
+Where kubectl watches one resource, the engine's informers follow all of them; reading the
+change log once per poll (instead of once per resource) keeps that cheap.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kubeviz.etcd import store
+from kubeviz.etcd.models import Cluster
+
+from . import errors
+from .resources import by_plural
+from .strategy import Strategy
+
+
+@dataclass(frozen=True)
+class Change:
+    plural: str
+    type: str  # ADDED, MODIFIED, DELETED
+    object: dict[str, Any]
+    old: dict[str, Any] | None
+    revision: int
+
+
+def changes_since(cluster: Cluster, revision: int, *, limit: int = 2000) -> tuple[list[Change], int]:
+    """Every change after ``revision`` (up to ``limit``) and the revision to continue from."""
+    head = store.current_revision(cluster.pk)
+    try:
+        rows = store.changes(cluster.pk, revision, up_to=head, limit=limit)
+    except store.Compacted as exc:
+        raise errors.expired(f"too old resource version: {exc.requested} ({exc.compacted})") from None
+    out = []
+    for row in rows:
+        strategy = _strategy_for_key(row.key)
+        obj = dict(row.value)
+        obj["kind"] = strategy.kind
+        obj["apiVersion"] = strategy.api_version
+        obj["metadata"] = {**obj.get("metadata", {}), "resourceVersion": str(row.revision)}
+        if row.type == "DELETED":
+            kind = "DELETED"
+        else:
+            kind = "MODIFIED" if row.prev_value is not None else "ADDED"
+        out.append(Change(strategy.plural, kind, obj, row.prev_value, row.revision))
+    last = rows[-1].revision if rows else revision
+    if len(rows) < limit:
+        last = max(last, head)
+    return out, last
+
+
+def head_revision(cluster: Cluster) -> int:
+    return store.current_revision(cluster.pk)
+
+
+def _strategy_for_key(key: str) -> Strategy:
+    """The kind a registry key belongs to (nodes live under minions/, as in Kubernetes)."""
+    parts = key.split("/")
+    prefix = parts[2]
+    if prefix == "minions":
+        return by_plural("nodes")
+    if prefix == "services":
+        return by_plural("services" if parts[3] == "specs" else "endpoints")
+    return by_plural(prefix)

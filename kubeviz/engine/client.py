@@ -1,0 +1,139 @@
+"""The API client components use: every read and write goes through the API server.
+
+Like client-go's clientset, bound to one cluster and one identity (the component's name),
+so the steps and Events it causes say who acted.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver.resources import by_plural
+from kubeviz.etcd.models import Cluster
+from kubeviz.flow.services import step_record
+
+from . import clock
+
+Obj = dict[str, Any]
+
+
+class Client:
+    def __init__(self, cluster: Cluster, component: str, now: datetime | None = None):
+        self.cluster = cluster
+        self.component = component
+        self.actor = registry.Actor(component)
+        self._now = now
+
+    # ---- time ---------------------------------------------------------------------------
+    def now(self) -> datetime:
+        return self._now or clock.now(self.cluster)
+
+    def stamp(self, later: float = 0.0) -> str:
+        return clock.rfc3339(self.now() + timedelta(seconds=later))
+
+    # ---- reads --------------------------------------------------------------------------
+    def get(self, plural: str, namespace: str | None, name: str) -> Obj:
+        return registry.get(self.cluster, by_plural(plural), namespace, name)
+
+    def list(self, plural: str, namespace: str | None = None, *, label_selector: str = "", field_selector: str = "") -> list[Obj]:
+        return registry.list_(
+            self.cluster, by_plural(plural), namespace, label_selector=label_selector, field_selector=field_selector,
+        )["items"]
+
+    # ---- writes (each records step 1 from this component, then the store's step) -------
+    def _request(self, verb: str, obj: Obj, kind: str, message: str | None = None, step: int | None = 1, category: str = "flow") -> None:
+        meta = obj.get("metadata") or {}
+        where = f"{meta.get('namespace')}/{meta.get('name')}" if meta.get("namespace") else meta.get("name")
+        step_record(
+            cluster=self.cluster, step=step, source=self.component, target="apiserver", action=verb,
+            obj={"kind": kind, "metadata": meta}, message=message or f"{self.component} asked the API server to {verb} {kind} {where}",
+            category=category,
+        )
+
+    def create(self, plural: str, namespace: str | None, obj: Obj, *, message: str | None = None, step: int | None = 1, category: str = "flow") -> Obj:
+        strategy = by_plural(plural)
+        body = copy.deepcopy(obj)
+        body.setdefault("metadata", {})
+        if namespace:
+            body["metadata"]["namespace"] = namespace
+        self._request("create", body, strategy.kind, message, step, category)
+        return registry.create(self.cluster, strategy, namespace, body, actor=self.actor)
+
+    def update(self, plural: str, obj: Obj, *, message: str | None = None, step: int | None = None, category: str = "controller") -> Obj:
+        strategy = by_plural(plural)
+        meta = obj["metadata"]
+        self._request("update", obj, strategy.kind, message, step, category)
+        return registry.update(self.cluster, strategy, meta.get("namespace"), meta["name"], obj, actor=self.actor)
+
+    def update_status(self, plural: str, obj: Obj, *, message: str | None = None, step: int | None = None, category: str = "controller") -> Obj:
+        strategy = by_plural(plural)
+        meta = obj["metadata"]
+        self._request("update status", obj, strategy.kind, message, step, category)
+        return registry.update(self.cluster, strategy, meta.get("namespace"), meta["name"], obj, actor=self.actor, subresource="status")
+
+    def patch(self, plural: str, namespace: str | None, name: str, patch: Any, *, patch_type: str = "application/merge-patch+json",
+              message: str | None = None, step: int | None = None, category: str = "controller") -> Obj:
+        strategy = by_plural(plural)
+        self._request("patch", {"metadata": {"namespace": namespace, "name": name}}, strategy.kind, message, step, category)
+        return registry.patch(self.cluster, strategy, namespace, name, patch_type, patch, actor=self.actor)
+
+    def delete(self, plural: str, namespace: str | None, name: str, *, options: dict | None = None,
+               message: str | None = None, step: int | None = None, category: str = "controller") -> Obj:
+        strategy = by_plural(plural)
+        self._request("delete", {"metadata": {"namespace": namespace, "name": name}}, strategy.kind, message, step, category)
+        body, _ = registry.delete(self.cluster, strategy, namespace, name, options=options or {}, actor=self.actor)
+        return body
+
+    def bind(self, namespace: str, name: str, node: str, *, message: str) -> Obj:
+        self._request("create binding", {"metadata": {"namespace": namespace, "name": name}}, "Pod", message, 4, "flow")
+        return registry.bind(
+            self.cluster, namespace, name,
+            {"metadata": {"name": name, "namespace": namespace}, "target": {"kind": "Node", "name": node}},
+            actor=self.actor,
+        )
+
+    # ---- steps and events ----------------------------------------------------------------
+    def step(self, *, step: int | None, source: str, target: str, action: str, obj: Obj | None, message: str, category: str = "flow") -> None:
+        step_record(cluster=self.cluster, step=step, source=source, target=target, action=action, obj=obj, message=message, category=category)
+
+    def event(self, obj: Obj, *, type: str, reason: str, message: str) -> None:
+        """Record a Kubernetes Event about ``obj``, counting repeats as the recorder does."""
+        meta = obj["metadata"]
+        namespace = meta.get("namespace") or "default"
+        involved = {
+            "kind": obj.get("kind", ""), "namespace": meta.get("namespace", ""), "name": meta["name"],
+            "uid": meta.get("uid", ""), "apiVersion": obj.get("apiVersion", ""), "resourceVersion": meta.get("resourceVersion", ""),
+        }
+        stamp = self.stamp()
+        source_component = self.component.split("/")[0]
+        host = self.component.split("/")[1] if "/" in self.component else ""
+        digest = hashlib.sha1(f"{meta.get('uid')}|{reason}|{message}".encode()).hexdigest()[:16]
+        name = f"{meta['name']}.{digest}"
+        events = by_plural("events")
+        try:
+            existing = registry.get(self.cluster, events, namespace, name)
+        except errors.StatusError:
+            existing = None
+        if existing:
+            existing["count"] = int(existing.get("count", 1)) + 1
+            existing["lastTimestamp"] = stamp
+            registry.update(self.cluster, events, namespace, name, existing, actor=self.actor)
+            return
+        body = {
+            "metadata": {"name": name, "namespace": namespace},
+            "involvedObject": involved, "reason": reason, "message": message, "type": type,
+            "source": {"component": _event_source(source_component), **({"host": host} if host else {})},
+            "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
+            "reportingComponent": _event_source(source_component), "reportingInstance": host or _event_source(source_component),
+        }
+        registry.create(self.cluster, events, namespace, body, actor=self.actor)
+
+
+def _event_source(component: str) -> str:
+    return {
+        "scheduler": "default-scheduler",
+        "controller-manager": "controller-manager",
+    }.get(component, component)

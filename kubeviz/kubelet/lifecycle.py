@@ -1,0 +1,268 @@
+"""How a pod's containers move through their states, as a pure function of time.
+
+``advance`` takes the pod as stored, what the runtime knows (pull start times, images on
+the node) and the time now, and returns the new status, the Events and runtime actions
+that happened, and when to look again. The kubelet component applies the result.
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from kubeviz.engine.clock import parse_rfc3339, rfc3339
+from kubeviz.runtime.containers import backoff_seconds, fate
+from kubeviz.runtime.images import Resolved, resolve
+
+Obj = dict[str, Any]
+
+
+@dataclass
+class Outcome:
+    status: Obj
+    events: list[tuple[str, str, str]] = field(default_factory=list)  # (type, reason, message)
+    runtime: list[str] = field(default_factory=list)  # what the kubelet asked the runtime
+    next_in: float | None = None
+
+    def wake(self, seconds: float) -> None:
+        self.next_in = seconds if self.next_in is None else min(self.next_in, seconds)
+
+
+@dataclass
+class RuntimeState:
+    """The node's runtime memory: pulls in flight and pull back-offs (lost on restart, as
+    a real kubelet loses them; the pull then simply starts again)."""
+
+    pulls: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    pull_failures: dict[tuple[str, str], int] = field(default_factory=dict)
+    retry_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
+
+
+def container_id(pod_uid: str, name: str, restarts: int) -> str:
+    return "containerd://" + hashlib.sha256(f"{pod_uid}/{name}/{restarts}".encode()).hexdigest()
+
+
+def _ts(value: str | None) -> datetime | None:
+    return parse_rfc3339(value) if value else None
+
+
+def _condition(conditions: list[Obj], ctype: str, status: str, now: str, reason: str | None = None, message: str | None = None) -> None:
+    for c in conditions:
+        if c["type"] == ctype:
+            if c["status"] != status:
+                c["lastTransitionTime"] = now
+            c["status"] = status
+            if reason:
+                c["reason"] = reason
+            else:
+                c.pop("reason", None)
+            if message:
+                c["message"] = message
+            else:
+                c.pop("message", None)
+            return
+    entry: Obj = {"type": ctype, "status": status, "lastProbeTime": None, "lastTransitionTime": now}
+    if reason:
+        entry["reason"] = reason
+    if message:
+        entry["message"] = message
+    conditions.append(entry)
+
+
+def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: datetime, pod_ip: str, host_ip: str) -> Outcome:
+    spec = pod["spec"]
+    status = copy.deepcopy(pod.get("status") or {})
+    stamp = rfc3339(now)
+    out = Outcome(status)
+    status.setdefault("startTime", stamp)
+    status["hostIP"] = host_ip
+    status["hostIPs"] = [{"ip": host_ip}]
+    status["podIP"] = pod_ip
+    status["podIPs"] = [{"ip": pod_ip}]
+    restart_policy = spec.get("restartPolicy", "Always")
+    by_name = {c["name"]: c for c in status.get("containerStatuses") or []}
+    statuses = []
+    for container in spec.get("containers") or []:
+        name = container["name"]
+        cs = by_name.get(name) or {
+            "name": name, "image": container["image"], "imageID": "", "ready": False,
+            "restartCount": 0, "started": False, "state": {"waiting": {"reason": "ContainerCreating"}},
+        }
+        cs["image"] = container["image"]
+        _advance_container(pod, container, cs, images_on_node, runtime, now, out, restart_policy)
+        statuses.append(cs)
+    status["containerStatuses"] = statuses
+    _phase(status, statuses, restart_policy, stamp)
+    return out
+
+
+def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: RuntimeState,
+                       now: datetime, out: Outcome, restart_policy: str) -> None:
+    name = container["name"]
+    ref = resolve(container["image"])
+    state = cs["state"]
+    waiting = state.get("waiting")
+    if waiting and waiting.get("reason") in ("ContainerCreating", "ErrImagePull", "ImagePullBackOff"):
+        _advance_pull(pod, container, cs, images, runtime, now, out, ref)
+        return
+    if waiting and waiting.get("reason") == "CrashLoopBackOff":
+        last = (cs.get("lastState") or {}).get("terminated") or {}
+        finished = _ts(last.get("finishedAt")) or now
+        until = finished + timedelta(seconds=backoff_seconds(cs.get("restartCount", 0)))
+        if now < until:
+            out.wake((until - now).total_seconds())
+            return
+        _start(pod, container, cs, now, out, ref)
+        return
+    running = state.get("running")
+    if running:
+        f = fate(container, pod["metadata"].get("annotations"))
+        if f.runs_for is None:
+            return
+        started = _ts(running.get("startedAt")) or now
+        ends = started + timedelta(seconds=f.runs_for)
+        if now < ends:
+            out.wake((ends - now).total_seconds())
+            return
+        terminated = {
+            "exitCode": f.exit_code, "reason": f.reason, "startedAt": running.get("startedAt"),
+            "finishedAt": rfc3339(ends), "containerID": cs.get("containerID", ""),
+        }
+        cs["ready"] = False
+        cs["started"] = False
+        restart = restart_policy == "Always" or (restart_policy == "OnFailure" and f.exit_code != 0)
+        out.runtime.append(f"container {name} exited with code {f.exit_code} ({f.reason})")
+        if not restart:
+            cs["state"] = {"terminated": terminated}
+            return
+        cs["lastState"] = {"terminated": terminated}
+        cs["restartCount"] = cs.get("restartCount", 0) + 1
+        delay = backoff_seconds(cs["restartCount"])
+        pod_ref = f"{pod['metadata']['name']}_{pod['metadata'].get('namespace', '')}({pod['metadata'].get('uid', '')})"
+        cs["state"] = {"waiting": {
+            "reason": "CrashLoopBackOff",
+            "message": f"back-off {int(delay)}s restarting failed container={name} pod={pod_ref}",
+        }}
+        out.events.append(("Warning", "BackOff", f"Back-off restarting failed container {name} in pod {pod_ref}"))
+        out.wake(delay)
+
+
+def _advance_pull(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: RuntimeState,
+                  now: datetime, out: Outcome, ref: Resolved) -> None:
+    """ContainerCreating → pulling → started, or ErrImagePull → ImagePullBackOff → retry."""
+    key = (pod["metadata"].get("uid", ""), container["name"])
+    image = container["image"]
+    state = cs["state"]
+    reason = state["waiting"].get("reason")
+    started = runtime.pulls.get(key)
+    if started is not None:
+        done_at = started + timedelta(seconds=ref.pull_seconds)
+        if now < done_at:
+            out.wake((done_at - now).total_seconds())
+            return
+        del runtime.pulls[key]
+        if ref.exists:
+            runtime.pull_failures.pop(key, None)
+            out.events.append((
+                "Normal", "Pulled",
+                f'Successfully pulled image "{image}" in {ref.pull_seconds:g}s ({ref.pull_seconds:g}s including waiting). '
+                f"Image size: {ref.image.size} bytes.",
+            ))
+            images.add(ref.full_name)
+            _start(pod, container, cs, now, out, ref)
+            return
+        failures = runtime.pull_failures.get(key, 0) + 1
+        runtime.pull_failures[key] = failures
+        runtime.retry_at[key] = now + timedelta(seconds=backoff_seconds(failures))
+        qualified = _qualified(image)
+        message = (
+            f'Failed to pull image "{image}": rpc error: code = NotFound desc = failed to pull and unpack image '
+            f'"{qualified}": failed to resolve reference "{qualified}": {qualified}: not found'
+        )
+        state["waiting"] = {"reason": "ErrImagePull", "message": message}
+        out.events.append(("Warning", "Failed", message))
+        out.events.append(("Warning", "Failed", "Error: ErrImagePull"))
+        out.runtime.append(f"pull of {image} failed: the registry has no such image")
+        out.wake(1.0)
+        return
+    if reason == "ErrImagePull":
+        state["waiting"] = {"reason": "ImagePullBackOff", "message": f'Back-off pulling image "{image}"'}
+        out.events.append(("Normal", "BackOff", f'Back-off pulling image "{image}"'))
+        out.events.append(("Warning", "Failed", "Error: ImagePullBackOff"))
+    if reason in ("ErrImagePull", "ImagePullBackOff"):
+        retry = runtime.retry_at.get(key, now)
+        if now < retry:
+            out.wake((retry - now).total_seconds())
+            return
+    present = ref.exists and ref.full_name in images
+    policy = container.get("imagePullPolicy", "IfNotPresent")
+    if present and policy != "Always":
+        out.events.append(("Normal", "Pulled", f'Container image "{image}" already present on machine'))
+        out.runtime.append(f"image {image} is already on the node: nothing to pull")
+        _start(pod, container, cs, now, out, ref)
+        return
+    if policy == "Never":
+        message = f'Container image "{image}" is not present with pull policy of Never'
+        state["waiting"] = {"reason": "ErrImageNeverPull", "message": message}
+        out.events.append(("Warning", "ErrImageNeverPull", message))
+        return
+    runtime.pulls[key] = now
+    out.events.append(("Normal", "Pulling", f'Pulling image "{image}"'))
+    size = f"{ref.image.size / 1e6:.0f} MB, " if ref.image and ref.exists else ""
+    out.runtime.append(f"pull image {image} ({size}about {ref.pull_seconds:g}s)")
+    out.wake(ref.pull_seconds)
+
+
+def _qualified(reference: str) -> str:
+    name = reference if ":" in reference.rsplit("/", 1)[-1] else reference + ":latest"
+    if "/" not in name.split(":")[0]:
+        return f"docker.io/library/{name}"
+    return name
+
+
+def _start(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome, ref: Resolved) -> None:
+    name = container["name"]
+    restarts = cs.get("restartCount", 0)
+    cid = container_id(pod["metadata"].get("uid", ""), name, restarts)
+    cs["containerID"] = cid
+    cs["imageID"] = ref.image_id or cs.get("imageID", "")
+    cs["image"] = ref.full_name if ref.image else container["image"]
+    cs["state"] = {"running": {"startedAt": rfc3339(now)}}
+    cs["started"] = True
+    cs["ready"] = not container.get("readinessProbe")
+    out.events.append(("Normal", "Created", f"Created container: {name}"))
+    out.events.append(("Normal", "Started", f"Started container {name}"))
+    out.runtime.append(f"create and start container {name} ({container['image']})")
+    f = fate(container, pod["metadata"].get("annotations"))
+    if f.runs_for is not None:
+        out.wake(f.runs_for)
+
+
+def _phase(status: Obj, statuses: list[Obj], restart_policy: str, stamp: str) -> None:
+    conditions = status.setdefault("conditions", [])
+    all_running_ready = bool(statuses) and all(cs.get("ready") for cs in statuses)
+    terminated = [cs["state"]["terminated"] for cs in statuses if "terminated" in cs["state"]]
+    if statuses and len(terminated) == len(statuses):
+        status["phase"] = "Succeeded" if all(t["exitCode"] == 0 for t in terminated) else "Failed"
+    elif any("running" in cs["state"] for cs in statuses) or any(cs.get("restartCount") for cs in statuses):
+        status["phase"] = "Running"
+    else:
+        status["phase"] = "Pending"
+    started_sandbox = True
+    _condition(conditions, "PodReadyToStartContainers", "True" if started_sandbox else "False", stamp)
+    _condition(conditions, "Initialized", "True", stamp)
+    unready = [cs["name"] for cs in statuses if not cs.get("ready")]
+    if status["phase"] in ("Succeeded", "Failed"):
+        _condition(conditions, "Ready", "False", stamp, "PodCompleted")
+        _condition(conditions, "ContainersReady", "False", stamp, "PodCompleted")
+    elif all_running_ready:
+        _condition(conditions, "Ready", "True", stamp)
+        _condition(conditions, "ContainersReady", "True", stamp)
+    else:
+        msg = f"containers with unready status: [{' '.join(unready)}]"
+        _condition(conditions, "Ready", "False", stamp, "ContainersNotReady", msg)
+        _condition(conditions, "ContainersReady", "False", stamp, "ContainersNotReady", msg)
+    order = {"PodReadyToStartContainers": 0, "Initialized": 1, "Ready": 2, "ContainersReady": 3, "PodScheduled": 4}
+    conditions.sort(key=lambda c: order.get(c["type"], 9))
