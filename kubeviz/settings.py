@@ -118,7 +118,7 @@ KUBEVIZ_WATCH_HISTORY = int(os.environ.get("KUBEVIZ_WATCH_HISTORY", "20000"))
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["kubeviz.api.permissions.ClusterTokenOrCSRF"],
     "UNAUTHENTICATED_USER": None,
 }
 

@@ -1,11 +1,19 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import views
+from . import control, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("clusters/", views.ClusterListView.as_view(), name="api-clusters"),
     path("clusters/<slug:cluster>/steps/", views.StepListView.as_view(), name="api-steps"),
+    path("clusters/<slug:cluster>/clock/", control.ClockView.as_view(), name="api-clock"),
+    path("clusters/<slug:cluster>/clock/next/", control.NextStepView.as_view(), name="api-clock-next"),
+    path("clusters/<slug:cluster>/nodes/", control.NodeListView.as_view(), name="api-nodes"),
+    path("clusters/<slug:cluster>/nodes/<str:name>/", control.NodeView.as_view(), name="api-node"),
+    path("clusters/<slug:cluster>/nodes/<str:name>/<str:action>/", control.NodeActionView.as_view(), name="api-node-action"),
+    path("clusters/<slug:cluster>/pods/<str:namespace>/<str:name>/<str:action>/", control.PodActionView.as_view(), name="api-pod-action"),
+    path("clusters/<slug:cluster>/components/<str:component>/<str:action>/", control.ComponentView.as_view(), name="api-component"),
+    path("clusters/<slug:cluster>/reset/", control.ResetView.as_view(), name="api-reset"),
 ]

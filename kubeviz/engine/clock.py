@@ -6,13 +6,13 @@ per real second; step and paused modes stand still until the engine moves the cl
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from kubeviz.etcd.models import Cluster
 
 
 def real_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def now(cluster: Cluster) -> datetime:
@@ -24,8 +24,8 @@ def now(cluster: Cluster) -> datetime:
 
 def rfc3339(moment: datetime) -> str:
     """Kubernetes' metav1.Time: second precision, UTC, ``Z``."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_rfc3339(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

@@ -33,6 +33,9 @@ class Cluster(models.Model):
     sim_time = models.DateTimeField()
     sim_anchor = models.DateTimeField()
     settings = models.JSONField(default=dict, blank=True)
+    # "Next step" presses not yet carried out by the worker that owns the cluster.
+    step_requests = models.BigIntegerField(default=0)
+    steps_done = models.BigIntegerField(default=0)
     fixture = models.CharField(max_length=100, blank=True, default="")
     created = models.DateTimeField(auto_now_add=True)
 
@@ -93,3 +96,12 @@ class Change(models.Model):
             models.UniqueConstraint(fields=["cluster", "revision"], name="change_unique_rev"),
         ]
         indexes = [models.Index(fields=["cluster", "resource", "revision"])]
+
+
+class WorkerLease(models.Model):
+    """Which worker process runs a cluster's engine, as kube-controller-manager replicas
+    elect a leader with a Lease: the holder renews it; others take over once it expires."""
+
+    cluster = models.OneToOneField(Cluster, on_delete=models.CASCADE, related_name="worker_lease")
+    holder = models.CharField(max_length=128)
+    renew_time = models.DateTimeField()

@@ -13,8 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kubeviz.engine.clock import parse_rfc3339, rfc3339
-from kubeviz.runtime.containers import backoff_seconds, fate
+from kubeviz.runtime.containers import Fate, backoff_seconds, fate
 from kubeviz.runtime.images import Resolved, resolve
+
+CRASH_AT = "kubeviz.io/crash-at"
 
 Obj = dict[str, Any]
 
@@ -119,10 +121,15 @@ def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runt
     running = state.get("running")
     if running:
         f = fate(container, pod["metadata"].get("annotations"))
-        if f.runs_for is None:
-            return
         started = _ts(running.get("startedAt")) or now
-        ends = started + timedelta(seconds=f.runs_for)
+        crash_at = _ts((pod["metadata"].get("annotations") or {}).get(CRASH_AT))
+        if crash_at is not None and started <= crash_at <= now:
+            # A crash injected by a teacher: this run of the container dies now, once.
+            f, ends = Fate(None, 1, "Error"), crash_at
+        elif f.runs_for is None:
+            return
+        else:
+            ends = started + timedelta(seconds=f.runs_for)
         if now < ends:
             out.wake((ends - now).total_seconds())
             return

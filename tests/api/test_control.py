@@ -1,0 +1,88 @@
+"""The control and fault-injection REST API."""
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from kubeviz.apiserver import registry
+from kubeviz.apiserver.resources import by_plural
+from kubeviz.engine.runner import settle_cluster
+from kubeviz.etcd.models import Cluster
+from kubeviz.flow.models import Step
+from kubeviz.kubelet.agent import Kubelet
+
+
+@pytest.fixture
+def api(cluster):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {cluster.token}")
+    return client
+
+
+def test_writes_need_the_cluster_token_or_csrf(cluster):
+    anonymous = APIClient(enforce_csrf_checks=True)
+    r = anonymous.post(f"/api/clusters/{cluster.name}/nodes/node-1/cordon/")
+    assert r.status_code == 403
+    wrong = APIClient()
+    wrong.credentials(HTTP_AUTHORIZATION="Bearer nope")
+    assert wrong.post(f"/api/clusters/{cluster.name}/nodes/node-1/cordon/").status_code == 403
+    assert registry.get(cluster, by_plural("nodes"), None, "node-1")["spec"].get("unschedulable") is None
+
+
+def test_clock_mode_speed_and_next(api, cluster):
+    r = api.post(f"/api/clusters/{cluster.name}/clock/", {"mode": "paused", "speed": 2}, format="json")
+    assert r.status_code == 200 and r.json() == {"mode": "paused", "speed": 2.0}
+    assert api.post(f"/api/clusters/{cluster.name}/clock/", {"mode": "warp"}, format="json").status_code == 400
+    assert api.post(f"/api/clusters/{cluster.name}/clock/next/").json() == {"requested": 1}
+    cluster.refresh_from_db()
+    assert cluster.clock_mode == "step" and cluster.step_requests == 1
+
+
+def test_cordon_goes_through_the_api_server(api, cluster):
+    after = Step.objects.filter(cluster=cluster).count()
+    assert api.post(f"/api/clusters/{cluster.name}/nodes/node-2/cordon/").status_code == 200
+    assert registry.get(cluster, by_plural("nodes"), None, "node-2")["spec"]["unschedulable"] is True
+    steps = list(Step.objects.filter(cluster=cluster).order_by("seq"))[after:]
+    assert [(s.step, s.source, s.target) for s in steps] == [(1, "client", "apiserver"), (2, "apiserver", "etcd")]
+    api.post(f"/api/clusters/{cluster.name}/nodes/node-2/uncordon/")
+    assert "unschedulable" not in registry.get(cluster, by_plural("nodes"), None, "node-2")["spec"]
+
+
+def test_fail_and_recover_node_and_stop_components(api, cluster):
+    assert api.post(f"/api/clusters/{cluster.name}/nodes/node-3/fail/").status_code == 200
+    assert api.post(f"/api/clusters/{cluster.name}/components/scheduler/stop/").status_code == 200
+    cluster.refresh_from_db()
+    assert cluster.settings["failed_nodes"] == ["node-3"] and cluster.settings["stopped"] == ["scheduler"]
+    api.post(f"/api/clusters/{cluster.name}/nodes/node-3/recover/")
+    api.post(f"/api/clusters/{cluster.name}/components/scheduler/start/")
+    cluster.refresh_from_db()
+    assert cluster.settings["failed_nodes"] == [] and cluster.settings["stopped"] == []
+    r = api.post(f"/api/clusters/{cluster.name}/nodes/node-9/fail/")
+    assert r.status_code == 404 and r.json()["reason"] == "NotFound"
+
+
+def test_add_node_and_crash_a_container(api, cluster):
+    r = api.post(f"/api/clusters/{cluster.name}/nodes/", {"cpu": "8", "memory": "16Gi"}, format="json")
+    assert r.status_code == 201 and r.json()["name"] == "node-4"
+    node = registry.get(cluster, by_plural("nodes"), None, "node-4")
+    assert node["status"]["capacity"]["cpu"] == "8" and node["spec"]["podCIDR"] == "10.244.4.0/24"
+    registry.create(cluster, by_plural("pods"), "default", {
+        "metadata": {"name": "web"}, "spec": {"nodeName": "node-4", "containers": [{"name": "c", "image": "nginx"}]},
+    })
+    settle_cluster(cluster, components=[Kubelet(cluster)], horizon=30)
+    assert api.post(f"/api/clusters/{cluster.name}/pods/default/web/crash/").status_code == 200
+    settle_cluster(cluster, components=[Kubelet(cluster)], horizon=30)
+    cs = registry.get(cluster, by_plural("pods"), "default", "web")["status"]["containerStatuses"][0]
+    assert cs["restartCount"] == 1
+    assert cs["lastState"]["terminated"]["reason"] == "Error"
+    assert "running" in cs["state"]  # restarted after the back-off, and not crashing again
+
+
+def test_reset_restores_the_fixture_and_keeps_the_token(api, cluster):
+    registry.create(cluster, by_plural("namespaces"), None, {"metadata": {"name": "scratch"}})
+    token = cluster.token
+    assert api.post(f"/api/clusters/{cluster.name}/reset/").status_code == 200
+    fresh = Cluster.objects.get(name=cluster.name)
+    assert fresh.token == token
+    assert "scratch" not in [n["metadata"]["name"] for n in registry.objects(fresh, "namespaces")]
+    assert len(registry.objects(fresh, "nodes")) == 3
