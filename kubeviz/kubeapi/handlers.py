@@ -16,10 +16,12 @@ from kubeviz.apiserver.patch import PATCH_TYPES
 from kubeviz.apiserver.resources import lookup
 from kubeviz.apiserver.selectors import selector_to_string
 from kubeviz.apiserver.strategy import Strategy
+from kubeviz.engine import clock
 from kubeviz.etcd.models import Cluster
 from kubeviz.flow.services import step_record
 
 from .requestinfo import RequestInfo
+from .tables import table_of, wants_table
 
 
 @dataclass
@@ -31,6 +33,7 @@ class ApiRequest:
     body: Any = None
     content_type: str = ""
     client: str = "client"
+    accept: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -96,11 +99,24 @@ def request_handle(req: ApiRequest) -> tuple[int, dict[str, Any]]:
         strategy = lookup(req.info.group, req.info.version, req.info.resource)
         with transaction.atomic():
             _record_step1(req, strategy)
-            return _dispatch(req, strategy)
+            code, body = _dispatch(req, strategy)
+        return code, _as_table(req, strategy, body)
     except errors.StatusError as exc:
         with transaction.atomic():
             _record_step1(req, strategy, refused=exc)
         raise
+
+
+def _as_table(req: ApiRequest, strategy: Strategy, body: dict[str, Any]) -> dict[str, Any]:
+    """kubectl get asks for a Table; a read answers with one when asked."""
+    if req.method != "GET" or req.info.subresource or not wants_table(req.accept):
+        return body
+    now = clock.now(req.cluster)
+    include = req.query.get("includeObject", "Metadata")
+    if body.get("kind") == strategy.list_kind:
+        meta = body.get("metadata") or {}
+        return table_of(strategy.kind, body["items"], now, meta.get("resourceVersion", ""), meta.get("continue", ""), include)
+    return table_of(strategy.kind, [body], now, (body.get("metadata") or {}).get("resourceVersion", ""), include_object=include)
 
 
 def watch_open(req: ApiRequest) -> Strategy:

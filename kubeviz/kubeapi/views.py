@@ -18,6 +18,7 @@ from .handlers import ApiRequest, is_watch, request_handle, watch_open
 from .parsers import PARSERS
 from .renderers import AlwaysJSON, KubeJSONRenderer
 from .requestinfo import parse_path
+from .tables import wants_table
 from .watch import WatchParams, watch_stream
 
 
@@ -87,6 +88,7 @@ class ResourceView(KubeAPIView):
             body=body,
             content_type=(request.content_type or "").split(";")[0].strip().lower(),
             client=client_name(request.headers.get("User-Agent", "")),
+            accept=request.headers.get("Accept", ""),
         )
 
     def _serve(self, request: Request, cluster: str, prefix: str, rest: str, with_body: bool) -> Any:
@@ -98,7 +100,7 @@ class ResourceView(KubeAPIView):
         req = self._request(request, cluster, prefix, rest, False)
         if req.info.name is None and is_watch(req.query):
             strategy = watch_open(req)
-            params = WatchParams(strategy, req.query)
+            params = WatchParams(strategy, req.query, table=wants_table(req.accept))
             namespace = req.info.namespace if strategy.namespaced else None
             response = StreamingHttpResponse(
                 watch_stream(req.cluster, strategy, namespace, params),

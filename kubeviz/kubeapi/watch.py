@@ -8,14 +8,18 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from asgiref.sync import sync_to_async
 
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.selectors import parse_field_selector, parse_label_selector
 from kubeviz.apiserver.strategy import Strategy
+from kubeviz.engine import clock
 from kubeviz.etcd.models import Cluster
+
+from .tables import table_of
 
 POLL_SECONDS = 0.1
 BOOKMARK_SECONDS = 5.0
@@ -36,7 +40,9 @@ def _bookmark(strategy: Strategy, revision: int, initial_end: bool = False) -> d
 class WatchParams:
     """The query of a watch request, checked before the response starts."""
 
-    def __init__(self, strategy: Strategy, query: dict[str, str]):
+    def __init__(self, strategy: Strategy, query: dict[str, str], table: bool = False):
+        self.table = table
+        self.include_object = query.get("includeObject", "Metadata")
         self.label_selector = parse_label_selector(query.get("labelSelector", ""))
         self.field_selector = parse_field_selector(query.get("fieldSelector", ""), strategy.field_selectors, strategy.plural)
         self.resource_version = query.get("resourceVersion", "")
@@ -58,6 +64,15 @@ class WatchParams:
 async def watch_stream(
     cluster: Cluster, strategy: Strategy, namespace: str | None, params: WatchParams
 ) -> AsyncIterator[bytes]:
+    def line(event: dict[str, Any]) -> bytes:
+        if params.table and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
+            obj = event["object"]
+            event = {"type": event["type"], "object": table_of(
+                strategy.kind, [obj], clock.now(cluster), obj["metadata"].get("resourceVersion", ""),
+                include_object=params.include_object,
+            )}
+        return _line(event)
+
     deadline = time.monotonic() + params.timeout
     if params.start is None or params.send_initial:
         # No resourceVersion (or watch-list): the current objects first, as ADDED.
@@ -68,7 +83,7 @@ async def watch_stream(
         for item in listing["items"]:
             item["kind"] = strategy.kind
             item["apiVersion"] = strategy.api_version
-            yield _line({"type": "ADDED", "object": item})
+            yield line({"type": "ADDED", "object": item})
         revision = int(listing["metadata"]["resourceVersion"])
         if params.send_initial:
             yield _line(_bookmark(strategy, revision, initial_end=True))
@@ -85,7 +100,7 @@ async def watch_stream(
             yield _line({"type": "ERROR", "object": exc.status()})
             return
         for event in events:
-            yield _line(event)
+            yield line(event)
         if params.bookmarks and time.monotonic() - last_bookmark > BOOKMARK_SECONDS:
             yield _line(_bookmark(strategy, revision))
             last_bookmark = time.monotonic()
