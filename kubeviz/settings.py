@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "kubeviz.api",
     "kubeviz.web",
     "kubeviz.engine",
+    "kubeviz.scheduler",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,211 @@
+"""One scheduling cycle (schedule_one.go), pure: PreFilter, Filter, PostFilter (preemption),
+Score, and the choice of a host. Everything it decides is kept in an Attempt, which
+``explain`` turns into the explanation record and the FailedScheduling message.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import plugins
+from .framework import (
+    OK,
+    UNRESOLVABLE,
+    NodeInfo,
+    Snapshot,
+    Status,
+    pod_priority,
+    pod_uid,
+)
+from .plugins.node_affinity import NAME as NODE_AFFINITY
+
+Obj = dict[str, Any]
+
+ERR_NO_NODES = "no nodes available to schedule pods"
+
+
+@dataclass
+class FilterVerdict:
+    plugin: str
+    status: Status
+    #: kube-scheduler stops at a node's first rejection; later verdicts are shown, not counted
+    ran: bool = True
+
+
+@dataclass
+class PluginScore:
+    raw: int
+    normalized: int
+    weight: int
+
+    @property
+    def weighted(self) -> int:
+        return self.normalized * self.weight
+
+
+@dataclass
+class NodeEvaluation:
+    name: str
+    status: Status = OK
+    verdicts: list[FilterVerdict] = field(default_factory=list)
+    scores: dict[str, PluginScore] = field(default_factory=dict)
+    total: int | None = None
+    #: set when the node was left out before the filters ran (PreFilter result)
+    skipped_by: str = ""
+
+
+@dataclass
+class Attempt:
+    pod: Obj
+    num_nodes: int = 0
+    nodes: dict[str, NodeEvaluation] = field(default_factory=dict)
+    feasible: list[str] = field(default_factory=list)
+    chosen: str | None = None
+    #: the pod's nominated node passed the filters: taken without scoring
+    nominated_fast_path: bool = False
+    prefilter_status: Status | None = None
+    #: status of nodes not evaluated at all (NodeToStatus.AbsentNodesStatus)
+    absent_status: Status | None = None
+    error: str = ""
+    skipped_scores: list[str] = field(default_factory=list)
+    preemption: Any = None  # preemption.PreemptionResult
+
+    @property
+    def node_statuses(self) -> dict[str, Status]:
+        """The explicit per-node rejections (NodeToStatus)."""
+        return {n: e.status for n, e in self.nodes.items() if not e.skipped_by and e.status.rejected}
+
+    def status_of(self, node: str) -> Status:
+        evaluation = self.nodes.get(node)
+        if evaluation is not None and not evaluation.skipped_by:
+            return evaluation.status
+        return self.absent_status or Status(UNRESOLVABLE)
+
+    @property
+    def unschedulable_plugins(self) -> set[str]:
+        found = {s.plugin for s in self.node_statuses.values() if s.plugin}
+        for status in (self.prefilter_status, self.absent_status):
+            if status is not None and status.plugin:
+                found.add(status.plugin)
+        return found
+
+
+# ---- filters -------------------------------------------------------------------------------
+
+
+def run_filters(pod: Obj, node_info: NodeInfo, filters: Iterable[Any] = plugins.FILTERS) -> tuple[Status, list[FilterVerdict]]:
+    """Every filter's verdict; the node's status is the first rejection."""
+    status = OK
+    verdicts = []
+    for plugin in filters:
+        verdict = plugin.filter(pod, node_info)
+        verdicts.append(FilterVerdict(plugin.name, verdict, ran=status.ok))
+        if status.ok and not verdict.ok:
+            status = verdict
+    return status, verdicts
+
+
+def nominated_for(pod: Obj, node: str, nominated: Iterable[Obj]) -> list[Obj]:
+    """Pods nominated to ``node`` (after a preemption) that are at least as important."""
+    uid, priority = pod_uid(pod), pod_priority(pod)
+    return [
+        p for p in nominated
+        if (p.get("status") or {}).get("nominatedNodeName") == node and pod_uid(p) != uid and pod_priority(p) >= priority
+    ]
+
+
+def run_filters_with_nominated(pod: Obj, node_info: NodeInfo, nominated: Iterable[Obj] = ()) -> tuple[Status, list[FilterVerdict]]:
+    """RunFilterPluginsWithNominatedPods: pass both with and without the nominated pods."""
+    extra = nominated_for(pod, node_info.name, nominated)
+    if extra:
+        with_them = node_info.clone()
+        for p in extra:
+            with_them.add_pod(p)
+        status, verdicts = run_filters(pod, with_them)
+        if not status.ok:
+            return status, verdicts
+    return run_filters(pod, node_info)
+
+
+# ---- scores --------------------------------------------------------------------------------
+
+
+def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Attempt) -> dict[str, int]:
+    totals = dict.fromkeys(feasible, 0)
+    for plugin in plugins.SCORES:
+        if not plugin.pre_score(pod):
+            attempt.skipped_scores.append(plugin.name)
+            continue
+        raw = {n: plugin.score(pod, snapshot.nodes[n], snapshot) for n in feasible}
+        normalized = plugin.normalize(dict(raw))
+        for n in feasible:
+            score = PluginScore(raw[n], normalized[n], plugin.weight)
+            attempt.nodes[n].scores[plugin.name] = score
+            totals[n] += score.weighted
+    for n, total in totals.items():
+        attempt.nodes[n].total = total
+    return totals
+
+
+def select_host(totals: dict[str, int], rng: random.Random) -> str:
+    """The highest total; a tie is broken at random (seeded), as kube-scheduler samples."""
+    best = max(totals.values())
+    tied = sorted(n for n, t in totals.items() if t == best)
+    return tied[0] if len(tied) == 1 else rng.choice(tied)
+
+
+# ---- the cycle -----------------------------------------------------------------------------
+
+
+def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated: Iterable[Obj] = ()) -> Attempt:
+    """Find a node for ``pod``; on failure, try preemption (PostFilter)."""
+    from .preemption import preempt
+
+    nominated = list(nominated)
+    attempt = Attempt(pod=pod, num_nodes=len(snapshot))
+    if not len(snapshot):
+        attempt.error = ERR_NO_NODES
+        return attempt
+
+    allowed, pre_status = plugins.PRE_FILTER.pre_filter(pod)
+    if pre_status.rejected:
+        attempt.prefilter_status = attempt.absent_status = pre_status
+        for info in snapshot.list():
+            attempt.nodes[info.name] = NodeEvaluation(info.name, pre_status, skipped_by=NODE_AFFINITY)
+        attempt.preemption = preempt(pod, snapshot, attempt, nominated)
+        return attempt
+
+    # A pod nominated to a node by an earlier preemption tries that node first.
+    nominated_node = (pod.get("status") or {}).get("nominatedNodeName")
+    info = snapshot.get(nominated_node) if nominated_node else None
+    if info is not None and (allowed is None or info.name in allowed):
+        status, verdicts = run_filters_with_nominated(pod, info, nominated)
+        if status.ok:
+            attempt.nodes[info.name] = NodeEvaluation(info.name, status, verdicts)
+            attempt.feasible = [info.name]
+            attempt.chosen = info.name
+            attempt.nominated_fast_path = True
+            return attempt
+
+    if allowed is not None:
+        attempt.absent_status = Status(UNRESOLVABLE, (f"node(s) didn't satisfy plugin(s) [{NODE_AFFINITY}]",), NODE_AFFINITY)
+    for info in snapshot.list():
+        if allowed is not None and info.name not in allowed:
+            attempt.nodes[info.name] = NodeEvaluation(info.name, attempt.absent_status, skipped_by=NODE_AFFINITY)
+            continue
+        status, verdicts = run_filters_with_nominated(pod, info, nominated)
+        attempt.nodes[info.name] = NodeEvaluation(info.name, status, verdicts)
+        if status.ok:
+            attempt.feasible.append(info.name)
+
+    if not attempt.feasible:
+        attempt.preemption = preempt(pod, snapshot, attempt, nominated)
+        return attempt
+    if len(attempt.feasible) == 1:
+        # kube-scheduler does not score a single feasible node.
+        attempt.chosen = attempt.feasible[0]
+        return attempt
+    attempt.chosen = select_host(score_nodes(pod, snapshot, attempt.feasible, attempt), rng)
+    return attempt

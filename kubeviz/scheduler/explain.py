@@ -1,0 +1,150 @@
+"""Why the scheduler did what it did: the FailedScheduling message in kube-scheduler's exact
+words (framework.FitError), the one-line summary of a binding, and the explanation record
+kept per attempt (every node, every filter's verdict, every score)."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from .framework import Status
+
+Obj = dict[str, Any]
+
+NO_NODE_AVAILABLE = "0/{} nodes are available"
+#: validation.NoteLengthLimit: an Event's message is cut to this many characters
+EVENT_MESSAGE_LIMIT = 1024
+
+
+def fit_error_message(
+    num_all_nodes: int,
+    statuses: dict[str, Status],
+    absent: Status | None = None,
+    *,
+    prefilter_msg: str = "",
+    postfilter_msg: str = "",
+) -> str:
+    """FitError.Error(): ``0/3 nodes are available: 3 Insufficient cpu. preemption: …``.
+
+    Each node contributes the reasons of its status; nodes without a status of their own
+    (never evaluated) count with ``absent``. "<count> <reason>" strings are sorted as
+    strings (so "10 x" sorts before "2 y") and joined with ", ".
+    """
+    message = NO_NODE_AVAILABLE.format(num_all_nodes) + ":"
+    if prefilter_msg:
+        message += f" {prefilter_msg}."
+    else:
+        reasons: Counter[str] = Counter()
+        for status in statuses.values():
+            for reason in status.reasons:
+                reasons[reason] += 1
+        if len(statuses) < num_all_nodes and absent is not None:
+            for reason in absent.reasons:
+                reasons[reason] += num_all_nodes - len(statuses)
+        histogram = sorted(f"{count} {reason}" for reason, count in reasons.items())
+        if histogram:
+            message += f" {', '.join(histogram)}."
+    if postfilter_msg:
+        message += f" {postfilter_msg}"
+    return message
+
+
+def failed_scheduling_message(attempt: Any) -> str:
+    if attempt.error:
+        return attempt.error
+    return fit_error_message(
+        attempt.num_nodes, attempt.node_statuses, attempt.absent_status,
+        prefilter_msg=attempt.prefilter_status.message() if attempt.prefilter_status else "",
+        postfilter_msg=attempt.preemption.postfilter_msg if attempt.preemption else "",
+    )
+
+
+def event_message(message: str) -> str:
+    """truncateMessage: Events carry at most 1024 characters."""
+    if len(message) <= EVENT_MESSAGE_LIMIT:
+        return message
+    suffix = " ..."
+    return message[: EVENT_MESSAGE_LIMIT - len(suffix)] + suffix
+
+
+def _where(pod: Obj) -> str:
+    meta = pod.get("metadata") or {}
+    return f"{meta.get('namespace')}/{meta.get('name')}"
+
+
+def binding_summary(attempt: Any) -> str:
+    """``bound default/web-x to node-2: 3 nodes feasible; scores node-2 187, node-1 180, …``."""
+    head = f"bound {_where(attempt.pod)} to {attempt.chosen}: "
+    if attempt.nominated_fast_path:
+        return head + "its nominated node (from an earlier preemption) still fits, so no other node was tried"
+    feasible = len(attempt.feasible)
+    noun = "node" if feasible == 1 else "nodes"
+    count = f"{feasible} {noun} feasible" if feasible == attempt.num_nodes else f"{feasible} of {attempt.num_nodes} nodes feasible"
+    rejected = sorted(attempt.node_statuses.items())
+    if rejected:
+        count += " (" + "; ".join(f"{n}: {s.message()}" for n, s in rejected) + ")"
+    if feasible == 1:
+        return head + count + ", so no scoring was needed"
+    totals = sorted(((attempt.nodes[n].total or 0, n) for n in attempt.feasible), key=lambda t: (-t[0], t[1]))
+    return head + count + "; scores " + ", ".join(f"{n} {t}" for t, n in totals)
+
+
+def watch_message(pod: Obj, attempt_number: int) -> str:
+    where = _where(pod)
+    if attempt_number == 1:
+        return f"the scheduler's watch delivered Pod {where}, which has no node yet; it joins the scheduling queue"
+    return f"the scheduler takes Pod {where} from its queue again (attempt {attempt_number}); it still has no node"
+
+
+def _status(status: Status) -> dict[str, Any]:
+    return status.as_dict()
+
+
+def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -> dict[str, Any]:
+    """The record kept for this attempt: readable later, JSON only."""
+    meta = attempt.pod.get("metadata") or {}
+    nodes = []
+    for name in sorted(attempt.nodes):
+        e = attempt.nodes[name]
+        nodes.append({
+            "name": name,
+            "feasible": name in attempt.feasible,
+            "skippedBy": e.skipped_by,
+            "status": _status(e.status),
+            "filters": [
+                {"plugin": v.plugin, "passed": v.status.ok, "code": v.status.code, "reasons": list(v.status.reasons), "counted": v.ran}
+                for v in e.verdicts
+            ],
+            "scores": [
+                {"plugin": p, "raw": s.raw, "normalized": s.normalized, "weight": s.weight, "weighted": s.weighted}
+                for p, s in e.scores.items()
+            ],
+            "total": e.total,
+        })
+    preemption = None
+    if attempt.preemption is not None:
+        p = attempt.preemption
+        preemption = {
+            "code": p.code,
+            "message": p.message,
+            "nominatedNode": p.nominated_node,
+            "victims": [_where(v) for v in p.victims],
+            "candidates": [{"node": c.node, "victims": [_where(v) for v in c.victims]} for c in p.candidates],
+            "nodes": {n: _status(s) for n, s in sorted(p.node_statuses.items())},
+        }
+    return {
+        "pod": {"namespace": meta.get("namespace"), "name": meta.get("name"), "uid": meta.get("uid")},
+        "attempt": attempt_number,
+        "time": time,
+        "result": "Scheduled" if attempt.chosen else "Unschedulable",
+        "chosen": attempt.chosen,
+        "message": message,
+        "numNodes": attempt.num_nodes,
+        "feasible": list(attempt.feasible),
+        "error": attempt.error,
+        "preFilter": _status(attempt.prefilter_status) if attempt.prefilter_status else None,
+        "absentNodesStatus": _status(attempt.absent_status) if attempt.absent_status else None,
+        "nominatedFastPath": attempt.nominated_fast_path,
+        "skippedScorePlugins": list(attempt.skipped_scores),
+        "nodes": nodes,
+        "preemption": preemption,
+    }

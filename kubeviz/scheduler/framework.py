@@ -1,0 +1,257 @@
+"""The scheduling framework's vocabulary (pkg/scheduler/framework): Status, NodeInfo, Snapshot.
+
+A Snapshot is what one scheduling cycle sees: every node with the pods on it (bound, or
+assumed by this scheduler while its binding is on the way), their summed requests, the
+host ports they hold and the images the nodes have. Pure data: no database, no cache.
+"""
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .resources import is_scalar_resource, non_zero_requests, pod_requests, quantity_value
+
+Obj = dict[str, Any]
+
+# Status codes (framework.Code). A node that is Unschedulable may be freed by preemption;
+# UnschedulableAndUnresolvable is a rejection preemption cannot help with.
+SUCCESS = "Success"
+UNSCHEDULABLE = "Unschedulable"
+UNRESOLVABLE = "UnschedulableAndUnresolvable"
+SKIP = "Skip"
+
+MAX_NODE_SCORE = 100
+DEFAULT_SCHEDULER_NAME = "default-scheduler"
+
+
+@dataclass(frozen=True)
+class Status:
+    code: str = SUCCESS
+    reasons: tuple[str, ...] = ()
+    plugin: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.code == SUCCESS
+
+    @property
+    def rejected(self) -> bool:
+        return self.code in (UNSCHEDULABLE, UNRESOLVABLE)
+
+    def message(self) -> str:
+        return ", ".join(self.reasons)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "reasons": list(self.reasons), "plugin": self.plugin}
+
+
+OK = Status()
+
+
+def unschedulable(plugin: str, *reasons: str, unresolvable: bool = False) -> Status:
+    return Status(UNRESOLVABLE if unresolvable else UNSCHEDULABLE, tuple(reasons), plugin)
+
+
+# ---- pods ------------------------------------------------------------------------------------
+
+
+def pod_key(pod: Obj) -> str:
+    meta = pod.get("metadata") or {}
+    return f"{meta.get('namespace')}/{meta.get('name')}"
+
+
+def pod_uid(pod: Obj) -> str:
+    return (pod.get("metadata") or {}).get("uid") or pod_key(pod)
+
+
+def pod_priority(pod: Obj) -> int:
+    value = (pod.get("spec") or {}).get("priority")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def pod_start_time(pod: Obj) -> str:
+    """GetPodStartTime: status.startTime, else (not yet started) the creation time."""
+    return (pod.get("status") or {}).get("startTime") or (pod.get("metadata") or {}).get("creationTimestamp") or ""
+
+
+def is_terminal(pod: Obj) -> bool:
+    """Succeeded and Failed pods hold nothing: kube-scheduler's informer does not even list them."""
+    return (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed")
+
+
+def host_ports(pod: Obj) -> list[tuple[str, str, int]]:
+    """(hostIP, protocol, hostPort) of every container port with a host port."""
+    out = []
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        for p in (c or {}).get("ports") or []:
+            port = p.get("hostPort") or 0
+            if isinstance(port, int) and port > 0:
+                out.append((p.get("hostIP") or "0.0.0.0", p.get("protocol") or "TCP", port))
+    return out
+
+
+# ---- resources -------------------------------------------------------------------------------
+
+
+@dataclass
+class Resources:
+    """framework.Resource: CPU in millicores, memory and storage in bytes, scalar resources."""
+
+    milli_cpu: int = 0
+    memory: int = 0
+    ephemeral_storage: int = 0
+    allowed_pods: int = 0
+    scalar: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_requests(cls, reqs: dict[str, int]) -> Resources:
+        r = cls()
+        r.add(reqs)
+        return r
+
+    @classmethod
+    def from_list(cls, rl: Any) -> Resources:
+        r = cls()
+        if isinstance(rl, dict):
+            r.add({str(k): quantity_value(str(k), v) for k, v in rl.items()})
+        return r
+
+    def add(self, reqs: dict[str, int], sign: int = 1) -> None:
+        for name, value in reqs.items():
+            if name == "cpu":
+                self.milli_cpu += sign * value
+            elif name == "memory":
+                self.memory += sign * value
+            elif name == "ephemeral-storage":
+                self.ephemeral_storage += sign * value
+            elif name == "pods":
+                self.allowed_pods += sign * value
+            elif is_scalar_resource(name):
+                self.scalar[name] = self.scalar.get(name, 0) + sign * value
+
+    def get(self, name: str) -> int:
+        return {
+            "cpu": self.milli_cpu, "memory": self.memory, "ephemeral-storage": self.ephemeral_storage,
+            "pods": self.allowed_pods,
+        }.get(name, self.scalar.get(name, 0))
+
+    def clone(self) -> Resources:
+        return Resources(self.milli_cpu, self.memory, self.ephemeral_storage, self.allowed_pods, dict(self.scalar))
+
+
+@dataclass(frozen=True)
+class ImageState:
+    """ImageStateSummary: an image's size and on how many nodes it is present."""
+
+    size: int
+    num_nodes: int
+
+
+@dataclass
+class NodeInfo:
+    node: Obj
+    pods: list[Obj] = field(default_factory=list)
+    requested: Resources = field(default_factory=Resources)
+    non_zero_requested: Resources = field(default_factory=Resources)
+    allocatable: Resources = field(default_factory=Resources)
+    #: hostIP → {(protocol, port)}
+    used_ports: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
+    image_states: dict[str, ImageState] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, node: Obj, pods: Iterable[Obj] = ()) -> NodeInfo:
+        info = cls(node=node, allocatable=Resources.from_list((node.get("status") or {}).get("allocatable")))
+        for pod in pods:
+            info.add_pod(pod)
+        return info
+
+    @property
+    def name(self) -> str:
+        return self.node["metadata"]["name"]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return (self.node.get("metadata") or {}).get("labels") or {}
+
+    @property
+    def taints(self) -> list[Obj]:
+        return [t for t in (self.node.get("spec") or {}).get("taints") or [] if isinstance(t, dict)]
+
+    def add_pod(self, pod: Obj) -> None:
+        self.pods.append(pod)
+        self._update(pod, 1)
+
+    def remove_pod(self, pod: Obj) -> None:
+        uid = pod_uid(pod)
+        for i, p in enumerate(self.pods):
+            if pod_uid(p) == uid:
+                del self.pods[i]
+                self._update(p, -1)
+                return
+
+    def _update(self, pod: Obj, sign: int) -> None:
+        self.requested.add(pod_requests(pod), sign)
+        nz = non_zero_requests(pod)
+        self.non_zero_requested.milli_cpu += sign * nz.get("cpu", 0)
+        self.non_zero_requested.memory += sign * nz.get("memory", 0)
+        for ip, protocol, port in host_ports(pod):
+            ports = self.used_ports.setdefault(ip, set())
+            if sign > 0:
+                ports.add((protocol, port))
+            else:
+                ports.discard((protocol, port))
+
+    def clone(self) -> NodeInfo:
+        return NodeInfo(
+            node=self.node, pods=list(self.pods), requested=self.requested.clone(),
+            non_zero_requested=self.non_zero_requested.clone(), allocatable=self.allocatable.clone(),
+            used_ports={ip: set(p) for ip, p in self.used_ports.items()}, image_states=dict(self.image_states),
+        )
+
+
+@dataclass
+class Snapshot:
+    """What one scheduling cycle sees, nodes in name order."""
+
+    nodes: dict[str, NodeInfo]
+
+    def list(self) -> list[NodeInfo]:
+        return [self.nodes[n] for n in sorted(self.nodes)]
+
+    def get(self, name: str) -> NodeInfo | None:
+        return self.nodes.get(name)
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+
+def snapshot_build(nodes: Iterable[Obj], pods: Iterable[Obj]) -> Snapshot:
+    """Node infos from node objects and the (bound or assumed) pods that name them."""
+    infos = {n["metadata"]["name"]: NodeInfo.of(n) for n in nodes}
+    for pod in pods:
+        node_name = (pod.get("spec") or {}).get("nodeName")
+        if node_name in infos and not is_terminal(pod):
+            infos[node_name].add_pod(pod)
+    # Image states are cluster-wide: how many nodes hold each image name.
+    holders: dict[str, tuple[int, set[str]]] = {}
+    for name, info in infos.items():
+        for image in (info.node.get("status") or {}).get("images") or []:
+            size = image.get("sizeBytes") or 0
+            for image_name in image.get("names") or []:
+                entry = holders.setdefault(image_name, (size, set()))
+                entry[1].add(name)
+    for info in infos.values():
+        for image in (info.node.get("status") or {}).get("images") or []:
+            for image_name in image.get("names") or []:
+                size, on = holders[image_name]
+                info.image_states[image_name] = ImageState(size, len(on))
+    return Snapshot(infos)
+
+
+def with_node_name(pod: Obj, node: str) -> Obj:
+    """The pod as the scheduler assumes it once bound (before the informer shows it)."""
+    assumed = copy.deepcopy(pod)
+    assumed.setdefault("spec", {})["nodeName"] = node
+    return assumed

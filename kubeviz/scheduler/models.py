@@ -1,0 +1,23 @@
+"""The scheduler's own record: the latest explanation of each pod's placement."""
+from django.db import models
+
+from kubeviz.etcd.models import Cluster
+
+
+class SchedulingDecision(models.Model):
+    """Why a pod went where it went (or why it could not go anywhere): the latest attempt."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="scheduling_decisions")
+    namespace = models.CharField(max_length=253)
+    name = models.CharField(max_length=253)
+    uid = models.CharField(max_length=36, blank=True, default="")
+    explanation = models.JSONField(default=dict)
+    created = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "namespace", "name"], name="scheduling_decision_unique_pod"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}/{self.name}"
