@@ -130,12 +130,12 @@ def live_server_kv(tmp_path_factory) -> LiveServer:
          "kubeviz.asgi:application"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while True:
         try:
-            if requests.get(f"{server.http}/api/clusters/", timeout=1).status_code == 200:
+            if requests.get(f"{server.http}/api/clusters/", timeout=5).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             pass
         if time.monotonic() > deadline or proc.poll() is not None:
             proc.kill()

@@ -1,6 +1,7 @@
 """DRF parsers for the body types the Kubernetes API accepts.
 
-JSON and YAML objects and the three patch types. Server-side apply
+JSON and YAML objects, Kubernetes protobuf objects (what kubectl's typed-clientset commands
+send; decoded to the same dict as their JSON) and the three patch types. Server-side apply
 (``application/apply-patch+yaml``) has no parser, so DRF answers 415 and kubectl
 reports that server-side apply is not available.
 """
@@ -15,12 +16,20 @@ from rest_framework.parsers import BaseParser
 from kubeviz.apiserver import errors
 from kubeviz.apiserver.manifests import ManifestError, load_json, load_one
 
+from . import protobuf
 
-def _read(stream: Any, parser_context: dict | None) -> str:
+
+def _read_bytes(stream: Any) -> bytes:
+    """The raw body, refused with 413 past the size limit before anything parses it."""
     limit = settings.KUBEVIZ_MAX_BODY_BYTES
     data = stream.read(limit + 1) if stream is not None else b""
     if len(data) > limit:
         raise errors.too_large(limit)
+    return data
+
+
+def _read(stream: Any, parser_context: dict | None) -> str:
+    data = _read_bytes(stream)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -53,6 +62,22 @@ class KubeYAMLParser(BaseParser):
             raise ParseError(f"the request body is not valid YAML: {exc}") from None
 
 
+class KubeProtobufParser(BaseParser):
+    """``application/vnd.kubernetes.protobuf`` objects, decoded to their JSON-shaped dict so
+    the rest of the server never sees protobuf."""
+
+    media_type = protobuf.MEDIA_TYPE
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = _read_bytes(stream)
+        if not data:
+            return None
+        try:
+            return protobuf.decode(data)
+        except protobuf.ProtobufError as exc:
+            raise ParseError(f"the request body is not a valid Kubernetes protobuf object: {exc}") from None
+
+
 class MergePatchParser(KubeJSONParser):
     media_type = "application/merge-patch+json"
 
@@ -65,4 +90,6 @@ class StrategicMergePatchParser(KubeJSONParser):
     media_type = "application/strategic-merge-patch+json"
 
 
-PARSERS = [KubeJSONParser, KubeYAMLParser, MergePatchParser, JSONPatchParser, StrategicMergePatchParser]
+PARSERS = [
+    KubeJSONParser, KubeYAMLParser, KubeProtobufParser, MergePatchParser, JSONPatchParser, StrategicMergePatchParser,
+]
