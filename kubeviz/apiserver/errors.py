@@ -142,7 +142,8 @@ def unsupported_media_type(content_type: str) -> StatusError:
         415, "UnsupportedMediaType",
         f'the body of the request was in an unknown format - accepted media types include: '
         f'application/json, application/yaml, application/json-patch+json, '
-        f'application/merge-patch+json, application/strategic-merge-patch+json '
+        f'application/merge-patch+json, application/strategic-merge-patch+json, '
+        f'application/vnd.kubernetes.protobuf '
         f'(got "{content_type}")',
     )
 

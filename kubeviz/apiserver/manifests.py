@@ -73,7 +73,8 @@ class Document:
     body: Any
 
 
-def _check_depth(value: Any, depth: int = 0) -> None:
+def _check_depth(value: Any, depth: int = 1) -> None:
+    """The top value is at depth 1, as the YAML loader counts, so both cap at MAX_DEPTH."""
     if depth > MAX_DEPTH:
         raise ManifestError(f"nesting deeper than {MAX_DEPTH} levels")
     if isinstance(value, dict):
@@ -103,7 +104,9 @@ def load_documents(text: str) -> list[Document]:
         index = 0
         while loader.check_node():
             index += 1
-            if index > MAX_DOCUMENTS:
+            # Empty documents cost parsing time too, so they count; one spare allows the
+            # trailing "---" that many files end with after their last document.
+            if index > MAX_DOCUMENTS + 1:
                 raise ManifestError(f"more than {MAX_DOCUMENTS} documents in one request")
             start = loader.peek_event().start_mark.line + 1
             try:
@@ -112,6 +115,8 @@ def load_documents(text: str) -> list[Document]:
                 exc.document = index
                 raise
             if body is not None:
+                if len(docs) == MAX_DOCUMENTS:
+                    raise ManifestError(f"more than {MAX_DOCUMENTS} documents in one request")
                 docs.append(Document(index, start, body))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

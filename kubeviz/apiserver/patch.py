@@ -52,11 +52,16 @@ def merge_patch(target: Any, patch: Any) -> Any:
 # ---- RFC 6902 JSON patch ---------------------------------------------------------------
 
 
+def _unprocessable(detail: str) -> errors.StatusError:
+    """A patch that decodes but cannot be applied: the API server answers 422 Invalid."""
+    return errors.StatusError(422, "Invalid", f"the server rejected our request due to an error in our request: {detail}")
+
+
 def _pointer(path: str) -> list[str]:
     if path == "":
         return []
     if not path.startswith("/"):
-        raise errors.bad_request(f'the server rejected our request due to an error in our request: invalid JSON pointer "{path}"')
+        raise _unprocessable(f'invalid JSON pointer "{path}"')
     return [p.replace("~1", "/").replace("~0", "~") for p in path[1:].split("/")]
 
 
@@ -75,13 +80,15 @@ def _walk(doc: Any, parts: list[str], path: str) -> Any:
 
 
 def json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
+    """RFC 6902. As in the API server, a body that does not decode as a patch is a 400 and an
+    operation that cannot be applied (evanphx/json-patch's Apply errors) a 422."""
     if not isinstance(ops, list):
         raise errors.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+    if not all(isinstance(op, dict) for op in ops):
+        raise errors.bad_request("json: cannot unmarshal into Go value of type jsonpatch.Operation")
     result = copy.deepcopy(doc)
     for op in ops:
-        if not isinstance(op, dict) or "op" not in op:
-            raise errors.bad_request("the server rejected our request due to an error in our request: invalid operation")
-        kind = op["op"]
+        kind = op.get("op", "unknown")
         path = op.get("path", "")
         if kind in ("add", "replace", "test") and "value" not in op:
             raise errors.bad_request(f'the server rejected our request due to an error in our request: missing value for "{kind}" operation')
@@ -90,6 +97,8 @@ def json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
         elif kind == "remove":
             result = _remove(result, _pointer(path), path)[0]
         elif kind == "replace":
+            if not _pointer(path):
+                raise _unprocessable(f'replace operation does not apply: doc is missing path: "{path}"')
             _walk(result, _pointer(path), path)
             result = _remove(result, _pointer(path), path)[0]
             result = _add(result, _pointer(path), copy.deepcopy(op["value"]), path)
@@ -105,7 +114,7 @@ def json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
                     422, "Invalid", f'the server rejected our request due to an error in our request: testing value {path} failed',
                 )
         else:
-            raise errors.bad_request(f'the server rejected our request due to an error in our request: Unexpected kind: {kind}')
+            raise _unprocessable(f"Unexpected kind: {kind}")
     if not isinstance(result, dict):
         raise errors.bad_request("the patch must leave an object")
     return result
@@ -132,7 +141,7 @@ def _add(doc: Any, parts: list[str], value: Any, path: str) -> Any:
 
 def _remove(doc: Any, parts: list[str], path: str) -> tuple[Any, Any]:
     if not parts:
-        raise errors.bad_request("the server rejected our request due to an error in our request: cannot remove the whole document")
+        raise _unprocessable(f'remove operation does not apply: doc is missing path: "{path}"')
     parent = _walk(doc, parts[:-1], path)
     last = parts[-1]
     if isinstance(parent, dict) and last in parent:

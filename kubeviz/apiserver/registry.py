@@ -24,6 +24,7 @@ from kubeviz.flow.services import step_record
 from . import errors
 from . import validation as v
 from .patch import apply_patch
+from .quantity import QuantityError
 from .resources import by_plural
 from .selectors import (
     EVERYTHING,
@@ -71,7 +72,7 @@ def _context(cluster: Cluster, purpose: str) -> Context:
         s = by_plural(plural)
         return [kv.value for kv in store.range_(cluster.pk, s.plural, namespace=namespace)]
 
-    return Context(now=clock.now(cluster), rng=rng, read=read)
+    return Context(now=clock.now(cluster), rng=rng, read=read, settings=cluster.settings or {})
 
 
 def _index(strategy: Strategy, obj: Obj) -> store.Index:
@@ -162,6 +163,11 @@ def _run_strategy(strategy: Strategy, fn: Any, *args: Any) -> Any:
     """Run a strategy hook; a value of the wrong type becomes a 400, never a 500."""
     try:
         return fn(*args)
+    except QuantityError:
+        raise errors.bad_request(
+            f'{strategy.kind} in version "{strategy.version}" cannot be handled as a {strategy.kind}: '
+            f"{v.QUANTITY_FORMAT_MSG}"
+        ) from None
     except (TypeError, AttributeError, KeyError, ValueError) as exc:
         raise errors.bad_request(
             f"the object could not be decoded as a {strategy.kind}: a field has the wrong "
@@ -196,7 +202,7 @@ def _validate_owner_refs(refs: Any) -> list[v.FieldError]:
     if not isinstance(refs, list):
         return [v.invalid("metadata.ownerReferences", refs, "must be a list")]
     errs = []
-    controllers = 0
+    first_controller = ""
     for i, ref in enumerate(refs):
         f = f"metadata.ownerReferences[{i}]"
         if not isinstance(ref, dict):
@@ -206,9 +212,16 @@ def _validate_owner_refs(refs: Any) -> list[v.FieldError]:
             if not ref.get(key):
                 errs.append(v.required(f"{f}.{key}", f"{key} must not be empty" if key != "uid" else "uid must not be empty"))
         if ref.get("controller"):
-            controllers += 1
-    if controllers > 1:
-        errs.append(v.invalid("metadata.ownerReferences", refs, "Only one reference can have Controller set to true."))
+            # ValidateOwnerReferences: one error per extra controller, naming both.
+            name = f"{ref.get('kind')}/{ref.get('name')}"
+            if first_controller:
+                errs.append(v.invalid(
+                    "metadata.ownerReferences", refs,
+                    f'Only one reference can have Controller set to true. Found "true" in references for '
+                    f"{first_controller} and {name}",
+                ))
+            else:
+                first_controller = name
     return errs
 
 
@@ -604,11 +617,12 @@ def bind(cluster: Cluster, namespace: str, name: str, binding: Any, *, actor: Ac
     uid = (binding.get("metadata") or {}).get("uid")
     if uid and uid != pod["metadata"].get("uid"):
         raise errors.conflict("pods", name, "Precondition failed: UID in precondition does not match")
+    # BindingREST.assignPod reports these as conflicts on "pods/binding".
     if pod["metadata"].get("deletionTimestamp"):
-        raise errors.conflict("pods", name, f"pod {name} is being deleted, cannot be assigned to a host")
+        raise errors.conflict("pods/binding", name, f"pod {name} is being deleted, cannot be assigned to a host")
     if pod["spec"].get("nodeName"):
         raise errors.conflict(
-            "pods", name, f"pod {name} is already assigned to node \"{pod['spec']['nodeName']}\""
+            "pods/binding", name, f"pod {name} is already assigned to node \"{pod['spec']['nodeName']}\""
         )
     pod["spec"]["nodeName"] = target
     conditions = [c for c in pod.setdefault("status", {}).get("conditions", []) if c.get("type") != "PodScheduled"]
@@ -802,7 +816,10 @@ def watch_poll(
         else:
             kind = None
         if kind:
-            obj = _decorate(copy.deepcopy(ch.value), strategy, ch.revision)
+            # An object that stops matching leaves as DELETED with its previous state, at
+            # this change's revision (the cacher's convertToWatchEvent).
+            source = ch.prev_value if kind == "DELETED" and ch.prev_value is not None else ch.value
+            obj = _decorate(copy.deepcopy(source), strategy, ch.revision)
             events.append({"type": kind, "object": obj})
     if len(changes) < limit:
         # All of ours up to the head are delivered: skip over other resources' revisions.

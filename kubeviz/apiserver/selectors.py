@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from . import errors
 
@@ -81,7 +82,8 @@ def parse_label_selector(text: str) -> LabelSelector:
         if tok == "!":
             if i + 1 >= n:
                 raise fail("found '', expected: identifier")
-            reqs.append(Requirement(tokens[i + 1], "!"))
+            key = tokens[i + 1]
+            reqs.append(Requirement(key, "!"))
             i += 2
         else:
             key = tok
@@ -98,38 +100,63 @@ def parse_label_selector(text: str) -> LabelSelector:
                     else:
                         value = ""
                     reqs.append(Requirement(key, "!=" if op == "!=" else "=", (value,)))
-                elif op.lower() in ("in", "notin"):
+                elif op in ("in", "notin"):  # keywords are case-sensitive, as in the Go lexer
                     if i >= n or tokens[i] != "(":
                         raise fail(f"found '{tokens[i] if i < n else ''}', expected: '('")
                     i += 1
-                    values: list[str] = []
-                    while i < n and tokens[i] != ")":
-                        if tokens[i] != ",":
-                            values.append(tokens[i])
-                        i += 1
-                    if i >= n:
-                        raise fail("found '', expected: ')'")
-                    i += 1
-                    reqs.append(Requirement(key, op.lower(), tuple(values)))
+                    values, i = _parse_values(tokens, i, fail)
+                    reqs.append(Requirement(key, op, tuple(values)))
                 else:
                     raise fail(f"found '{op}', expected: '=', '!=', '==', 'in', notin'")
-            from .validation import label_value, qualified_name
+        from .validation import label_value, qualified_name
 
-            if qualified_name(key):
+        if qualified_name(key):
+            raise errors.bad_request(
+                f"unable to parse requirement: {qualified_name(key)[0]}"
+            )
+        for v in reqs[-1].values:
+            if label_value(v):
                 raise errors.bad_request(
-                    f"unable to parse requirement: {qualified_name(key)[0]}"
+                    f"unable to parse requirement: values[0][{key}]: Invalid value: "
+                    f'"{v}": {label_value(v)[0]}'
                 )
-            for v in reqs[-1].values:
-                if label_value(v):
-                    raise errors.bad_request(
-                        f"unable to parse requirement: values[0][{key}]: Invalid value: "
-                        f'"{v}": {label_value(v)[0]}'
-                    )
         if i < n:
             if tokens[i] != ",":
                 raise fail(f"found '{tokens[i]}', expected: ',' or 'end of string'")
             i += 1
+            if i >= n:
+                raise fail("found '', expected: identifier after ','")
     return LabelSelector(tuple(reqs))
+
+
+def _parse_values(
+    tokens: list[str], i: int, fail: Callable[[str], errors.StatusError]
+) -> tuple[list[str], int]:
+    """The values of ``in (…)``/``notin (…)`` from just after "(", as apimachinery's
+    parseValues: comma-separated identifiers; an empty slot ("()", "(a,)", "(,a)") is the
+    empty value. Returns the values and the index just after ")"."""
+    values: list[str] = []
+    expect_value = True
+    n = len(tokens)
+    while i < n and tokens[i] != ")":
+        t = tokens[i]
+        if t == ",":
+            if expect_value:
+                values.append("")
+            expect_value = True
+        elif t in ("(", "!", "=", "==", "!="):
+            raise fail(f"found '{t}', expected: ',', or identifier")
+        elif not expect_value:
+            raise fail(f"found '{t}', expected: ',' or ')'")
+        else:
+            values.append(t)
+            expect_value = False
+        i += 1
+    if i >= n:
+        raise fail("found '', expected: ')'")
+    if expect_value:
+        values.append("")
+    return values, i + 1
 
 
 def from_label_selector_object(sel: dict[str, Any] | None) -> LabelSelector:
@@ -240,14 +267,18 @@ def parse_field_selector(
         field = field.strip()
         getter = supported.get(field)
         if getter is None:
-            raise errors.bad_request(
-                f'field label not supported: {field}'
-                if resource == ""
-                else f'"{field}" is not a known field selector: only '
-                + ", ".join(f'"{f}"' for f in sorted(supported))
-            )
+            raise errors.bad_request(_unsupported_field(field, supported))
         reqs.append(FieldRequirement(field, "!=" if op == "!=" else "=", _unescape(value), getter))
     return FieldSelector(tuple(reqs))
+
+
+def _unsupported_field(field: str, supported: dict[str, FieldGetter]) -> str:
+    """Kubernetes' wording: kinds with their own field-label conversion (pods, nodes, events,
+    namespaces, secrets, replicasets…) say "field label not supported"; the others use
+    runtime.DefaultMetaV1FieldSelectorConversion."""
+    if set(supported) != set(COMMON_FIELDS):
+        return f"field label not supported: {field}"
+    return f'"{field}" is not a known field selector: only "metadata.name", "metadata.namespace"'
 
 
 def _split_unescaped(text: str) -> list[str]:

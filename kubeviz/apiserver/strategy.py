@@ -25,6 +25,8 @@ class Context:
     now: datetime
     rng: random.Random
     read: Callable[[str, str | None], list[Obj]]  # (plural, namespace) -> objects
+    #: the cluster's settings (the flags a real API server is started with)
+    settings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

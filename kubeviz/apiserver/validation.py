@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .quantity import QuantityError, parse_quantity
+from .quantity import parse_quantity
 
 REQUIRED = "FieldValueRequired"
 INVALID = "FieldValueInvalid"
@@ -247,14 +247,16 @@ def non_negative(value: Any, field: str) -> list[FieldError]:
     return []
 
 
+QUANTITY_FORMAT_MSG = (
+    "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"
+)
+
+
 def quantity(value: Any, field: str) -> list[FieldError]:
-    try:
-        q = parse_quantity(value)
-    except QuantityError:
-        return [
-            invalid(field, value, "quantities must match the regular expression "
-                    "'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
-        ]
+    """A negative quantity is a field error. One that does not parse raises QuantityError:
+    in Kubernetes the JSON decoder refuses it before validation, so it is a 400 BadRequest
+    ("Pod in version "v1" cannot be handled as a Pod: quantities must match…"), not a 422."""
+    q = parse_quantity(value)
     if q < 0:
         return [invalid(field, value, "must be greater than or equal to 0")]
     return []

@@ -8,8 +8,9 @@ Values are stored as given; the API server stamps ``resourceVersion`` from
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -96,10 +97,25 @@ def _kv(entry: Entry) -> KeyValue:
     return KeyValue(entry.key, entry.value, entry.create_revision, entry.mod_revision, entry.version)
 
 
+def _lock(cluster_id: int) -> None:
+    """Serialise this cluster's writers until commit (a row lock on PostgreSQL; SQLite's
+    IMMEDIATE transactions already hold the database's write lock)."""
+    Cluster.objects.select_for_update().filter(pk=cluster_id).values_list("pk", flat=True).get()
+
+
 def _next_revision(cluster_id: int) -> int:
     """Bump the cluster's revision; the row lock held until commit serialises writers."""
     Cluster.objects.filter(pk=cluster_id).update(revision=F("revision") + 1)
     return Cluster.objects.filter(pk=cluster_id).values_list("revision", flat=True).get()
+
+
+def _check(entry: Entry | None, key: str, expected_mod_revision: int | None) -> StoreError | None:
+    """Why a write to an existing key must be refused, if it must."""
+    if entry is None:
+        return KeyNotFound(key)
+    if expected_mod_revision is not None and entry.mod_revision != expected_mod_revision:
+        return RevisionMismatch(expected_mod_revision, entry.mod_revision)
+    return None
 
 
 def current_revision(cluster_id: int) -> int:
@@ -152,25 +168,30 @@ def count(cluster_id: int, resource: str, namespace: str | None = None) -> int:
     return qs.count()
 
 
-@transaction.atomic(savepoint=False)
 def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> KeyValue:
-    """Put a key that must not exist yet (etcd txn: create_revision == 0)."""
-    rev = _next_revision(cluster_id)
-    if Entry.objects.filter(cluster_id=cluster_id, key=key).exists():
-        raise KeyExists(key)
-    Entry.objects.create(
-        cluster_id=cluster_id, key=key, value=value, create_revision=rev,
-        mod_revision=rev, version=1, **index.columns(),
-    )
-    Change.objects.create(
-        cluster_id=cluster_id, revision=rev, key=key, resource=index.resource,
-        namespace=index.namespace, type=Change.PUT, value=value, prev_value=None,
-    )
-    _maybe_compact(cluster_id, rev)
-    return KeyValue(key, value, rev, rev, 1)
+    """Put a key that must not exist yet (etcd txn: create_revision == 0).
+
+    Like a failed etcd transaction, a refused write uses no revision and writes nothing,
+    and it is raised outside the store's atomic block, so a caller's transaction stays
+    usable (``savepoint=False`` would otherwise mark it for rollback).
+    """
+    with transaction.atomic(savepoint=False):
+        _lock(cluster_id)
+        if not Entry.objects.filter(cluster_id=cluster_id, key=key).exists():
+            rev = _next_revision(cluster_id)
+            Entry.objects.create(
+                cluster_id=cluster_id, key=key, value=value, create_revision=rev,
+                mod_revision=rev, version=1, **index.columns(),
+            )
+            Change.objects.create(
+                cluster_id=cluster_id, revision=rev, key=key, resource=index.resource,
+                namespace=index.namespace, type=Change.PUT, value=value, prev_value=None,
+            )
+            _maybe_compact(cluster_id, rev)
+            return KeyValue(key, value, rev, rev, 1)
+    raise KeyExists(key)
 
 
-@transaction.atomic(savepoint=False)
 def update(
     cluster_id: int,
     key: str,
@@ -180,42 +201,44 @@ def update(
     expected_mod_revision: int | None = None,
 ) -> KeyValue:
     """Replace an existing key, optionally only if its mod_revision is still the one read."""
-    rev = _next_revision(cluster_id)
-    entry = Entry.objects.filter(cluster_id=cluster_id, key=key).first()
-    if entry is None:
-        raise KeyNotFound(key)
-    if expected_mod_revision is not None and entry.mod_revision != expected_mod_revision:
-        raise RevisionMismatch(expected_mod_revision, entry.mod_revision)
-    prev = entry.value
-    cols = index.columns()
-    Entry.objects.filter(pk=entry.pk).update(
-        value=value, mod_revision=rev, version=entry.version + 1, **cols
-    )
-    Change.objects.create(
-        cluster_id=cluster_id, revision=rev, key=key, resource=index.resource,
-        namespace=index.namespace, type=Change.PUT, value=value, prev_value=prev,
-    )
-    _maybe_compact(cluster_id, rev)
-    return KeyValue(key, value, entry.create_revision, rev, entry.version + 1)
+    with transaction.atomic(savepoint=False):
+        _lock(cluster_id)
+        entry = Entry.objects.filter(cluster_id=cluster_id, key=key).first()
+        refused = _check(entry, key, expected_mod_revision)
+        if refused is None:
+            assert entry is not None
+            rev = _next_revision(cluster_id)
+            prev = entry.value
+            Entry.objects.filter(pk=entry.pk).update(
+                value=value, mod_revision=rev, version=entry.version + 1, **index.columns()
+            )
+            Change.objects.create(
+                cluster_id=cluster_id, revision=rev, key=key, resource=index.resource,
+                namespace=index.namespace, type=Change.PUT, value=value, prev_value=prev,
+            )
+            _maybe_compact(cluster_id, rev)
+            return KeyValue(key, value, entry.create_revision, rev, entry.version + 1)
+    raise refused
 
 
-@transaction.atomic(savepoint=False)
 def delete(cluster_id: int, key: str, *, expected_mod_revision: int | None = None) -> KeyValue:
     """Delete a key; returns the deleted value with the delete's revision as mod_revision."""
-    rev = _next_revision(cluster_id)
-    entry = Entry.objects.filter(cluster_id=cluster_id, key=key).first()
-    if entry is None:
-        raise KeyNotFound(key)
-    if expected_mod_revision is not None and entry.mod_revision != expected_mod_revision:
-        raise RevisionMismatch(expected_mod_revision, entry.mod_revision)
-    Entry.objects.filter(pk=entry.pk).delete()
-    Change.objects.create(
-        cluster_id=cluster_id, revision=rev, key=key, resource=entry.resource,
-        namespace=entry.namespace, type=Change.DELETE, value=entry.value,
-        prev_value=entry.value,
-    )
-    _maybe_compact(cluster_id, rev)
-    return KeyValue(key, entry.value, entry.create_revision, rev, entry.version)
+    with transaction.atomic(savepoint=False):
+        _lock(cluster_id)
+        entry = Entry.objects.filter(cluster_id=cluster_id, key=key).first()
+        refused = _check(entry, key, expected_mod_revision)
+        if refused is None:
+            assert entry is not None
+            rev = _next_revision(cluster_id)
+            Entry.objects.filter(pk=entry.pk).delete()
+            Change.objects.create(
+                cluster_id=cluster_id, revision=rev, key=key, resource=entry.resource,
+                namespace=entry.namespace, type=Change.DELETE, value=entry.value,
+                prev_value=entry.value,
+            )
+            _maybe_compact(cluster_id, rev)
+            return KeyValue(key, entry.value, entry.create_revision, rev, entry.version)
+    raise refused
 
 
 def changes(

@@ -12,9 +12,13 @@ from typing import Any
 
 from kubeviz.engine.cache import Cache, key_of, split_key
 from kubeviz.engine.client import Client
+from kubeviz.engine.timings import timing
 from kubeviz.etcd.models import Cluster
 
 from .lifecycle import RuntimeState, advance
+
+# How often a dead kubelet's work is looked at again, in case the node has recovered.
+DEAD_POLL_SECONDS = 5.0
 
 Obj = dict[str, Any]
 
@@ -30,7 +34,7 @@ def failed_nodes(cluster: Cluster) -> set[str]:
 class Kubelet:
     name = "kubelet"
     actor = "kubelet"
-    watches = ("pods", "nodes")
+    watches = ("pods", "nodes", "leases")
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
@@ -43,8 +47,10 @@ class Kubelet:
             if (obj.get("spec") or {}).get("nodeName") and event != "DELETED":
                 yield f"pod:{key_of(obj)}"
         elif plural == "nodes" and event != "DELETED":
-            # A node coming back: its kubelet looks at every pod it should be running.
             name = obj["metadata"]["name"]
+            if event == "ADDED":
+                yield f"node:{name}"
+            # A node coming back: its kubelet looks at every pod it should be running.
             for pod in cache.iter("pods"):
                 if pod["spec"].get("nodeName") == name:
                     yield f"pod:{key_of(pod)}"
@@ -52,14 +58,16 @@ class Kubelet:
     # ---- sync --------------------------------------------------------------------------
     def sync(self, cache: Cache, api: Client, key: str) -> float | None:
         kind, rest = key.split(":", 1)
-        if kind != "pod":
-            return None
+        if kind == "node":
+            return self._heartbeat(cache, api, rest)
         pod = cache.get("pods", rest)
         if pod is None:
             return None
         node_name = pod["spec"].get("nodeName")
-        if not node_name or node_name in failed_nodes(self.cluster):
+        if not node_name:
             return None
+        if node_name in failed_nodes(self.cluster):
+            return DEAD_POLL_SECONDS
         node = cache.get("nodes", node_name)
         if node is None:
             return None
@@ -93,6 +101,55 @@ class Kubelet:
             )
         return outcome.next_in
 
+    def _heartbeat(self, cache: Cache, api: Client, node_name: str) -> float | None:
+        """Renew the node's Lease (the heartbeat) and post Ready when it is not."""
+        node = cache.get("nodes", node_name)
+        if node is None:
+            return None
+        if node_name in failed_nodes(self.cluster):
+            # A dead kubelet sends nothing; look again later in case it comes back.
+            return DEAD_POLL_SECONDS
+        kapi = Client(api.cluster, f"kubelet/{node_name}")
+        duration = int(timing(self.cluster.settings, "nodeLeaseDurationSeconds"))
+        renew = kapi.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        lease = cache.get("leases", f"kube-node-lease/{node_name}")
+        message = f"the kubelet on {node_name} renewed its node lease (heartbeat)"
+        if lease is None:
+            kapi.create("leases", "kube-node-lease", {
+                "metadata": {"name": node_name, "ownerReferences": [{
+                    "apiVersion": "v1", "kind": "Node", "name": node_name, "uid": node["metadata"].get("uid", ""),
+                }]},
+                "spec": {"holderIdentity": node_name, "leaseDurationSeconds": duration, "renewTime": renew},
+            }, step=None, category="heartbeat", message=message)
+        else:
+            kapi.update("leases", {**lease, "spec": {**lease.get("spec", {}), "renewTime": renew}},
+                        step=None, category="heartbeat", message=message)
+        if _ready(node) != "True":
+            self._post_ready(kapi, node)
+        return max(duration / 4, 1.0)
+
+    def _post_ready(self, kapi: Client, node: Obj) -> None:
+        stamp = kapi.stamp()
+        status = dict(node.get("status") or {})
+        healthy = {
+            "MemoryPressure": ("False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+            "DiskPressure": ("False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+            "PIDPressure": ("False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+            "Ready": ("True", "KubeletReady", "kubelet is posting ready status"),
+        }
+        conditions = []
+        for ctype, (value, reason, message) in healthy.items():
+            old = next((c for c in status.get("conditions") or [] if c.get("type") == ctype), {})
+            conditions.append({
+                "type": ctype, "status": value, "reason": reason, "message": message, "lastHeartbeatTime": stamp,
+                "lastTransitionTime": stamp if old.get("status") != value else old.get("lastTransitionTime", stamp),
+            })
+        status["conditions"] = conditions
+        name = node["metadata"]["name"]
+        kapi.update_status("nodes", {**node, "status": status}, category="heartbeat",
+                           message=f"the kubelet on {name} posted node status: Ready")
+        kapi.event(node, type="Normal", reason="NodeReady", message=f"Node {name} status is now: NodeReady")
+
     def _stop(self, kapi: Client, pod: Obj, node_name: str) -> None:
         """Stop the containers of a pod being deleted, then remove it for good (grace 0)."""
         meta = pod["metadata"]
@@ -105,6 +162,13 @@ class Kubelet:
                     step=8, category="flow",
                     message=f"the kubelet on {node_name} confirmed that pod {meta.get('namespace')}/{meta['name']} has stopped")
         return None
+
+
+def _ready(node: Obj) -> str:
+    for c in (node.get("status") or {}).get("conditions") or []:
+        if c.get("type") == "Ready":
+            return c.get("status", "Unknown")
+    return "Unknown"
 
 
 def _node_images(node: Obj) -> set[str]:

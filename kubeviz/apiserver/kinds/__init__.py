@@ -4,12 +4,17 @@ Adding a kind is writing its strategy module and importing it here.
 """
 from . import (  # noqa: F401
     configmap,
+    daemonset,
     deployment,
     endpoints,
+    endpointslice,
     event,
+    job,
+    lease,
     namespace,
     node,
     pod,
     replicaset,
     service,
+    statefulset,
 )

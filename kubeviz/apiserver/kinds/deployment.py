@@ -6,7 +6,7 @@ import re
 from .. import validation as v
 from ..resources import register
 from ..strategy import Context, Obj, Strategy
-from .podspec import default_template
+from .podspec import default_template, set_default
 from .workloads import validate_replicated, validate_selector_immutable
 
 _PERCENT = re.compile(r"^[0-9]+%$")
@@ -35,15 +35,15 @@ class DeploymentStrategy(Strategy):
     def default(self, obj: Obj, ctx: Context) -> None:
         """SetDefaults_Deployment (apps/v1)."""
         spec = obj.setdefault("spec", {})
-        spec.setdefault("replicas", 1)
-        strategy = spec.setdefault("strategy", {})
-        strategy.setdefault("type", "RollingUpdate")
+        set_default(spec, "replicas", 1)
+        strategy = set_default(spec, "strategy", {})
+        set_default(strategy, "type", "RollingUpdate")
         if strategy["type"] == "RollingUpdate":
-            ru = strategy.setdefault("rollingUpdate", {})
-            ru.setdefault("maxUnavailable", "25%")
-            ru.setdefault("maxSurge", "25%")
-        spec.setdefault("revisionHistoryLimit", 10)
-        spec.setdefault("progressDeadlineSeconds", 600)
+            ru = set_default(strategy, "rollingUpdate", {})
+            set_default(ru, "maxUnavailable", "25%")
+            set_default(ru, "maxSurge", "25%")
+        set_default(spec, "revisionHistoryLimit", 10)
+        set_default(spec, "progressDeadlineSeconds", 600)
         default_template(spec.get("template"))
 
     def validate(self, obj: Obj) -> list[v.FieldError]:

@@ -7,7 +7,7 @@ from .. import validation as v
 from ..resources import register
 from ..selectors import path_getter
 from ..strategy import Context, Obj, Strategy
-from .podspec import default_pod_spec, qos_class, validate_pod_spec
+from .podspec import default_pod_spec, default_requests_from_limits, qos_class, validate_pod_spec
 
 # Added by the DefaultTolerationSeconds admission plugin, so that pods leave a failed node
 # five minutes after it becomes not-ready or unreachable.
@@ -35,6 +35,7 @@ class PodStrategy(Strategy):
     def default(self, obj: Obj, ctx: Context) -> None:
         spec = obj.setdefault("spec", {})
         default_pod_spec(spec)
+        default_requests_from_limits(spec)
         # Admission plugins a real API server runs on every pod.
         spec.setdefault("serviceAccountName", "default")
         spec.setdefault("serviceAccount", spec["serviceAccountName"])
@@ -42,9 +43,15 @@ class PodStrategy(Strategy):
         spec.setdefault("priority", 0)
         spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
         tolerations = spec.setdefault("tolerations", [])
+        # --default-not-ready-toleration-seconds / --default-unreachable-toleration-seconds
+        seconds = int(ctx.settings.get("defaultTolerationSeconds", 300))
         for default in DEFAULT_TOLERATIONS:
-            if not any(t.get("key") == default["key"] and t.get("effect", "NoExecute") == "NoExecute" for t in tolerations if isinstance(t, dict)):
-                tolerations.append(dict(default))
+            # An empty key tolerates every key and an empty effect every effect.
+            if not any(
+                t.get("key") in (default["key"], "", None) and t.get("effect") in ("NoExecute", "", None)
+                for t in tolerations if isinstance(t, dict)
+            ):
+                tolerations.append({**default, "tolerationSeconds": seconds})
 
     def validate(self, obj: Obj) -> list[v.FieldError]:
         return validate_pod_spec(obj.get("spec"), "spec")

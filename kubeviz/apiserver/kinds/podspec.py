@@ -12,53 +12,69 @@ PROTOCOLS = ["TCP", "UDP", "SCTP"]
 DNS_POLICIES = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
 
 
+def set_default(d: dict[str, Any], key: str, value: Any) -> Any:
+    """Fill ``key`` when it is missing or null: a JSON null decodes to Go's zero value (or
+    a nil pointer), which SetDefaults_* then fills, so ``replicas: null`` becomes 1."""
+    if d.get(key) is None:
+        d[key] = value
+    return d[key]
+
+
 def image_pull_policy(image: str) -> str:
-    """``:latest`` or no tag pulls Always, anything else IfNotPresent (SetDefaults_Container)."""
-    name = image.split("@", 1)[0]
+    """Always for the tag ``latest`` or for no tag and no digest, else IfNotPresent
+    (SetDefaults_Container with parsers.ParseImageName)."""
+    name, _, digest = image.partition("@")
     last = name.rsplit("/", 1)[-1]
-    if "@" in image:
-        return "IfNotPresent"
-    if ":" not in last:
-        return "Always"
-    return "Always" if last.rsplit(":", 1)[1] == "latest" else "IfNotPresent"
+    tag = last.rsplit(":", 1)[1] if ":" in last else ""
+    if not tag and not digest:
+        tag = "latest"
+    return "Always" if tag == "latest" else "IfNotPresent"
 
 
 def default_container(c: dict[str, Any]) -> None:
     if isinstance(c.get("image"), str) and c["image"] and not c.get("imagePullPolicy"):
         c["imagePullPolicy"] = image_pull_policy(c["image"])
-    c.setdefault("terminationMessagePath", "/dev/termination-log")
-    c.setdefault("terminationMessagePolicy", "File")
-    resources = c.setdefault("resources", {})
-    if resources is None:
-        resources = c["resources"] = {}
-    limits = resources.get("limits") or {}
-    if limits:
-        requests = resources.setdefault("requests", {})
-        for name, value in limits.items():
-            requests.setdefault(name, value)
+    set_default(c, "terminationMessagePath", "/dev/termination-log")
+    set_default(c, "terminationMessagePolicy", "File")
+    set_default(c, "resources", {})
     for port in c.get("ports") or []:
         if isinstance(port, dict):
-            port.setdefault("protocol", "TCP")
+            set_default(port, "protocol", "TCP")
     for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
         p = c.get(probe)
         if isinstance(p, dict):
-            p.setdefault("timeoutSeconds", 1)
-            p.setdefault("periodSeconds", 10)
-            p.setdefault("successThreshold", 1)
-            p.setdefault("failureThreshold", 3)
+            set_default(p, "timeoutSeconds", 1)
+            set_default(p, "periodSeconds", 10)
+            set_default(p, "successThreshold", 1)
+            set_default(p, "failureThreshold", 3)
             http = p.get("httpGet")
             if isinstance(http, dict):
-                http.setdefault("path", "/")
-                http.setdefault("scheme", "HTTP")
+                set_default(http, "path", "/")
+                set_default(http, "scheme", "HTTP")
+
+
+def default_requests_from_limits(spec: dict[str, Any]) -> None:
+    """SetDefaults_Pod: a limit without a request sets the request. Kubernetes does this on
+    a Pod only, "not a v1.PodTemplate", so a Deployment's template keeps limits alone."""
+    for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        if not isinstance(c, dict) or not isinstance(c.get("resources"), dict):
+            continue
+        resources = c["resources"]
+        limits = resources.get("limits")
+        if isinstance(limits, dict) and limits:
+            requests = set_default(resources, "requests", {})
+            if isinstance(requests, dict):
+                for name, value in limits.items():
+                    requests.setdefault(name, value)
 
 
 def default_pod_spec(spec: dict[str, Any]) -> None:
     """SetDefaults_PodSpec and SetDefaults_Container."""
-    spec.setdefault("restartPolicy", "Always")
-    spec.setdefault("dnsPolicy", "ClusterFirst")
-    spec.setdefault("terminationGracePeriodSeconds", 30)
-    spec.setdefault("schedulerName", "default-scheduler")
-    spec.setdefault("securityContext", {})
+    set_default(spec, "restartPolicy", "Always")
+    set_default(spec, "dnsPolicy", "ClusterFirst")
+    set_default(spec, "terminationGracePeriodSeconds", 30)
+    set_default(spec, "schedulerName", "default-scheduler")
+    set_default(spec, "securityContext", {})
     for c in (spec.get("initContainers") or []) + (spec.get("containers") or []):
         if isinstance(c, dict):
             default_container(c)
@@ -125,7 +141,8 @@ def validate_containers(containers: Any, field: str, required: bool) -> list[v.F
             if not isinstance(p, dict):
                 errs.append(v.invalid(pf, p, "must be an object"))
                 continue
-            if "containerPort" not in p:
+            if p.get("containerPort") in (None, 0):
+                # validateContainerPorts: 0 (Go's zero value) is "Required", not out of range.
                 errs.append(v.required(f"{pf}.containerPort"))
             else:
                 errs += v.port_number(p["containerPort"], f"{pf}.containerPort")
@@ -225,20 +242,38 @@ def default_template(template: Any) -> None:
             default_pod_spec(spec)
 
 
+QOS_RESOURCES = ("cpu", "memory")
+
+
 def qos_class(spec: dict[str, Any]) -> str:
-    """Guaranteed when every container sets equal cpu and memory requests and limits."""
-    containers = (spec.get("containers") or []) + (spec.get("initContainers") or [])
-    any_set = False
+    """ComputePodQOS (pkg/apis/core/helper/qos): only cpu and memory count, quantities are
+    compared by value, and a limit without a request counts as that request (the Pod
+    defaulting above). Guaranteed needs cpu and memory limits on every container with
+    requests equal to limits; nothing set at all is BestEffort; the rest is Burstable."""
+    requests: dict[str, Any] = {}
+    limits: dict[str, Any] = {}
     guaranteed = True
-    for c in containers:
-        res = c.get("resources") or {}
-        req = res.get("requests") or {}
-        lim = res.get("limits") or {}
-        if req or lim:
-            any_set = True
-        for name in ("cpu", "memory"):
-            if name not in lim or req.get(name, lim.get(name)) != lim.get(name):
-                guaranteed = False
-    if not any_set:
+    for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        res = (c.get("resources") if isinstance(c, dict) else None) or {}
+        c_limits = res.get("limits") or {}
+        c_requests = {**c_limits, **(res.get("requests") or {})}
+        found = set()
+        for values, total, is_limit in ((c_requests, requests, False), (c_limits, limits, True)):
+            for name, value in values.items():
+                if name not in QOS_RESOURCES:
+                    continue
+                try:
+                    q = parse_quantity(value)
+                except QuantityError:
+                    continue
+                if q > 0:
+                    total[name] = total.get(name, 0) + q
+                    if is_limit:
+                        found.add(name)
+        if not found.issuperset(QOS_RESOURCES):
+            guaranteed = False
+    if not requests and not limits:
         return "BestEffort"
-    return "Guaranteed" if guaranteed else "Burstable"
+    if guaranteed and requests == limits:
+        return "Guaranteed"
+    return "Burstable"

@@ -5,7 +5,7 @@ from .. import validation as v
 from ..resources import register
 from ..selectors import path_getter
 from ..strategy import Context, Obj, Strategy
-from .podspec import default_template
+from .podspec import default_template, set_default
 from .workloads import validate_replicated, validate_selector_immutable
 
 
@@ -15,7 +15,7 @@ class ReplicaSetStrategy(Strategy):
 
     def default(self, obj: Obj, ctx: Context) -> None:
         spec = obj.setdefault("spec", {})
-        spec.setdefault("replicas", 1)
+        set_default(spec, "replicas", 1)
         default_template(spec.get("template"))
 
     def validate(self, obj: Obj) -> list[v.FieldError]:

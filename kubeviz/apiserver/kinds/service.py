@@ -6,6 +6,7 @@ import ipaddress
 from .. import validation as v
 from ..resources import register
 from ..strategy import Context, Obj, Strategy
+from .podspec import set_default
 
 SERVICE_CIDR = ipaddress.ip_network("10.96.0.0/12")
 NODE_PORT_RANGE = (30000, 32767)
@@ -50,16 +51,17 @@ class ServiceStrategy(Strategy):
 
     def default(self, obj: Obj, ctx: Context) -> None:
         spec = obj.setdefault("spec", {})
-        spec.setdefault("type", "ClusterIP")
-        spec.setdefault("sessionAffinity", "None")
+        set_default(spec, "type", "ClusterIP")
+        set_default(spec, "sessionAffinity", "None")
         stype = spec["type"]
-        if stype == "ExternalName":
-            return
         for p in spec.get("ports") or []:
             if isinstance(p, dict):
-                p.setdefault("protocol", "TCP")
-                if "port" in p:
-                    p.setdefault("targetPort", p["port"])
+                set_default(p, "protocol", "TCP")
+                # SetDefaults_Service: a targetPort of 0 or "" means "the same as port".
+                if p.get("targetPort") in (None, 0, "") and "port" in p:
+                    p["targetPort"] = p["port"]
+        if stype == "ExternalName":
+            return
         spec.setdefault("internalTrafficPolicy", "Cluster")
         if stype in ("NodePort", "LoadBalancer"):
             spec.setdefault("externalTrafficPolicy", "Cluster")
@@ -148,6 +150,20 @@ class ServiceStrategy(Strategy):
         if isinstance(new_spec, dict) and not new_spec.get("clusterIP") and old_spec.get("clusterIP"):
             new_spec["clusterIP"] = old_spec["clusterIP"]
             new_spec["clusterIPs"] = old_spec.get("clusterIPs", [old_spec["clusterIP"]])
+        # Likewise the allocated node ports, matched by port name, unless another port of
+        # the new spec already uses that number (patchAllocatedValues).
+        node_port_types = ("NodePort", "LoadBalancer")
+        if isinstance(new_spec, dict) and new_spec.get("type") in node_port_types and old_spec.get("type") in node_port_types:
+            new_ports = [p for p in new_spec.get("ports") or [] if isinstance(p, dict)]
+            old_ports = [p for p in old_spec.get("ports") or [] if isinstance(p, dict)]
+            used = {p.get("nodePort") for p in old_ports if p.get("nodePort")} & {
+                p.get("nodePort") for p in new_ports if p.get("nodePort")
+            }
+            by_name = {p.get("name") or "": p.get("nodePort") for p in old_ports}
+            for p in new_ports:
+                old_port = by_name.get(p.get("name") or "")
+                if not p.get("nodePort") and old_port and old_port not in used:
+                    p["nodePort"] = old_port
 
 
 register(ServiceStrategy(
