@@ -233,7 +233,9 @@ def _validate_finalizers(finalizers: Any) -> list[v.FieldError]:
     return []
 
 
-def _step_for_write(strategy: Strategy, subresource: str | None) -> tuple[int | None, str]:
+def _step_for_write(strategy: Strategy, subresource: str | None, actor: Actor = SYSTEM) -> tuple[int | None, str]:
+    """Which catalogue step a store write is. Step 9 is the kubelet's pod status reaching
+    etcd; status written by the scheduler or a controller is their own, unnumbered work."""
     if strategy.kind == "Event":
         return None, "event"
     if strategy.kind == "Lease":
@@ -243,15 +245,20 @@ def _step_for_write(strategy: Strategy, subresource: str | None) -> tuple[int | 
     if subresource == "binding":
         return 5, "flow"
     if subresource == "status":
+        group = actor.component.split("/")[0]
+        if group == "scheduler":
+            return None, "scheduler"
+        if group == "controller-manager":
+            return None, "controller"
         return 9, "flow"
     return 2, "flow"
 
 
 def _record_write(
     cluster: Cluster, strategy: Strategy, obj: Obj, revision: int, verb: str,
-    subresource: str | None = None,
+    subresource: str | None = None, actor: Actor = SYSTEM,
 ) -> None:
-    number, category = _step_for_write(strategy, subresource)
+    number, category = _step_for_write(strategy, subresource, actor)
     meta = obj["metadata"]
     where = f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else meta["name"]
     what = {
@@ -455,6 +462,7 @@ def _write_update(
     *,
     subresource: str | None,
     dry_run: bool,
+    actor: Actor = SYSTEM,
 ) -> Obj:
     """Store ``new`` over ``current`` unless nothing changed; finish deletion if due."""
     old = current.value
@@ -476,8 +484,7 @@ def _write_update(
         )
     except store.RevisionMismatch:
         raise errors.stale(strategy.plural, name, strategy.group) from None
-    verb = "update"
-    _record_write(cluster, strategy, new, kv.mod_revision, verb, subresource)
+    _record_write(cluster, strategy, new, kv.mod_revision, "update", subresource, actor)
     return _decorate(copy.deepcopy(new), strategy, kv.mod_revision)
 
 
@@ -570,7 +577,7 @@ def update(
         )
     ctx = _context(cluster, "update")
     merged = _merge_for_update(strategy, new, current.value, subresource, ctx)
-    return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run)
+    return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run, actor=actor)
 
 
 @transaction.atomic
@@ -600,7 +607,7 @@ def patch(
     _preconditions_rv(meta, current, strategy, name)
     ctx = _context(cluster, "patch")
     merged = _merge_for_update(strategy, patched, current.value, subresource, ctx)
-    return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run)
+    return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run, actor=actor)
 
 
 @transaction.atomic
