@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import control, views
+from . import control, proxy, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -16,4 +16,7 @@ urlpatterns = [
     path("clusters/<slug:cluster>/pods/<str:namespace>/<str:name>/<str:action>/", control.PodActionView.as_view(), name="api-pod-action"),
     path("clusters/<slug:cluster>/components/<str:component>/<str:action>/", control.ComponentView.as_view(), name="api-component"),
     path("clusters/<slug:cluster>/reset/", control.ResetView.as_view(), name="api-reset"),
+    path("clusters/<slug:cluster>/proxy/rules/", proxy.ProxyRulesView.as_view(), name="api-proxy-rules"),
+    path("clusters/<slug:cluster>/services/<str:namespace>/<str:name>/traffic/", proxy.ServiceTrafficView.as_view(),
+         name="api-service-traffic"),
 ]

@@ -495,9 +495,7 @@ def _merge_for_update(
     old_meta = old["metadata"]
     if subresource == "status":
         # The status subresource ignores everything but status.
-        result = copy.deepcopy(old)
-        if "status" in new:
-            result["status"] = new["status"]
+        result = _run_strategy(strategy, strategy.prepare_status_update, new, old)
         errs = _run_strategy(strategy, strategy.validate_status, result)
         if errs:
             raise errors.invalid(strategy.kind, old_meta["name"], errs, strategy.group)

@@ -6,6 +6,7 @@ validates, which fields are selectable and what it keeps on update.
 """
 from __future__ import annotations
 
+import copy
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -102,6 +103,13 @@ class Strategy:
 
     def validate_update(self, new: Obj, old: Obj) -> list[v.FieldError]:
         return []
+
+    def prepare_status_update(self, new: Obj, old: Obj) -> Obj:
+        """The status subresource: only status comes from the request."""
+        result = copy.deepcopy(old)
+        if "status" in new:
+            result["status"] = new["status"]
+        return result
 
     def validate_status(self, obj: Obj) -> list[v.FieldError]:
         return []

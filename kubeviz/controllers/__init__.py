@@ -1,0 +1,33 @@
+"""kube-controller-manager: the controllers that turn desired state into objects.
+
+Each controller is an engine Component (see ``kubeviz.engine.component``): it reads from
+the informer cache and writes only through the API client, never touching the store.
+"""
+from __future__ import annotations
+
+from kubeviz.engine.component import Component
+from kubeviz.etcd.models import Cluster
+
+
+def controller_manager(cluster: Cluster) -> list[Component]:
+    """Every controller kube-controller-manager runs for ``cluster``; add new ones here."""
+    from .daemonset import DaemonSetController
+    from .deployment import DeploymentController
+    from .endpoints import EndpointsController, EndpointSliceController
+    from .garbagecollector import GarbageCollector
+    from .job import JobController
+    from .nodelifecycle import NodeLifecycleController
+    from .replicaset import ReplicaSetController
+    from .statefulset import StatefulSetController
+
+    return [
+        ReplicaSetController(),
+        DeploymentController(),
+        DaemonSetController(cluster),
+        StatefulSetController(cluster),
+        JobController(cluster),
+        EndpointsController(cluster),
+        EndpointSliceController(cluster),
+        NodeLifecycleController(cluster),
+        GarbageCollector(cluster),
+    ]

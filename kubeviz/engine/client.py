@@ -13,7 +13,8 @@ from typing import Any
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.etcd.models import Cluster
-from kubeviz.flow.services import step_record
+from kubeviz.flow.models import Step
+from kubeviz.flow.services import name_object, step_record
 
 from . import clock
 
@@ -21,9 +22,10 @@ Obj = dict[str, Any]
 
 
 class Client:
-    def __init__(self, cluster: Cluster, component: str, now: datetime | None = None):
+    def __init__(self, cluster: Cluster, component: str, now: datetime | None = None, event_source: str | None = None):
         self.cluster = cluster
         self.component = component
+        self.event_source = event_source
         self.actor = registry.Actor(component)
         self._now = now
 
@@ -44,10 +46,10 @@ class Client:
         )["items"]
 
     # ---- writes (each records step 1 from this component, then the store's step) -------
-    def _request(self, verb: str, obj: Obj, kind: str, message: str | None = None, step: int | None = 1, category: str = "flow") -> None:
+    def _request(self, verb: str, obj: Obj, kind: str, message: str | None = None, step: int | None = 1, category: str = "flow") -> Step:
         meta = obj.get("metadata") or {}
         where = f"{meta.get('namespace')}/{meta.get('name')}" if meta.get("namespace") else meta.get("name")
-        step_record(
+        return step_record(
             cluster=self.cluster, step=step, source=self.component, target="apiserver", action=verb,
             obj={"kind": kind, "metadata": meta}, message=message or f"{self.component} asked the API server to {verb} {kind} {where}",
             category=category,
@@ -59,8 +61,10 @@ class Client:
         body.setdefault("metadata", {})
         if namespace:
             body["metadata"]["namespace"] = namespace
-        self._request("create", body, strategy.kind, message, step, category)
-        return registry.create(self.cluster, strategy, namespace, body, actor=self.actor)
+        request = self._request("create", body, strategy.kind, message, step, category)
+        created = registry.create(self.cluster, strategy, namespace, body, actor=self.actor)
+        name_object(request, created)
+        return created
 
     def update(self, plural: str, obj: Obj, *, message: str | None = None, step: int | None = None, category: str = "controller") -> Obj:
         strategy = by_plural(plural)
@@ -108,7 +112,7 @@ class Client:
             "uid": meta.get("uid", ""), "apiVersion": obj.get("apiVersion", ""), "resourceVersion": meta.get("resourceVersion", ""),
         }
         stamp = self.stamp()
-        source_component = self.component.split("/")[0]
+        source_component = self.event_source or self.component.split("/")[0]
         host = self.component.split("/")[1] if "/" in self.component else ""
         digest = hashlib.sha1(f"{meta.get('uid')}|{reason}|{message}".encode()).hexdigest()[:16]
         name = f"{meta['name']}.{digest}"
@@ -130,6 +134,28 @@ class Client:
             "reportingComponent": _event_source(source_component), "reportingInstance": host or _event_source(source_component),
         }
         registry.create(self.cluster, events, namespace, body, actor=self.actor)
+
+
+# What kubectl describe shows in FROM for each controller of kube-controller-manager.
+CONTROLLER_EVENT_SOURCES = {
+    "deployment": "deployment-controller",
+    "replicaset": "replicaset-controller",
+    "daemonset": "daemonset-controller",
+    "statefulset": "statefulset-controller",
+    "job": "job-controller",
+    "endpoints": "endpoint-controller",
+    "endpointslice": "endpoint-slice-controller",
+    "nodelifecycle": "node-controller",
+    "garbagecollector": "garbage-collector-controller",
+}
+
+
+def event_source_for(component_name: str) -> str | None:
+    """``controller-manager/deployment`` → ``deployment-controller``."""
+    group, _, member = component_name.partition("/")
+    if group == "controller-manager":
+        return CONTROLLER_EVENT_SOURCES.get(member, f"{member}-controller")
+    return None
 
 
 def _event_source(component: str) -> str:

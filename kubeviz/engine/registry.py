@@ -1,4 +1,4 @@
-"""Which components run for a cluster: the control plane, and a kubelet per node."""
+"""Which components run for a cluster: the control plane, a kubelet and kube-proxy per node."""
 from __future__ import annotations
 
 from kubeviz.etcd.models import Cluster
@@ -9,6 +9,7 @@ from .component import Component
 def build_components(cluster: Cluster) -> list[Component]:
     from kubeviz.controllers import controller_manager
     from kubeviz.kubelet.agent import kubelets
+    from kubeviz.proxy.component import KubeProxy
     from kubeviz.scheduler.component import Scheduler
 
-    return [*controller_manager(cluster), Scheduler(cluster), *kubelets(cluster)]
+    return [*controller_manager(cluster), Scheduler(cluster), *kubelets(cluster), KubeProxy(cluster)]

@@ -21,7 +21,7 @@ from kubeviz.etcd.models import Cluster
 
 from . import clock
 from .cache import Cache
-from .client import Client
+from .client import Client, event_source_for
 from .component import Component
 
 
@@ -142,7 +142,7 @@ class Engine:
         component = self.components.get(item.component)
         if component is None:
             return
-        api = Client(self.cluster, getattr(component, "actor", component.name))
+        api = Client(self.cluster, getattr(component, "actor", component.name), event_source=event_source_for(component.name))
         try:
             with transaction.atomic():
                 again = component.sync(self.cache, api, item.key)

@@ -10,3 +10,14 @@ from .models import Step
 
 def step_list(*, cluster: Cluster, after: int = 0, limit: int = 500) -> QuerySet[Step]:
     return Step.objects.filter(cluster=cluster, seq__gt=after).order_by("seq")[:limit]
+
+
+def step_range(*, cluster: Cluster, after: int, through: int, limit: int = 500) -> QuerySet[Step]:
+    """Steps with ``after < seq <= through``, oldest first, at most ``limit``."""
+    return Step.objects.filter(cluster=cluster, seq__gt=after, seq__lte=through).order_by("seq")[:limit]
+
+
+def step_recent(*, cluster: Cluster, through: int, limit: int) -> list[Step]:
+    """The last ``limit`` steps with ``seq <= through``, oldest first."""
+    newest = Step.objects.filter(cluster=cluster, seq__lte=through).order_by("-seq")[:limit]
+    return list(reversed(list(newest)))

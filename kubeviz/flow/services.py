@@ -45,3 +45,11 @@ def step_record(
         category=category,
         client=client,
     )
+
+
+def name_object(step: Step, obj: dict[str, Any]) -> None:
+    """Give a request's step the name and uid the API server chose (generateName)."""
+    meta = obj.get("metadata") or {}
+    if step.name != meta.get("name") or step.uid != meta.get("uid", ""):
+        Step.objects.filter(pk=step.pk).update(name=meta.get("name", ""), uid=meta.get("uid", ""))
+        step.name, step.uid = meta.get("name", ""), meta.get("uid", "")

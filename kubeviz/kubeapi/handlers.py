@@ -18,7 +18,8 @@ from kubeviz.apiserver.selectors import selector_to_string
 from kubeviz.apiserver.strategy import Strategy
 from kubeviz.engine import clock
 from kubeviz.etcd.models import Cluster
-from kubeviz.flow.services import step_record
+from kubeviz.flow.models import Step
+from kubeviz.flow.services import name_object, step_record
 
 from .requestinfo import RequestInfo
 from .tables import table_of, wants_table
@@ -72,7 +73,7 @@ def _describe(req: ApiRequest, strategy: Strategy | None) -> str:
     return f"{plural} {target}{sub}"
 
 
-def _record_step1(req: ApiRequest, strategy: Strategy | None, refused: errors.StatusError | None = None) -> None:
+def _record_step1(req: ApiRequest, strategy: Strategy | None, refused: errors.StatusError | None = None) -> Step:
     verb = verb_of(req)
     what = _describe(req, strategy)
     if refused is None:
@@ -86,7 +87,7 @@ def _record_step1(req: ApiRequest, strategy: Strategy | None, refused: errors.St
         "kind": strategy.kind if strategy else "",
         "metadata": {"namespace": req.info.namespace or "", "name": name or ""},
     }
-    step_record(
+    return step_record(
         cluster=req.cluster, step=1, source="client", target="apiserver", action=verb,
         obj=obj, message=message, client=req.client,
     )
@@ -98,8 +99,10 @@ def request_handle(req: ApiRequest) -> tuple[int, dict[str, Any]]:
     try:
         strategy = lookup(req.info.group, req.info.version, req.info.resource)
         with transaction.atomic():
-            _record_step1(req, strategy)
+            step = _record_step1(req, strategy)
             code, body = _dispatch(req, strategy)
+            if req.method == "POST" and code == 201 and body.get("kind") == strategy.kind:
+                name_object(step, body)
         return code, _as_table(req, strategy, body)
     except errors.StatusError as exc:
         with transaction.atomic():

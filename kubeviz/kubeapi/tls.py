@@ -37,7 +37,7 @@ def tls_ensure(directory: Path, hosts: list[str]) -> TLSFiles:
     if files.ca_cert.exists() and files.cert.exists() and files.key.exists():
         return files
     directory.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_cert = (
         x509.CertificateBuilder()

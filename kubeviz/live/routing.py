@@ -1,2 +1,8 @@
-"""Websocket routes (the steps stream arrives with the live dashboard)."""
-websocket_urlpatterns: list = []
+"""Websocket routes (wrapped by AllowedHostsOriginValidator in kubeviz.asgi)."""
+from django.urls import path
+
+from .consumers import StepsConsumer
+
+websocket_urlpatterns = [
+    path("ws/clusters/<slug:name>/steps/", StepsConsumer.as_asgi(), name="ws-steps"),
+]

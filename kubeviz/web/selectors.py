@@ -1,10 +1,20 @@
 """Reads for the pages and the REST API: clusters and their objects."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from kubeviz.apiserver import registry
+import yaml
+from django.conf import settings
+from django.db import DatabaseError, transaction
+
+from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver.resources import by_plural
 from kubeviz.etcd.models import Cluster
+from kubeviz.flow.models import Step
+from kubeviz.kubeapi.tables import pod_status_reason
+
+REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 
 
 def cluster_summaries() -> list[dict[str, Any]]:
@@ -53,3 +63,377 @@ def cluster_overview(cluster: Cluster) -> dict[str, Any]:
             "images": ", ".join(c.get("image", "") for c in (p.get("spec") or {}).get("containers") or []),
         })
     return {"nodes": nodes, "pods": pods}
+
+
+# ---- the dashboard ----------------------------------------------------------------------
+
+#: beyond these, the diagram draws counts per state instead of every node and pod
+COLLAPSE_NODES = 20
+COLLAPSE_PODS = 300
+#: the object kinds the dashboard links to and shows in detail (plural names)
+DETAIL_PLURALS = (
+    "pods", "nodes", "deployments", "replicasets", "services", "endpoints", "endpointslices",
+    "events", "namespaces", "configmaps", "leases", "daemonsets", "jobs",
+)
+PANELS = ("nodes", "pods", "deployments", "services", "events")
+MANIFESTS_DIR = Path(settings.BASE_DIR) / "fixtures" / "manifests"
+
+#: a pod's STATUS (as kubectl prints it) → the group the diagram draws it as
+_STATE_GROUPS = {
+    "Pending": "pending",
+    "ContainerCreating": "creating",
+    "PodInitializing": "creating",
+    "Running": "running",
+    "NotReady": "notready",
+    "CrashLoopBackOff": "crash",
+    "Error": "crash",
+    "OOMKilled": "crash",
+    "Failed": "crash",
+    "ContainerCannotRun": "crash",
+    "ErrImagePull": "image",
+    "ImagePullBackOff": "image",
+    "InvalidImageName": "image",
+    "ErrImageNeverPull": "image",
+    "Completed": "completed",
+    "Succeeded": "completed",
+    "Terminating": "terminating",
+}
+
+
+def pod_state(pod: dict[str, Any]) -> str:
+    """What ``kubectl get pods`` shows in STATUS (Pending, ContainerCreating, Running, …)."""
+    return pod_status_reason(pod)
+
+
+def state_group(state: str) -> str:
+    if state in _STATE_GROUPS:
+        return _STATE_GROUPS[state]
+    if state.startswith("Init:"):
+        return "creating"
+    if state.startswith(("ExitCode:", "Signal:")):
+        return "crash"
+    return "unknown"
+
+
+def _restarts(pod: dict[str, Any]) -> int:
+    return sum(int(cs.get("restartCount") or 0) for cs in (pod.get("status") or {}).get("containerStatuses") or [])
+
+
+def _images(spec: dict[str, Any]) -> list[str]:
+    return [str(c.get("image", "")) for c in spec.get("containers") or [] if isinstance(c, dict)]
+
+
+def _sim_settings(cluster: Cluster) -> tuple[list[str], list[str]]:
+    conf = cluster.settings or {}
+    return list(conf.get("failed_nodes") or []), list(conf.get("stopped") or [])
+
+
+def node_row(node: dict[str, Any], failed: list[str], pod_count: int = 0) -> dict[str, Any]:
+    meta = node["metadata"]
+    ready = _ready(node)
+    cordoned = bool((node.get("spec") or {}).get("unschedulable"))
+    is_failed = meta["name"] in failed
+    capacity = (node.get("status") or {}).get("capacity") or {}
+    status = ready + (",SchedulingDisabled" if cordoned else "")
+    return {
+        "uid": meta.get("uid", ""),
+        "name": meta["name"],
+        "ready": ready,
+        "status": status,
+        "cordoned": cordoned,
+        "failed": is_failed,
+        # the diagram's state: failed wins (the kubelet is dead even if the node still looks Ready)
+        "state": "Failed" if is_failed else ready,
+        "zone": (meta.get("labels") or {}).get("topology.kubernetes.io/zone", ""),
+        "cpu": capacity.get("cpu", ""),
+        "memory": capacity.get("memory", ""),
+        "max_pods": capacity.get("pods", ""),
+        "pods": pod_count,
+        "revision": meta.get("resourceVersion", ""),
+    }
+
+
+def pod_row(pod: dict[str, Any]) -> dict[str, Any]:
+    meta = pod["metadata"]
+    spec = pod.get("spec") or {}
+    status = pod.get("status") or {}
+    state = pod_state(pod)
+    statuses = status.get("containerStatuses") or []
+    return {
+        "uid": meta.get("uid", ""),
+        "namespace": meta.get("namespace", ""),
+        "name": meta["name"],
+        "node": spec.get("nodeName") or "",
+        "phase": status.get("phase", ""),
+        "state": state,
+        "group": state_group(state),
+        "ready": f"{sum(1 for cs in statuses if cs.get('ready'))}/{len(spec.get('containers') or [])}",
+        "restarts": _restarts(pod),
+        "images": ", ".join(_images(spec)),
+        "ip": status.get("podIP", "") or "",
+        "owner": next((f"{o.get('kind')}/{o.get('name')}" for o in meta.get("ownerReferences") or [] if o.get("controller")), ""),
+        "revision": meta.get("resourceVersion", ""),
+    }
+
+
+def diagram_state(cluster: Cluster) -> dict[str, Any]:
+    """Everything the diagram draws, keyed by uid: nodes, pods, stopped components, clock."""
+    cluster.refresh_from_db()
+    failed, stopped = _sim_settings(cluster)
+    pods = [pod_row(p) for p in registry.objects(cluster, "pods")]
+    per_node: dict[str, int] = {}
+    for p in pods:
+        if p["node"]:
+            per_node[p["node"]] = per_node.get(p["node"], 0) + 1
+    nodes = [node_row(n, failed, per_node.get(n["metadata"]["name"], 0)) for n in registry.objects(cluster, "nodes")]
+    return {
+        "cluster": cluster.name,
+        "seq": cluster.step_seq,
+        "revision": cluster.revision,
+        "clock": {"mode": cluster.clock_mode, "speed": cluster.clock_speed},
+        "stopped": stopped,
+        "failed_nodes": failed,
+        "collapsed": len(nodes) > COLLAPSE_NODES or len(pods) > COLLAPSE_PODS,
+        "nodes": nodes,
+        "pods": pods,
+    }
+
+
+def recent_steps(cluster: Cluster, limit: int = 60) -> list[dict[str, Any]]:
+    """The last ``limit`` steps as stream messages, oldest first."""
+    steps = Step.objects.filter(cluster=cluster).order_by("-seq")[:limit]
+    return [s.as_message() for s in reversed(list(steps))]
+
+
+def panel_nodes(cluster: Cluster) -> dict[str, Any]:
+    state = diagram_state(cluster)
+    return {"nodes": state["nodes"], "stopped": state["stopped"]}
+
+
+def panel_pods(cluster: Cluster, limit: int = 300) -> dict[str, Any]:
+    pods = [pod_row(p) for p in registry.objects(cluster, "pods")]
+    return {"pods": pods[:limit], "more": max(0, len(pods) - limit), "total": len(pods)}
+
+
+def panel_deployments(cluster: Cluster) -> dict[str, Any]:
+    rows = []
+    for d in registry.objects(cluster, "deployments"):
+        meta, spec, status = d["metadata"], d.get("spec") or {}, d.get("status") or {}
+        rows.append({
+            "uid": meta.get("uid", ""),
+            "namespace": meta.get("namespace", ""),
+            "name": meta["name"],
+            "replicas": spec.get("replicas", 0),
+            "ready": status.get("readyReplicas", 0),
+            "updated": status.get("updatedReplicas", 0),
+            "available": status.get("availableReplicas", 0),
+            "images": ", ".join(_images((spec.get("template") or {}).get("spec") or {})),
+            "rollout": (meta.get("annotations") or {}).get(REVISION_ANNOTATION, ""),
+        })
+    return {"deployments": rows}
+
+
+def _ports(spec: dict[str, Any]) -> str:
+    out = []
+    for p in spec.get("ports") or []:
+        if not isinstance(p, dict):
+            continue
+        text = f"{p.get('port')}"
+        if p.get("nodePort"):
+            text += f":{p['nodePort']}"
+        out.append(f"{text}/{p.get('protocol', 'TCP')}")
+    return ",".join(out)
+
+
+def panel_services(cluster: Cluster) -> dict[str, Any]:
+    rows = []
+    for s in registry.objects(cluster, "services"):
+        meta, spec = s["metadata"], s.get("spec") or {}
+        selector = spec.get("selector") or {}
+        rows.append({
+            "uid": meta.get("uid", ""),
+            "namespace": meta.get("namespace", ""),
+            "name": meta["name"],
+            "type": spec.get("type", "ClusterIP"),
+            "cluster_ip": spec.get("clusterIP", ""),
+            "ports": _ports(spec),
+            "selector": ",".join(f"{k}={v}" for k, v in sorted(selector.items())) if isinstance(selector, dict) else "",
+        })
+    return {"services": rows}
+
+
+def panel_events(cluster: Cluster, limit: int = 60) -> dict[str, Any]:
+    events = registry.objects(cluster, "events")
+    events.sort(key=lambda e: (str(e.get("lastTimestamp") or e["metadata"].get("creationTimestamp") or ""),
+                               int(e["metadata"].get("resourceVersion") or 0)), reverse=True)
+    rows = []
+    for e in events[:limit]:
+        involved = e.get("involvedObject") or {}
+        rows.append({
+            "type": e.get("type", ""),
+            "reason": e.get("reason", ""),
+            "object": f"{involved.get('kind', '')}/{involved.get('name', '')}",
+            "object_kind": involved.get("kind", ""),
+            "object_namespace": involved.get("namespace", ""),
+            "object_name": involved.get("name", ""),
+            "object_uid": involved.get("uid", ""),
+            "message": e.get("message", ""),
+            "count": e.get("count", 1),
+            "last": e.get("lastTimestamp") or e["metadata"].get("creationTimestamp", ""),
+        })
+    return {"events": rows, "total": len(events)}
+
+
+def panel_data(cluster: Cluster, panel: str) -> dict[str, Any]:
+    return {
+        "nodes": panel_nodes,
+        "pods": panel_pods,
+        "deployments": panel_deployments,
+        "services": panel_services,
+        "events": panel_events,
+    }[panel](cluster)
+
+
+def _scheduling_decision(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] | None:
+    """The scheduler's explanation for a pod, if the scheduler records them (defensive:
+    the scheduler package may not offer ``decision_get`` in every build)."""
+    try:
+        from kubeviz.scheduler.selectors import decision_get
+    except Exception:  # noqa: BLE001 - an optional component; absent means "not recorded"
+        return None
+    try:
+        if transaction.get_connection().in_atomic_block:
+            with transaction.atomic():  # a savepoint, so a failed read cannot spoil the caller's transaction
+                decision = decision_get(cluster, namespace, name)
+        else:
+            decision = decision_get(cluster, namespace, name)
+    except DatabaseError:
+        return None
+    if not isinstance(decision, dict):
+        return None
+    explanation = decision.get("explanation") or {}
+    if not isinstance(explanation, dict):
+        explanation = {"message": str(explanation)}
+    nodes = []
+    for n in explanation.get("nodes") or []:
+        if not isinstance(n, dict):
+            continue
+        failed = [f for f in n.get("filters") or [] if isinstance(f, dict) and not f.get("passed", True)]
+        status = n.get("status") or {}
+        reasons = list(status.get("reasons") or []) if isinstance(status, dict) else []
+        for f in failed:
+            reasons += [r for r in f.get("reasons") or [] if r not in reasons]
+        nodes.append({
+            "name": n.get("name", ""),
+            "feasible": bool(n.get("feasible")),
+            "chosen": n.get("name") == explanation.get("chosen"),
+            "reasons": "; ".join(str(r) for r in reasons),
+            "failed_filters": ", ".join(str(f.get("plugin", "")) for f in failed),
+            "total": n.get("total"),
+            "scores": [s for s in n.get("scores") or [] if isinstance(s, dict)],
+        })
+    return {
+        "created": decision.get("created", ""),
+        "result": explanation.get("result", ""),
+        "chosen": explanation.get("chosen") or "",
+        "message": explanation.get("message", ""),
+        "attempt": explanation.get("attempt"),
+        "nodes": nodes,
+    }
+
+
+def etcd_key(plural: str, namespace: str, name: str) -> str:
+    """Where Kubernetes keeps the object in etcd (nodes under /registry/minions/, …)."""
+    strategy = by_plural(plural)
+    return strategy.key(namespace if strategy.namespaced else "", name)
+
+
+def object_detail(cluster: Cluster, plural: str, namespace: str | None, name: str) -> dict[str, Any]:
+    """One object as the detail panel shows it. Raises StatusError (404) if it is not there."""
+    if plural not in DETAIL_PLURALS:
+        raise errors.not_found(plural, name)
+    strategy = by_plural(plural)
+    ns = (namespace or "default") if strategy.namespaced else ""
+    obj = registry.get(cluster, strategy, ns or None, name)
+    meta = obj.get("metadata") or {}
+    detail: dict[str, Any] = {
+        "plural": plural,
+        "kind": strategy.kind,
+        "api_version": strategy.api_version,
+        "namespace": ns,
+        "name": name,
+        "uid": meta.get("uid", ""),
+        "revision": meta.get("resourceVersion", ""),
+        "created": meta.get("creationTimestamp", ""),
+        "etcd_key": strategy.key(ns, name),
+        "yaml": yaml.safe_dump(obj, sort_keys=False, default_flow_style=False, allow_unicode=True, width=100),
+        "labels": sorted((meta.get("labels") or {}).items()),
+        "annotations": sorted((meta.get("annotations") or {}).items()),
+    }
+    if strategy.kind == "Pod":
+        detail["pod"] = pod_row(obj)
+        detail["scheduling"] = _scheduling_decision(cluster, ns, name)
+        detail["containers"] = [
+            {"name": c.get("name", ""), "image": c.get("image", "")}
+            for c in (obj.get("spec") or {}).get("containers") or [] if isinstance(c, dict)
+        ]
+    elif strategy.kind == "Node":
+        failed, _ = _sim_settings(cluster)
+        detail["node"] = node_row(obj, failed)
+    elif strategy.kind == "Deployment":
+        detail["deployment"] = {
+            "replicas": (obj.get("spec") or {}).get("replicas", 0),
+            "containers": [
+                {"name": c.get("name", ""), "image": c.get("image", "")}
+                for c in ((obj.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
+                if isinstance(c, dict)
+            ],
+            "rollout": (meta.get("annotations") or {}).get(REVISION_ANNOTATION, ""),
+            "replicasets": [
+                {
+                    "name": rs["metadata"]["name"],
+                    "revision": (rs["metadata"].get("annotations") or {}).get(REVISION_ANNOTATION, ""),
+                    "replicas": (rs.get("spec") or {}).get("replicas", 0),
+                    "ready": (rs.get("status") or {}).get("readyReplicas", 0),
+                    "images": ", ".join(_images(((rs.get("spec") or {}).get("template") or {}).get("spec") or {})),
+                }
+                for rs in owned_replicasets(cluster, obj)
+            ],
+        }
+    elif strategy.kind == "Service":
+        detail["service"] = {"ports": _ports(obj.get("spec") or {})}
+    return detail
+
+
+def owned_replicasets(cluster: Cluster, deployment: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ReplicaSets a Deployment controls, newest revision first."""
+    uid = deployment["metadata"].get("uid")
+    ns = deployment["metadata"].get("namespace")
+    out = [
+        rs for rs in registry.objects(cluster, "replicasets", ns)
+        if any(o.get("uid") == uid and o.get("controller") for o in rs["metadata"].get("ownerReferences") or [])
+    ]
+
+    def revision(rs: dict[str, Any]) -> int:
+        try:
+            return int((rs["metadata"].get("annotations") or {}).get(REVISION_ANNOTATION, 0))
+        except ValueError:
+            return 0
+
+    return sorted(out, key=revision, reverse=True)
+
+
+def manifest_samples() -> list[dict[str, str]]:
+    """The sample manifests a learner can start from: fixtures/manifests/*.yaml."""
+    out = []
+    for path in sorted(MANIFESTS_DIR.glob("*.yaml")):
+        first = path.read_text().splitlines()[0] if path.stat().st_size else ""
+        title = first.lstrip("# ").strip() if first.startswith("#") else path.stem
+        out.append({"name": path.stem, "title": title})
+    return out
+
+
+def manifest_sample(name: str) -> str | None:
+    if name not in {s["name"] for s in manifest_samples()}:
+        return None
+    return (MANIFESTS_DIR / f"{name}.yaml").read_text()

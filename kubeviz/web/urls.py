@@ -1,8 +1,26 @@
-from django.urls import path
+from django.conf import settings
+from django.contrib.staticfiles.views import serve as static_serve
+from django.urls import path, re_path
 
 from . import views
 
 urlpatterns = [
     path("", views.cluster_list, name="cluster-list"),
     path("clusters/<slug:name>/", views.cluster_detail, name="cluster-detail"),
+    path("clusters/<slug:name>/state/", views.state, name="cluster-state"),
+    path("clusters/<slug:name>/kubeconfig", views.kubeconfig, name="cluster-kubeconfig"),
+    path("clusters/<slug:name>/manifest/", views.manifest, name="cluster-manifest"),
+    path("clusters/<slug:name>/panels/<slug:panel>/", views.panel, name="cluster-panel"),
+    path("clusters/<slug:name>/actions/<slug:action>/", views.action, name="cluster-action"),
+    path("clusters/<slug:name>/objects/<slug:plural>/<str:objname>/", views.object_view, name="cluster-object"),
+    path("clusters/<slug:name>/objects/<slug:plural>/<str:namespace>/<str:objname>/", views.object_view,
+         name="cluster-object-ns"),
 ]
+
+# The embedded default is Daphne alone (no nginx in front, DEBUG off): serve the dashboard's
+# own vendored CSS/JS from static/ through staticfiles' finders. A deployment with a static
+# file server in front sets KUBEVIZ_SERVE_STATIC = False in its settings.
+if getattr(settings, "KUBEVIZ_SERVE_STATIC", True):
+    urlpatterns.append(
+        re_path(rf"^{settings.STATIC_URL.lstrip('/')}(?P<path>.*)$", static_serve, {"insecure": True}),
+    )

@@ -14,9 +14,6 @@ import pytest
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.errors import StatusError
-from kubeviz.apiserver.kinds import daemonset as _ds_kind  # noqa: F401  (registers the kinds)
-from kubeviz.apiserver.kinds import job as _job_kind  # noqa: F401
-from kubeviz.apiserver.kinds import statefulset as _sts_kind  # noqa: F401
 from kubeviz.apiserver.resources import by_kind, by_plural
 from kubeviz.etcd import store
 

@@ -7,7 +7,7 @@ from .. import validation as v
 from ..resources import register
 from ..strategy import Context, Obj, Strategy
 from .podspec import default_template, set_default
-from .workloads import validate_replicated, validate_selector_immutable
+from .workloads import status_update_keeping_annotations, validate_replicated, validate_selector_immutable
 
 _PERCENT = re.compile(r"^[0-9]+%$")
 
@@ -71,6 +71,9 @@ class DeploymentStrategy(Strategy):
 
     def validate_update(self, new: Obj, old: Obj) -> list[v.FieldError]:
         return validate_selector_immutable(new, old)
+
+    def prepare_status_update(self, new: Obj, old: Obj) -> Obj:
+        return status_update_keeping_annotations(new, old)
 
 
 register(DeploymentStrategy(

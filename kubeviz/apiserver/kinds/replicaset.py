@@ -6,7 +6,7 @@ from ..resources import register
 from ..selectors import path_getter
 from ..strategy import Context, Obj, Strategy
 from .podspec import default_template, set_default
-from .workloads import validate_replicated, validate_selector_immutable
+from .workloads import status_update_keeping_annotations, validate_replicated, validate_selector_immutable
 
 
 class ReplicaSetStrategy(Strategy):
@@ -23,6 +23,9 @@ class ReplicaSetStrategy(Strategy):
 
     def validate_update(self, new: Obj, old: Obj) -> list[v.FieldError]:
         return validate_selector_immutable(new, old)
+
+    def prepare_status_update(self, new: Obj, old: Obj) -> Obj:
+        return status_update_keeping_annotations(new, old)
 
 
 register(ReplicaSetStrategy(

@@ -32,3 +32,16 @@ def validate_selector_immutable(new: Obj, old: Obj) -> list[v.FieldError]:
     if new_sel != old_sel:
         return [v.invalid("spec.selector", new_sel, "field is immutable")]
     return []
+
+
+def status_update_keeping_annotations(new: Obj, old: Obj) -> Obj:
+    """apps/v1 status strategies reset only spec and labels (deploymentStatusStrategy), so
+    the deployment controller can record its revision annotation with the status."""
+    import copy
+
+    result = copy.deepcopy(old)
+    result["status"] = new.get("status", old.get("status"))
+    annotations = (new.get("metadata") or {}).get("annotations")
+    if annotations is not None:
+        result["metadata"]["annotations"] = annotations
+    return result

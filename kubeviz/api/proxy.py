@@ -1,0 +1,97 @@
+"""REST endpoints for kube-proxy: the rules on every node, and simulated traffic (thin)."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kubeviz.etcd.models import Cluster
+from kubeviz.proxy.selectors import proxy_rules
+from kubeviz.proxy.traffic import MAX_REQUESTS, traffic_send
+
+from .errors import StatusErrorsMixin
+
+
+class ProxyEndpointSerializer(serializers.Serializer):
+    address = serializers.CharField(help_text="ip:port the connection is sent to")
+    pod = serializers.CharField(allow_blank=True)
+    node = serializers.CharField(allow_blank=True)
+    ready = serializers.BooleanField()
+    serving = serializers.BooleanField()
+    terminating = serializers.BooleanField()
+
+
+class ProxyRuleSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["ClusterIP", "NodePort", "LoadBalancer", "ExternalIP"])
+    portName = serializers.CharField(allow_blank=True)
+    frontend = serializers.CharField(help_text="ip:port/protocol the rule matches")
+    protocol = serializers.CharField()
+    trafficPolicy = serializers.ChoiceField(choices=["Cluster", "Local"])
+    sessionAffinity = serializers.ChoiceField(choices=["None", "ClientIP"])
+    affinityTimeoutSeconds = serializers.IntegerField(allow_null=True)
+    endpoints = ProxyEndpointSerializer(many=True)
+    action = serializers.ChoiceField(choices=["forward", "reject", "drop"],
+                                     help_text="reject: no endpoints; drop: Local policy and none on this node")
+
+
+class ProxyServiceSerializer(serializers.Serializer):
+    service = serializers.CharField(help_text="namespace/name")
+    dns = serializers.CharField(help_text="<service>.<namespace>.svc.cluster.local")
+    type = serializers.CharField()
+    clusterIP = serializers.CharField()
+    sessionAffinity = serializers.CharField()
+    rules = ProxyRuleSerializer(many=True)
+
+
+class ProxyRulesSerializer(serializers.Serializer):
+    nodes = serializers.DictField(child=ProxyServiceSerializer(many=True), help_text="node name → its rules per Service")
+    dns = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
+                                help_text="DNS name → what cluster DNS answers")
+
+
+class TrafficRequestSerializer(serializers.Serializer):
+    requests = serializers.IntegerField(min_value=1, max_value=MAX_REQUESTS)
+    node = serializers.CharField(required=False, help_text="the node the requests come from (default: the first node)")
+    port = serializers.CharField(required=False, help_text="Service port name or number (default: the first port)")
+
+
+class TrafficResultSerializer(serializers.Serializer):
+    service = serializers.CharField()
+    requests = serializers.IntegerField()
+    distribution = serializers.DictField(child=serializers.IntegerField(), help_text="pod name → requests it received")
+    node = serializers.CharField()
+    frontend = serializers.CharField()
+    sessionAffinity = serializers.CharField()
+
+
+ERROR = inline_serializer("ProxyError", {"message": serializers.CharField(), "reason": serializers.CharField(),
+                                         "code": serializers.IntegerField()})
+
+
+class ProxyRulesView(StatusErrorsMixin, APIView):
+    @extend_schema(responses=ProxyRulesSerializer, summary="kube-proxy's rules on every node, and the Services' DNS names")
+    def get(self, request: Request, cluster: str) -> Response:
+        return Response(proxy_rules(get_object_or_404(Cluster, name=cluster)))
+
+
+class ServiceTrafficView(StatusErrorsMixin, APIView):
+    @extend_schema(
+        request=TrafficRequestSerializer,
+        responses={
+            200: TrafficResultSerializer,
+            400: OpenApiResponse(description="invalid request"),
+            404: OpenApiResponse(ERROR, description="no such Service"),
+            503: OpenApiResponse(ERROR, description="the Service has no ready endpoints"),
+        },
+        summary="Send N requests to a Service and see how kube-proxy spreads them over its pods",
+    )
+    def post(self, request: Request, cluster: str, namespace: str, name: str) -> Response:
+        body = TrafficRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = traffic_send(
+            cluster=get_object_or_404(Cluster, name=cluster), namespace=namespace, name=name, **body.validated_data,
+        )
+        return Response(result)

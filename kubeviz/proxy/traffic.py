@@ -1,0 +1,107 @@
+"""Simulated traffic: what happens to N requests sent to a Service.
+
+kube-proxy in iptables mode does not balance by load: each new connection walks the
+Service's chain, where rule *i* of *n* is taken with probability 1/(n-i) — so every
+endpoint is equally likely. With ``sessionAffinity: ClientIP`` the first connection of a
+client picks an endpoint that way, and the ``recent`` match sends every later one from
+that client to the same endpoint. The random source is seeded from the cluster's seed
+and the request, so the same request gives the same answer.
+"""
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+
+from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver.resources import by_plural
+from kubeviz.etcd.models import Cluster
+from kubeviz.flow.services import step_record
+
+from .rules import Backend, Rule
+from .selectors import rules_of_service
+
+Obj = dict[str, Any]
+DEFAULT_CLIENT_IP = "10.244.0.100"
+MAX_REQUESTS = 10000
+
+
+def iptables_pick(backends: Sequence[Backend], rng: random.Random) -> Backend:
+    """Walk a KUBE-SVC chain: ``-m statistic --mode random --probability 1/(n-i)``."""
+    n = len(backends)
+    for i, backend in enumerate(backends[:-1]):
+        if rng.random() < 1.0 / (n - i):
+            return backend
+    return backends[-1]
+
+
+def spread(rule: Rule, requests: int, rng: random.Random) -> dict[str, int]:
+    """How ``requests`` connections from one client are spread over the rule's endpoints
+    (every endpoint listed, with 0 if it got none)."""
+    counts = {b.label: 0 for b in rule.backends}
+    pinned: Backend | None = None
+    for _ in range(requests):
+        if pinned is not None:
+            chosen = pinned
+        else:
+            chosen = iptables_pick(rule.backends, rng)
+            if rule.affinity == "ClientIP":
+                pinned = chosen
+        counts[chosen.label] += 1
+    return counts
+
+
+def _pick_rule(rules: Sequence[Rule], key: str, port: int | str | None) -> Rule:
+    cluster_rules = [r for r in rules if r.kind == "ClusterIP"]
+    if port is None or port == "":
+        return cluster_rules[0]
+    for r in cluster_rules:
+        if r.port_name == port or str(r.port) == str(port):
+            return r
+    raise errors.bad_request(f"service {key} has no port {port}")
+
+
+@transaction.atomic
+def traffic_send(
+    *, cluster: Cluster, namespace: str, name: str, requests: int, node: str | None = None,
+    port: int | str | None = None, client_ip: str = DEFAULT_CLIENT_IP,
+) -> Obj:
+    """Send ``requests`` requests from a pod on ``node`` (default: the first node) to the
+    Service's cluster IP; return how kube-proxy spread them, per pod, and record it."""
+    if not 1 <= requests <= MAX_REQUESTS:
+        raise errors.bad_request(f"requests must be between 1 and {MAX_REQUESTS}")
+    svc = registry.get(cluster, by_plural("services"), namespace, name)
+    key = f"{namespace}/{name}"
+    spec = svc.get("spec") or {}
+    if spec.get("type") == "ExternalName":
+        raise errors.bad_request(
+            f"service {key} is of type ExternalName: DNS answers with {spec.get('externalName')}, kube-proxy does not route it"
+        )
+    if spec.get("clusterIP") in (None, "", "None"):
+        raise errors.bad_request(
+            f"service {key} is headless (clusterIP: None): kube-proxy has no rules for it, clients connect to the pods directly"
+        )
+    node, rules = rules_of_service(cluster, svc, node)
+    if rules is None or not rules.rules:
+        raise errors.StatusError(503, "ServiceUnavailable", f"no ready endpoints for service {key}")
+    rule = _pick_rule(rules.rules, key, port)
+    if not rule.backends:
+        where = f" on {node} (internalTrafficPolicy: Local)" if rule.policy == "Local" and rule.has_endpoints else ""
+        raise errors.StatusError(503, "ServiceUnavailable", f"no ready endpoints for service {key}{where}")
+    rng = random.Random(f"{cluster.seed}:traffic:{key}:{rule.port}:{node}:{client_ip}:{requests}")
+    distribution = spread(rule, requests, rng)
+    summary = ", ".join(f"{label} {count}" for label, count in distribution.items())
+    how = f"all to one endpoint (session affinity: ClientIP from {client_ip})" if rule.affinity == "ClientIP" else \
+        f"at random over {len(rule.backends)} endpoint{'s' if len(rule.backends) != 1 else ''}"
+    step_record(
+        cluster=cluster, step=None, source="client", target=f"kube-proxy/{node}", action="traffic", obj=svc,
+        category="proxy",
+        message=f"{requests} request{'s' if requests != 1 else ''} from a pod on {node} to {key} "
+                f"({rule.frontend.rsplit('/', 1)[0]}) were sent by kube-proxy {how}: {summary}",
+    )
+    return {
+        "service": key, "requests": requests, "distribution": distribution, "node": node,
+        "frontend": rule.frontend, "sessionAffinity": rule.affinity,
+    }

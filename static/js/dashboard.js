@@ -1,0 +1,510 @@
+/* kubeviz dashboard: the steps stream, the animation queue, the timeline and the controls.
+ *
+ * Steps come from the websocket /ws/clusters/<name>/steps/ (snapshot, then batches; on
+ * reconnect we send {"after": lastSeq} and drop duplicates by seq). While the websocket is
+ * down, the REST endpoint /api/clusters/<name>/steps/?after= is polled instead, so nothing
+ * is missed. Steps are queued and played one by one at the chosen speed; the backlog counter
+ * shows how many wait. Nothing is skipped: "Catch up" plays them fast, they all reach the
+ * timeline. User-controlled strings are only ever written with textContent.
+ */
+(function () {
+  "use strict";
+
+  const dataEl = document.getElementById("dashboard-data");
+  if (!dataEl) return;
+  const data = JSON.parse(dataEl.textContent);
+  const catalogue = data.catalogue || { steps: {}, categories: {}, components: {} };
+  const $ = (id) => document.getElementById(id);
+
+  const KIND_PLURALS = {
+    Pod: "pods", Node: "nodes", Deployment: "deployments", ReplicaSet: "replicasets", Service: "services",
+    Endpoints: "endpoints", EndpointSlice: "endpointslices", Event: "events", Namespace: "namespaces",
+    ConfigMap: "configmaps", Lease: "leases", DaemonSet: "daemonsets", Job: "jobs",
+  };
+  const CLUSTER_SCOPED = new Set(["Node", "Namespace"]);
+
+  const diagram = new window.KubevizDiagram.Diagram($("diagram"), { collapse: data.collapse, onSelect: onDiagramSelect });
+  diagram.setState(data.state);
+
+  // ---- clock -------------------------------------------------------------------------------
+  const clock = { mode: data.state.clock.mode, speed: data.state.clock.speed || 1 };
+  function setClock(mode, speed) {
+    if (mode) clock.mode = mode;
+    if (typeof speed === "number" && speed > 0) clock.speed = speed;
+    $("clock-mode").textContent = clock.mode;
+    $("clock").dataset.mode = clock.mode;
+    $("btn-play").setAttribute("aria-pressed", String(clock.mode === "live"));
+    $("btn-pause").setAttribute("aria-pressed", String(clock.mode === "paused"));
+    $("btn-next").setAttribute("aria-pressed", String(clock.mode === "step"));
+    const sel = $("speed");
+    if (sel && document.activeElement !== sel) {
+      let found = false;
+      for (const o of sel.options) if (Math.abs(+o.value - clock.speed) < 1e-9) { o.selected = true; found = true; }
+      if (!found) {
+        const o = document.createElement("option");
+        o.value = String(clock.speed);
+        o.textContent = clock.speed + "×";
+        o.selected = true;
+        sel.appendChild(o);
+      }
+    }
+  }
+
+  // ---- the stream: dedupe by seq, keep order ------------------------------------------------
+  const stream = { contig: data.lastSeq || 0, seen: new Set(), queue: [], revision: data.revision || 0 };
+
+  function receive(steps) {
+    let touched = false;
+    for (const s of steps || []) {
+      if (!s || typeof s.seq !== "number") continue;
+      if (s.seq <= stream.contig || stream.seen.has(s.seq)) continue;
+      stream.seen.add(s.seq);
+      let i = stream.queue.length;
+      while (i > 0 && stream.queue[i - 1].seq > s.seq) i--;
+      stream.queue.splice(i, 0, s);
+      if (s.target === "etcd" && s.category !== "heartbeat") touched = true;
+    }
+    while (stream.seen.has(stream.contig + 1)) {
+      stream.contig++;
+      stream.seen.delete(stream.contig);
+    }
+    $("last-seq").textContent = String(stream.contig);
+    if (touched) refreshPanelsSoon();
+    showBacklog();
+    pump();
+  }
+
+  // ---- the player ----------------------------------------------------------------------------
+  let playing = false;
+  let catchingUp = false;
+  function showBacklog() {
+    const el = $("backlog");
+    const n = stream.queue.length;
+    el.querySelector("strong").textContent = String(n);
+    el.dataset.count = String(n);
+    el.dataset.busy = String(n > 3);
+    $("btn-catch-up").disabled = n === 0;
+  }
+  function flowOnly() { return $("timeline").classList.contains("flow-only"); }
+  function duration(s) {
+    if (catchingUp) return 60;
+    let base = s.step ? 1100 : s.category === "heartbeat" || s.category === "event" ? 380 : 750;
+    if (flowOnly() && !s.step) base = 140;
+    return base / Math.max(0.05, clock.speed);
+  }
+  async function pump() {
+    if (playing) return;
+    playing = true;
+    try {
+      while (stream.queue.length) {
+        const s = stream.queue.shift();
+        showBacklog();
+        timelineAdd(s);
+        try { await diagram.play(s, duration(s)); } catch (e) { /* a failed animation never stops the queue */ }
+        diagram.applyStep(s);
+        if (typeof s.revision === "number" && s.revision > stream.revision) {
+          stream.revision = s.revision;
+          $("revision").textContent = String(s.revision);
+        }
+        if (s.target === "etcd" && s.category !== "heartbeat") { reconcileSoon(); detailSoon(s); }
+      }
+    } finally {
+      playing = false;
+      catchingUp = false;
+      showBacklog();
+      reconcileSoon();
+    }
+  }
+  $("btn-catch-up").addEventListener("click", () => { catchingUp = true; });
+
+  // ---- reconcile with the truth (state JSON) -----------------------------------------------
+  let reconcileTimer = null;
+  function reconcileSoon() {
+    clearTimeout(reconcileTimer);
+    reconcileTimer = setTimeout(reconcile, 700);
+  }
+  async function reconcile() {
+    if (stream.queue.length > 2) return; // the picture follows the animation; catch up first
+    let state;
+    try {
+      const r = await fetch(data.urls.state, { headers: { Accept: "application/json" }, cache: "no-store" });
+      if (!r.ok) return;
+      state = await r.json();
+    } catch (e) { return; }
+    if (resetDetected(state.seq, state.revision)) return;
+    if (stream.queue.length > 2) return;
+    diagram.setState(state);
+    setClock(state.clock.mode, state.clock.speed);
+  }
+  setInterval(() => { if (!playing) reconcile(); }, 20000);
+
+  function resetDetected(seq, revision) {
+    if (typeof seq !== "number" || typeof revision !== "number") return false;
+    if (seq < stream.contig && revision < stream.revision) {
+      // The cluster was reset (new steps and revisions start again from the beginning).
+      reloadForReset();
+      return true;
+    }
+    return false;
+  }
+  function reloadForReset() {
+    const last = +(sessionStorage.getItem("kubeviz-reset-reload") || 0);
+    if (Date.now() - last > 10000) {
+      sessionStorage.setItem("kubeviz-reset-reload", String(Date.now()));
+      location.reload();
+    }
+  }
+
+  // ---- panels and detail follow the cluster ---------------------------------------------------
+  let panelTimer = null;
+  let panelLast = 0;
+  function refreshPanelsSoon() {
+    if (panelTimer) return;
+    const wait = Math.max(300, 2500 - (Date.now() - panelLast));
+    panelTimer = setTimeout(() => {
+      panelTimer = null;
+      panelLast = Date.now();
+      if (window.htmx) window.htmx.trigger(document.body, "kv-refresh");
+    }, wait);
+  }
+  let detailTimer = null;
+  function detailSoon(s) {
+    const obj = $("object");
+    if (!obj || !s.object || obj.dataset.uid !== s.object.uid) return;
+    clearTimeout(detailTimer);
+    detailTimer = setTimeout(() => {
+      const active = document.activeElement;
+      if (active && $("detail").contains(active) && /INPUT|SELECT|TEXTAREA/.test(active.tagName)) return;
+      const refresh = $("object-refresh");
+      if (refresh && window.htmx) window.htmx.ajax("GET", refresh.getAttribute("href"), { target: "#detail", swap: "innerHTML" });
+    }, 1200);
+  }
+
+  // ---- the timeline ----------------------------------------------------------------------------
+  const MAX_TIMELINE = 400;
+  function timelineAdd(s) {
+    const li = document.createElement("li");
+    li.className = "step fresh";
+    li.tabIndex = 0;
+    const obj = s.object || {};
+    li.dataset.seq = String(s.seq);
+    li.dataset.step = s.step ? String(s.step) : "";
+    li.dataset.category = s.category || "";
+    li.dataset.source = s.source || "";
+    li.dataset.target = s.target || "";
+    li.dataset.uid = obj.uid || "";
+    li.dataset.kind = obj.kind || "";
+    li.dataset.namespace = obj.namespace || "";
+    li.dataset.name = obj.name || "";
+    const badge = document.createElement("span");
+    badge.className = s.step ? "badge num n" + s.step : "badge cat c-" + (s.category || "").replace(/[^a-z-]/g, "");
+    badge.textContent = s.step ? String(s.step) : s.category || "";
+    const route = document.createElement("span");
+    route.className = "route";
+    route.textContent = (s.source || "") + " → " + (s.target || "");
+    const msg = document.createElement("span");
+    msg.className = "msg";
+    msg.textContent = s.message || "";
+    li.append(badge, route, msg);
+    const tl = $("timeline");
+    tl.insertBefore(li, tl.firstChild);
+    while (tl.children.length > MAX_TIMELINE) tl.lastElementChild.remove();
+  }
+
+  function explain(li) {
+    $("timeline").querySelectorAll(".step.selected").forEach((e) => e.classList.remove("selected"));
+    li.classList.add("selected");
+    const d = li.dataset;
+    const number = d.step ? catalogue.steps[d.step] : null;
+    const cat = catalogue.categories[d.category] || catalogue.categories.flow || {};
+    const info = number || cat;
+    $("explain-title").textContent = (d.step ? "Step " + d.step + ": " : "") + (info.title || d.category);
+    $("explain-route").textContent = d.source + " → " + d.target + (d.step ? "" : "  (" + d.category + ", not part of the numbered flow)");
+    $("explain-message").textContent = li.querySelector(".msg").textContent;
+    $("explain-text").textContent = info.explanation || "";
+    $("explain-real").textContent = info.real ? "In a real cluster: " + info.real : "";
+    $("explain-roles").textContent = [role(d.source), role(d.target)].filter(Boolean).join(" ");
+    const link = $("explain-object");
+    const url = objectUrl(d.kind, d.namespace, d.name);
+    if (url) {
+      link.hidden = false;
+      link.href = url;
+      link.textContent = "Show " + d.kind + " " + (d.namespace ? d.namespace + "/" : "") + d.name;
+    } else link.hidden = true;
+    $("explain").hidden = false;
+    diagram.highlight(d.uid, [d.source, d.target]);
+  }
+  function role(component) {
+    const key = (component || "").split("/")[0];
+    const text = catalogue.components[key];
+    return text ? component + ": " + text : "";
+  }
+  function objectUrl(kind, namespace, name) {
+    const plural = KIND_PLURALS[kind];
+    if (!plural || !name) return null;
+    const base = data.urls.objects + plural + "/";
+    if (CLUSTER_SCOPED.has(kind)) return base + encodeURIComponent(name) + "/";
+    return base + encodeURIComponent(namespace || "default") + "/" + encodeURIComponent(name) + "/";
+  }
+  function loadDetail(url) {
+    if (!url) return;
+    if (window.htmx) window.htmx.ajax("GET", url, { target: "#detail", swap: "innerHTML" });
+    else location.href = url;
+  }
+
+  $("timeline").addEventListener("click", (ev) => {
+    const li = ev.target.closest(".step");
+    if (li) explain(li);
+  });
+  $("timeline").addEventListener("keydown", (ev) => {
+    if (ev.key !== "Enter" && ev.key !== " ") return;
+    const li = ev.target.closest(".step");
+    if (li) { ev.preventDefault(); explain(li); }
+  });
+  $("explain-close").addEventListener("click", () => {
+    $("explain").hidden = true;
+    diagram.highlight(null, []);
+    $("timeline").querySelectorAll(".step.selected").forEach((e) => e.classList.remove("selected"));
+  });
+  $("explain-object").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    loadDetail($("explain-object").getAttribute("href"));
+  });
+
+  function onDiagramSelect(info) {
+    if (info.type === "pod") {
+      diagram.highlight(info.uid, []);
+      loadDetail(objectUrl("Pod", info.namespace, info.name));
+    } else if (info.type === "node") {
+      diagram.highlight(info.uid, []);
+      loadDetail(objectUrl("Node", "", info.name));
+    } else if (info.type === "component" && info.component) {
+      const key = info.component.split("/")[0];
+      $("explain-title").textContent = info.component;
+      $("explain-route").textContent = "";
+      $("explain-message").textContent = "";
+      $("explain-text").textContent = catalogue.components[key] || "";
+      $("explain-real").textContent = "";
+      $("explain-roles").textContent = "";
+      $("explain-object").hidden = true;
+      $("explain").hidden = false;
+      diagram.highlight(null, [info.component]);
+    }
+  }
+
+  // filter: the 1–9 flow only, or every category
+  function setFilter(value) {
+    $("timeline").classList.toggle("flow-only", value === "flow");
+    try { localStorage.setItem("kubeviz-filter", value); } catch (e) { /* private mode */ }
+  }
+  document.querySelectorAll('input[name="timeline-filter"]').forEach((r) => r.addEventListener("change", () => setFilter(r.value)));
+  try {
+    const saved = localStorage.getItem("kubeviz-filter");
+    if (saved === "all" || saved === "flow") {
+      $(saved === "all" ? "filter-all" : "filter-flow").checked = true;
+      setFilter(saved);
+    }
+  } catch (e) { /* private mode */ }
+
+  // ---- connection: websocket with back-off, REST polling meanwhile ----------------------------
+  let ws = null;
+  let attempts = 0;
+  let pollTimer = null;
+  function setConn(state, label) {
+    const el = $("connection");
+    el.dataset.state = state;
+    el.textContent = label;
+  }
+  function connect() {
+    setConn("connecting", attempts ? "reconnecting…" : "connecting…");
+    const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + data.urls.ws;
+    try { ws = new WebSocket(url); } catch (e) { lost(); return; }
+    let snapshots = 0;
+    ws.onopen = () => {
+      attempts = 0;
+      ws.send(JSON.stringify({ after: stream.contig }));
+      stopPolling();
+      setConn("live", "live");
+    };
+    ws.onmessage = (ev) => {
+      let msg;
+      try { msg = JSON.parse(ev.data); } catch (e) { return; }
+      if (!msg || typeof msg !== "object") return;
+      if (msg.type === "snapshot") {
+        // the server sends a snapshot on connect, and again only when the cluster is reset
+        snapshots++;
+        if (snapshots > 1) { reloadForReset(); return; }
+        onSnapshot(msg);
+      }
+      else if (msg.type === "steps") receive(msg.steps);
+      else if (msg.type === "step") receive([msg.step || msg]);
+      else if (typeof msg.seq === "number" && msg.source) receive([msg]);
+    };
+    ws.onclose = () => { ws = null; lost(); };
+    ws.onerror = () => { /* onclose follows */ };
+  }
+  function lost() {
+    startPolling();
+    const delay = Math.min(30000, 500 * Math.pow(2, Math.min(attempts, 6))) * (0.75 + Math.random() * 0.5);
+    attempts++;
+    setTimeout(connect, delay);
+  }
+  function onSnapshot(msg) {
+    if (resetDetected(msg.seq, msg.revision)) return;
+    if (Array.isArray(msg.nodes) && Array.isArray(msg.pods) && stream.queue.length <= 2 && !playing) {
+      diagram.setState({ nodes: msg.nodes, pods: msg.pods });
+    }
+    if (Array.isArray(msg.steps)) receive(msg.steps);
+  }
+  function startPolling() {
+    if (pollTimer) return;
+    setConn("polling", "polling (websocket unavailable)");
+    const poll = async () => {
+      try {
+        const r = await fetch(data.urls.steps + "?after=" + stream.contig + "&limit=500", { headers: { Accept: "application/json" }, cache: "no-store" });
+        if (r.ok) {
+          const steps = await r.json();
+          if (Array.isArray(steps)) receive(steps);
+        }
+      } catch (e) { /* server away: keep trying */ }
+    };
+    poll();
+    pollTimer = setInterval(poll, 2000);
+  }
+  function stopPolling() {
+    clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  // ---- htmx: REST calls made by the control buttons -----------------------------------------
+  function flash(ok, text) {
+    const area = $("flash");
+    const p = document.createElement("p");
+    p.className = "flash " + (ok ? "success" : "error");
+    p.setAttribute("role", "status");
+    p.textContent = text;
+    area.replaceChildren(p);
+  }
+  function jsonOf(xhr) {
+    try { return JSON.parse(xhr.responseText); } catch (e) { return null; }
+  }
+  function errorText(xhr, body) {
+    if (body && (body.message || body.detail)) return body.message || body.detail;
+    if (body && typeof body === "object") {
+      // DRF's validation errors: {"field": ["message", …]}
+      const parts = Object.keys(body).map((k) => k + ": " + [].concat(body[k]).join(" "));
+      if (parts.length) return parts.join("; ");
+    }
+    return "request failed (HTTP " + xhr.status + ")";
+  }
+  document.body.addEventListener("htmx:afterRequest", (ev) => {
+    const elt = ev.detail.elt;
+    const xhr = ev.detail.xhr;
+    if (!elt || !xhr) return;
+    if (elt.dataset.clock) {
+      const body = jsonOf(xhr);
+      if (ev.detail.successful && body) {
+        if (body.mode) setClock(body.mode, body.speed);
+        else if (body.requested !== undefined) { setClock("step"); flash(true, "next step requested: the engine runs exactly one component action"); }
+      } else flash(false, errorText(xhr, body));
+    } else if (elt.hasAttribute("data-reload")) {
+      if (ev.detail.successful) {
+        sessionStorage.setItem("kubeviz-reset-reload", String(Date.now()));
+        location.reload();
+      } else flash(false, errorText(xhr, jsonOf(xhr)));
+    } else if (elt.dataset.traffic) {
+      showTraffic(elt.dataset.traffic, xhr);
+    }
+  });
+  // the flash area empties itself after a while (it covers the corner of the timeline)
+  let flashTimer = null;
+  new MutationObserver(() => {
+    clearTimeout(flashTimer);
+    if ($("flash").childElementCount) flashTimer = setTimeout(() => $("flash").replaceChildren(), 7000);
+  }).observe($("flash"), { childList: true });
+  document.body.addEventListener("htmx:responseError", (ev) => {
+    const elt = ev.detail.elt;
+    if (elt && (elt.dataset.clock || elt.dataset.traffic || elt.hasAttribute("data-reload"))) return;
+    flash(false, "request failed (HTTP " + ev.detail.xhr.status + ")");
+  });
+  document.body.addEventListener("htmx:sendError", () => flash(false, "the server cannot be reached"));
+
+  function showTraffic(service, xhr) {
+    const box = $("traffic");
+    const out = $("traffic-result");
+    box.hidden = false;
+    $("traffic-service").textContent = service;
+    const body = jsonOf(xhr);
+    if (xhr.status === 404 && !(body && body.kind === "Status")) {
+      const p = document.createElement("p");
+      p.className = "muted";
+      p.textContent = "Traffic simulation is not available in this build yet (the server answered 404 to POST …/traffic/).";
+      out.replaceChildren(p);
+      return;
+    }
+    if (xhr.status >= 400) {
+      const p = document.createElement("p");
+      p.textContent = errorText(xhr, body);
+      out.replaceChildren(p);
+      return;
+    }
+    const rows = distribution(body);
+    if (!rows.length) {
+      const pre = document.createElement("pre");
+      pre.textContent = JSON.stringify(body, null, 2);
+      out.replaceChildren(pre);
+      return;
+    }
+    const total = rows.reduce((a, r) => a + r.count, 0) || 1;
+    const frag = document.createDocumentFragment();
+    const head = document.createElement("p");
+    head.textContent = total + " requests" + (body.node ? " from a pod on " + body.node : "") + (body.frontend ? " to " + body.frontend : "") +
+      ", spread by kube-proxy over " + rows.length + " pod" + (rows.length === 1 ? "" : "s") +
+      (body.sessionAffinity && body.sessionAffinity !== "None" ? " (session affinity " + body.sessionAffinity + ")" : "") + ":";
+    frag.appendChild(head);
+    for (const r of rows) {
+      const line = document.createElement("div");
+      line.className = "traffic-bar";
+      const name = document.createElement("span");
+      name.textContent = r.name;
+      const barWrap = document.createElement("span");
+      const bar = document.createElement("span");
+      bar.className = "bar";
+      bar.style.display = "block";
+      bar.style.width = Math.round((100 * r.count) / total) + "%";
+      barWrap.appendChild(bar);
+      const count = document.createElement("span");
+      count.textContent = String(r.count);
+      line.append(name, barWrap, count);
+      frag.appendChild(line);
+    }
+    out.replaceChildren(frag);
+  }
+  function distribution(body) {
+    if (!body || typeof body !== "object") return [];
+    const src = body.distribution || body.endpoints || body.pods || body.backends || body.results || null;
+    const rows = [];
+    if (Array.isArray(src)) {
+      for (const item of src) {
+        if (!item || typeof item !== "object") continue;
+        const name = item.pod || item.name || item.endpoint || item.ip || "?";
+        const count = +(item.count !== undefined ? item.count : item.requests !== undefined ? item.requests : item.hits || 0);
+        rows.push({ name: String(name), count: count });
+      }
+    } else if (src && typeof src === "object") {
+      for (const k in src) {
+        const v = src[k];
+        rows.push({ name: k, count: typeof v === "number" ? v : +(v && (v.count || v.requests)) || 0 });
+      }
+    }
+    return rows;
+  }
+
+  // ---- go ----------------------------------------------------------------------------------------
+  // for browser tests and the curious: the diagram, the stream state and the clock
+  window.kubevizDashboard = { diagram: diagram, stream: stream, clock: clock, receive: receive };
+  setClock(clock.mode, clock.speed);
+  showBacklog();
+  if ("WebSocket" in window) connect();
+  else startPolling();
+})();
