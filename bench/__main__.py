@@ -1,4 +1,5 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import websocket
+from bench import engine, websocket
 
+engine.main([])
 websocket.main([])

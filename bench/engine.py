@@ -1,0 +1,100 @@
+"""Engine benchmarks (issue: "The cluster comes alive"): settle mode, SQLite, every step
+and event recorded. Prints ``name: value unit`` lines.
+
+- deploy_1000_on_100_nodes: a Deployment of 1,000 replicas on 100 nodes, creation to
+  every pod Running, in pods/s (target ≥ 270, kube-scheduler's SchedulingBasic threshold);
+- pods_on_1000_nodes: N pods on 1,000 nodes, how long until all Running (kwok's gate is
+  10,000 in 60 s; ``--large`` runs the full 10,000, the default a tenth of it);
+- peak memory per 1,000 pods (tracemalloc peak of the engine process during the run).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+
+
+def _setup_django(db_path: str) -> None:
+    os.environ["KUBEVIZ_SQLITE_PATH"] = db_path
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kubeviz.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def _run(name: str, nodes: int, replicas: int) -> tuple[float, int, float]:
+    """Create a cluster of ``nodes`` nodes, a Deployment of ``replicas``, settle until all
+    pods run. Returns (seconds, steps recorded, peak MiB)."""
+    from kubeviz.apiserver import registry
+    from kubeviz.apiserver.resources import by_plural
+    from kubeviz.engine.runner import Engine, pause_clock
+    from kubeviz.engine.services import cluster_create
+    from kubeviz.flow.models import Step
+    from kubeviz.kubelet.registration import node_manifest
+
+    cluster = cluster_create(name=name, fixture=None)
+    cluster.settings = {"nodeMonitorGracePeriod": 3600, "nodeLeaseDurationSeconds": 3600}
+    cluster.save(update_fields=["settings"])
+    stamp = "2026-01-01T00:00:00Z"
+    for i in range(1, nodes + 1):
+        registry.create(cluster, by_plural("nodes"), None,
+                        node_manifest(name=f"node-{i}", index=i % 250 + 1, cpu="32", memory="128Gi", pods=110, now=stamp))
+    pause_clock(cluster)
+    engine = Engine(cluster)
+    engine.settle(horizon=1)  # the engine starts: informers list, leases are taken
+    before = Step.objects.filter(cluster=cluster).count()
+    tracemalloc.start()
+    started = time.perf_counter()
+    registry.create(cluster, by_plural("deployments"), "default", {
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": replicas, "selector": {"matchLabels": {"app": "web"}},
+            "template": {"metadata": {"labels": {"app": "web"}}, "spec": {"containers": [
+                {"name": "nginx", "image": "nginx:1.27", "resources": {"requests": {"cpu": "10m", "memory": "16Mi"}}},
+            ]}},
+        },
+    })
+
+    def all_running() -> bool:
+        if engine.actions % 100:
+            return False
+        running = sum(1 for p in engine.cache.iter("pods") if (p.get("status") or {}).get("phase") == "Running")
+        return running >= replicas
+
+    engine.settle(until=all_running, horizon=3600)
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    steps = Step.objects.filter(cluster=cluster).count() - before
+    return elapsed, steps, peak / 2**20
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--large", action="store_true", help="the full 10,000 pods on 1,000 nodes")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        _setup_django(os.path.join(tmp, "bench.sqlite3"))
+        rates, mems = [], []
+        for run in range(args.runs):
+            seconds, steps, peak = _run(f"bench-{run}", 100, 1000)
+            rates.append(1000 / seconds)
+            mems.append(peak)
+            print(f"# run {run + 1}: 1,000 pods Running in {seconds:.1f} s, {steps} steps recorded", file=sys.stderr)
+        print(f"deploy_1000_on_100_nodes: {statistics.median(rates):.1f} pods/s")
+        print(f"peak_memory_per_1000_pods: {statistics.median(mems):.1f} MiB")
+        pods = 10_000 if args.large else 1_000
+        seconds, _, _ = _run("bench-large", 1000, pods)
+        print(f"pods_{pods}_on_1000_nodes_running: {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
