@@ -7,7 +7,8 @@ bodies. The answer is a Kubernetes Status (413 RequestEntityTooLarge).
 from __future__ import annotations
 
 import json
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]

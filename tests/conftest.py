@@ -36,7 +36,7 @@ class ClusterHandle:
     name: str
     token: str
     kubeconfig: Path
-    server: "LiveServer"
+    server: LiveServer
 
     @property
     def api(self) -> str:
@@ -65,7 +65,7 @@ class ClusterHandle:
         return int(r.json()["metadata"]["resourceVersion"])
 
     def python_client(self):
-        from kubernetes import client, config
+        from kubernetes import config
 
         return config.new_client_from_config(config_file=str(self.kubeconfig))
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("clusters/<slug:cluster>/nodes/", control.NodeListView.as_view(), name="api-nodes"),
     path("clusters/<slug:cluster>/nodes/<str:name>/", control.NodeView.as_view(), name="api-node"),
     path("clusters/<slug:cluster>/nodes/<str:name>/<str:action>/", control.NodeActionView.as_view(), name="api-node-action"),
+    path("clusters/<slug:cluster>/pods/<str:namespace>/<str:name>/scheduling/", views.SchedulingDecisionView.as_view(), name="api-pod-scheduling"),
     path("clusters/<slug:cluster>/pods/<str:namespace>/<str:name>/<str:action>/", control.PodActionView.as_view(), name="api-pod-action"),
     path("clusters/<slug:cluster>/components/<str:component>/<str:action>/", control.ComponentView.as_view(), name="api-component"),
     path("clusters/<slug:cluster>/reset/", control.ResetView.as_view(), name="api-reset"),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from kubeviz.etcd.models import Cluster
 from kubeviz.flow.selectors import step_list
+from kubeviz.scheduler.selectors import decision_get
 from kubeviz.web.selectors import cluster_summaries
 
 from .serializers import ClusterSerializer, StepSerializer
@@ -41,3 +42,19 @@ class StepListView(APIView):
         query.is_valid(raise_exception=True)
         steps = step_list(cluster=found, **query.validated_data)
         return Response([s.as_message() for s in steps])
+
+
+class SchedulingDecisionView(APIView):
+    @extend_schema(
+        summary="The scheduler's latest decision for a pod: each node's filter verdicts and scores",
+        responses=inline_serializer("SchedulingDecision", {
+            "namespace": serializers.CharField(), "name": serializers.CharField(), "uid": serializers.CharField(),
+            "created": serializers.CharField(), "explanation": serializers.DictField(),
+        }),
+    )
+    def get(self, request: Request, cluster: str, namespace: str, name: str) -> Response:
+        found = get_object_or_404(Cluster, name=cluster)
+        decision = decision_get(found, namespace, name)
+        if decision is None:
+            return Response({"detail": f"no scheduling decision recorded for pod {namespace}/{name}"}, status=404)
+        return Response(decision)

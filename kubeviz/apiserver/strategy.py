@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import copy
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from . import validation as v
 from .selectors import COMMON_FIELDS, FieldGetter

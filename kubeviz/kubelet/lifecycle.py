@@ -120,12 +120,23 @@ def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runt
         return
     running = state.get("running")
     if running:
-        f = fate(container, pod["metadata"].get("annotations"))
+        annotations = pod["metadata"].get("annotations") or {}
+        f = fate(container, annotations)
         started = _ts(running.get("startedAt")) or now
-        crash_at = _ts((pod["metadata"].get("annotations") or {}).get(CRASH_AT))
+        _probe_readiness(container, cs, started, now, out, annotations)
+        crash_at = _ts(annotations.get(CRASH_AT))
+        killed_at = _liveness_kill_at(container, started, annotations)
         if crash_at is not None and started <= crash_at <= now:
             # A crash injected by a teacher: this run of the container dies now, once.
             f, ends = Fate(None, 1, "Error"), crash_at
+        elif killed_at is not None and (f.runs_for is None or killed_at < started + timedelta(seconds=f.runs_for)):
+            if now < killed_at:
+                out.wake((killed_at - now).total_seconds())
+                return
+            probe = container["livenessProbe"]
+            out.events.append(("Warning", "Unhealthy", f"Liveness probe failed: {_probe_failure(probe)}"))
+            out.events.append(("Normal", "Killing", f"Container {name} failed liveness probe, will be restarted"))
+            f, ends = Fate(None, 137, "Error"), killed_at
         elif f.runs_for is None:
             return
         else:
@@ -222,6 +233,53 @@ def _advance_pull(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: 
     out.wake(ref.pull_seconds)
 
 
+FAIL_READINESS = "kubeviz.io/fail-readiness"
+FAIL_LIVENESS = "kubeviz.io/fail-liveness"
+
+
+def _failing(annotations: dict[str, str], key: str, container: str) -> bool:
+    """A teacher makes probes fail with an annotation: ``"true"`` or container names."""
+    value = annotations.get(key, "")
+    return value == "true" or container in [v.strip() for v in value.split(",")]
+
+
+def _probe_failure(probe: Obj) -> str:
+    if probe.get("httpGet"):
+        return "HTTP probe failed with statuscode: 503"
+    if probe.get("tcpSocket"):
+        port = probe["tcpSocket"].get("port")
+        return f"dial tcp: connect: connection refused (port {port})"
+    return "command exited with non-zero code 1"
+
+
+def _probe_readiness(container: Obj, cs: Obj, started: datetime, now: datetime, out: Outcome, annotations: dict[str, str]) -> None:
+    """Readiness: ready once the probe's initial delay has passed, unless made to fail."""
+    probe = container.get("readinessProbe")
+    if not probe:
+        cs["ready"] = True
+        return
+    failing = _failing(annotations, FAIL_READINESS, container["name"])
+    first_check = started + timedelta(seconds=probe.get("initialDelaySeconds", 0) or 0)
+    if now < first_check:
+        cs["ready"] = False
+        out.wake((first_check - now).total_seconds())
+        return
+    if failing:
+        out.events.append(("Warning", "Unhealthy", f"Readiness probe failed: {_probe_failure(probe)}"))
+        cs["ready"] = False
+        return
+    cs["ready"] = True
+
+
+def _liveness_kill_at(container: Obj, started: datetime, annotations: dict[str, str]) -> datetime | None:
+    """When a failing liveness probe gets the container killed (failureThreshold checks)."""
+    probe = container.get("livenessProbe")
+    if not probe or not _failing(annotations, FAIL_LIVENESS, container["name"]):
+        return None
+    delay = (probe.get("initialDelaySeconds", 0) or 0) + (probe.get("periodSeconds", 10) or 10) * (probe.get("failureThreshold", 3) or 3)
+    return started + timedelta(seconds=delay)
+
+
 def _qualified(reference: str) -> str:
     name = reference if ":" in reference.rsplit("/", 1)[-1] else reference + ":latest"
     if "/" not in name.split(":")[0]:
@@ -239,6 +297,9 @@ def _start(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome, ref: 
     cs["state"] = {"running": {"startedAt": rfc3339(now)}}
     cs["started"] = True
     cs["ready"] = not container.get("readinessProbe")
+    probe = container.get("readinessProbe")
+    if probe:
+        out.wake(max(float(probe.get("initialDelaySeconds", 0) or 0), 0.5))
     out.events.append(("Normal", "Created", f"Created container: {name}"))
     out.events.append(("Normal", "Started", f"Started container {name}"))
     out.runtime.append(f"create and start container {name} ({container['image']})")

@@ -86,3 +86,19 @@ def test_reset_restores_the_fixture_and_keeps_the_token(api, cluster):
     assert fresh.token == token
     assert "scratch" not in [n["metadata"]["name"] for n in registry.objects(fresh, "namespaces")]
     assert len(registry.objects(fresh, "nodes")) == 3
+
+
+def test_scheduling_explanation_is_readable(api, cluster):
+    from kubeviz.scheduler.component import Scheduler
+
+    registry.create(cluster, by_plural("pods"), "default", {
+        "metadata": {"name": "big"},
+        "spec": {"containers": [{"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "5"}}}]},
+    })
+    settle_cluster(cluster, components=[Scheduler(cluster)], horizon=5)
+    r = api.get(f"/api/clusters/{cluster.name}/pods/default/big/scheduling/")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["name"] == "big" and body["explanation"]
+    assert "Insufficient cpu" in str(body["explanation"])
+    assert api.get(f"/api/clusters/{cluster.name}/pods/default/nope/scheduling/").status_code == 404

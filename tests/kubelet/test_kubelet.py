@@ -88,3 +88,34 @@ def test_deleting_a_running_pod_stops_it_then_removes_it(cluster):
     settle(cluster)
     assert [p["metadata"]["name"] for p in registry.objects(cluster, "pods", "default")] == []
     assert ("Normal", "Killing") in events(cluster, "web")
+
+
+PROBE = {"httpGet": {"path": "/", "port": 80}, "initialDelaySeconds": 5, "periodSeconds": 10, "failureThreshold": 3}
+
+
+def test_readiness_probe_gates_ready_and_can_be_made_to_fail(cluster):
+    make_pod(cluster, "web", containers=[{"name": "main", "image": "nginx:1.27", "readinessProbe": PROBE}])
+    settle(cluster, 3)
+    cs = pod(cluster, "web")["status"]["containerStatuses"][0]
+    assert "running" in cs["state"] and cs["ready"] is False  # initial delay not over
+    settle(cluster, 30)
+    assert pod(cluster, "web")["status"]["containerStatuses"][0]["ready"] is True
+    registry.patch(cluster, by_plural("pods"), "default", "web", "application/merge-patch+json",
+                   {"metadata": {"annotations": {"kubeviz.io/fail-readiness": "true"}}})
+    settle(cluster, 30)
+    p = pod(cluster, "web")
+    assert p["status"]["containerStatuses"][0]["ready"] is False
+    assert {c["type"]: c["status"] for c in p["status"]["conditions"]}["Ready"] == "False"
+    assert ("Warning", "Unhealthy") in events(cluster, "web")
+
+
+def test_failing_liveness_probe_restarts_the_container(cluster):
+    make_pod(cluster, "web", containers=[{"name": "main", "image": "nginx:1.27", "livenessProbe": PROBE}])
+    registry.patch(cluster, by_plural("pods"), "default", "web", "application/merge-patch+json",
+                   {"metadata": {"annotations": {"kubeviz.io/fail-liveness": "main"}}})
+    settle(cluster, 45)
+    cs = pod(cluster, "web")["status"]["containerStatuses"][0]
+    assert cs["restartCount"] >= 1
+    assert cs["lastState"]["terminated"]["exitCode"] == 137
+    reasons = [r for _, r in events(cluster, "web")]
+    assert "Unhealthy" in reasons and "Killing" in reasons
