@@ -30,6 +30,7 @@ from kubeviz.engine.client import Client
 
 from .claim import ControllerRefManager
 from .objects import (
+    controller_keys,
     controller_of,
     created_at,
     is_deleting,
@@ -38,7 +39,7 @@ from .objects import (
     name_of,
     namespace_of,
     new_controller_ref,
-    resolve_controller_ref,
+    selecting_keys,
 )
 from .podcontrol import create_pod, delete_pod
 from .pods import is_pod_available, is_pod_ready, seconds_until_available
@@ -241,17 +242,9 @@ class DaemonSetController:
         return self._keys_for_pod(cache, event, obj, old)
 
     def _keys_for_pod(self, cache: Cache, event: str, pod: Obj, old: Obj | None) -> list[str]:
-        keys: list[str] = []
-        for version in (pod, old):
-            if version is not None:
-                ds = resolve_controller_ref(cache, "daemonsets", "DaemonSet", namespace_of(pod), controller_of(version))
-                if ds is not None and key_of(ds) not in keys:
-                    keys.append(key_of(ds))
+        keys = controller_keys(cache, "daemonsets", "DaemonSet", pod, old)
         if event != "DELETED" and controller_of(pod) is None:
-            for ds in cache.iter("daemonsets", namespace_of(pod)):
-                selector = from_label_selector_object((ds.get("spec") or {}).get("selector"))
-                if selector.matches(labels_of(pod)) and key_of(ds) not in keys:
-                    keys.append(key_of(ds))
+            selecting_keys(cache, "daemonsets", pod, keys)
         return keys
 
     # ---- reconcile ---------------------------------------------------------------------

@@ -38,6 +38,7 @@ from kubeviz.engine.clock import rfc3339
 from .claim import ControllerRefManager
 from .objects import (
     annotations_of,
+    controller_keys,
     controller_of,
     created_at,
     is_deleting,
@@ -48,6 +49,7 @@ from .objects import (
     namespace_of,
     new_controller_ref,
     resolve_controller_ref,
+    selecting_keys,
     timestamp,
     uid_of,
 )
@@ -180,23 +182,15 @@ class JobController:
         return self._keys_for_pod(cache, event, obj, old)
 
     def _keys_for_pod(self, cache: Cache, event: str, pod: Obj, old: Obj | None) -> list[str]:
-        keys: list[str] = []
+        keys = controller_keys(cache, "jobs", "Job", pod, old)
         namespace = namespace_of(pod)
-        for version in (pod, old):
-            if version is not None:
-                job = resolve_controller_ref(cache, "jobs", "Job", namespace, controller_of(version))
-                if job is not None and key_of(job) not in keys:
-                    keys.append(key_of(job))
         if event == "DELETED":
             return keys
         owner = resolve_controller_ref(cache, "jobs", "Job", namespace, controller_of(pod))
         if has_tracking_finalizer(pod) and (owner is None or is_finished(owner)):
             keys.append(f"orphan:{key_of(pod)}")
         if controller_of(pod) is None:
-            for job in cache.iter("jobs", namespace):
-                selector = from_label_selector_object((job.get("spec") or {}).get("selector"))
-                if selector.matches(labels_of(pod)) and key_of(job) not in keys:
-                    keys.append(key_of(job))
+            selecting_keys(cache, "jobs", pod, keys)
         return keys
 
     # ---- reconcile ---------------------------------------------------------------------

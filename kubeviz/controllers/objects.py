@@ -77,6 +77,30 @@ def resolve_controller_ref(cache: Any, plural: str, kind: str, namespace: str, r
     return owner
 
 
+def controller_keys(cache: Any, plural: str, kind: str, obj: Obj, old: Obj | None) -> list[str]:
+    """Keys of the controllers of an object's new and old versions (an event handler's job:
+    a pod that changed owner wakes both)."""
+    keys: list[str] = []
+    for version in (obj, old):
+        if version is not None:
+            owner = resolve_controller_ref(cache, plural, kind, namespace_of(obj), controller_of(version))
+            if owner is not None and key_of(owner) not in keys:
+                keys.append(key_of(owner))
+    return keys
+
+
+def selecting_keys(cache: Any, plural: str, obj: Obj, keys: list[str]) -> list[str]:
+    """``keys`` plus every owner in the object's namespace whose selector matches it (an
+    orphan may be adopted by any of them)."""
+    from kubeviz.apiserver.selectors import from_label_selector_object
+
+    for owner in cache.iter(plural, namespace_of(obj)):
+        selector = from_label_selector_object((owner.get("spec") or {}).get("selector"))
+        if selector.matches(labels_of(obj)) and key_of(owner) not in keys:
+            keys.append(key_of(owner))
+    return keys
+
+
 def timestamp(text: str | None) -> datetime | None:
     """A metav1.Time from JSON; None for the zero time."""
     if not text:

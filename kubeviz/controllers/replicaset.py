@@ -19,6 +19,7 @@ from kubeviz.engine.client import Client
 from .backoff import Backoff
 from .claim import ControllerRefManager
 from .objects import (
+    controller_keys,
     controller_of,
     is_deleting,
     key_of,
@@ -26,7 +27,7 @@ from .objects import (
     name_of,
     namespace_of,
     new_controller_ref,
-    resolve_controller_ref,
+    selecting_keys,
     uid_of,
 )
 from .podcontrol import create_pod, delete_pod
@@ -81,20 +82,11 @@ class ReplicaSetController:
     def _keys_for_pod(self, cache: Cache, event: str, pod: Obj, old: Obj | None) -> list[str]:
         """The pod's controller (and its previous one); for an orphan, every ReplicaSet
         whose selector matches it, since one of them may adopt it."""
-        namespace = namespace_of(pod)
-        keys: list[str] = []
-        for version in (pod, old):
-            if version is not None:
-                rs = resolve_controller_ref(cache, "replicasets", "ReplicaSet", namespace, controller_of(version))
-                if rs is not None and key_of(rs) not in keys:
-                    keys.append(key_of(rs))
+        keys = controller_keys(cache, "replicasets", "ReplicaSet", pod, old)
         orphan_changed = event == "ADDED" or old is None or (
             labels_of(pod) != labels_of(old) or controller_of(pod) != controller_of(old))
         if event != "DELETED" and controller_of(pod) is None and orphan_changed:
-            for rs in cache.iter("replicasets", namespace):
-                selector = from_label_selector_object((rs.get("spec") or {}).get("selector"))
-                if selector.matches(labels_of(pod)) and key_of(rs) not in keys:
-                    keys.append(key_of(rs))
+            selecting_keys(cache, "replicasets", pod, keys)
         return keys
 
     # ---- reconcile ---------------------------------------------------------------------

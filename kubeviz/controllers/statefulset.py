@@ -32,6 +32,7 @@ from kubeviz.engine.client import Client
 from .backoff import Backoff
 from .claim import ControllerRefManager
 from .objects import (
+    controller_keys,
     controller_of,
     is_deleting,
     key_of,
@@ -39,7 +40,6 @@ from .objects import (
     name_of,
     namespace_of,
     new_controller_ref,
-    resolve_controller_ref,
 )
 from .podcontrol import pod_from_template
 from .pods import is_pod_available, is_pod_ready, seconds_until_available
@@ -93,12 +93,7 @@ class StatefulSetController:
     def handle(self, cache: Cache, plural: str, event: str, obj: Obj, old: Obj | None) -> Iterable[str]:
         if plural == "statefulsets":
             return [key_of(obj)]
-        keys: list[str] = []
-        for version in (obj, old):
-            if version is not None:
-                owner = resolve_controller_ref(cache, "statefulsets", "StatefulSet", namespace_of(obj), controller_of(version))
-                if owner is not None and key_of(owner) not in keys:
-                    keys.append(key_of(owner))
+        keys = controller_keys(cache, "statefulsets", "StatefulSet", obj, old)
         if event != "DELETED" and controller_of(obj) is None:
             parent, _ = parent_and_ordinal(obj)
             owner = cache.get("statefulsets", f"{namespace_of(obj)}/{parent}")
