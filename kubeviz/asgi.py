@@ -6,7 +6,6 @@ from django.core.asgi import get_asgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kubeviz.settings")
 django_asgi = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -16,5 +15,7 @@ from kubeviz.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": BodySizeLimit(django_asgi, settings.KUBEVIZ_MAX_BODY_BYTES),
-    "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    # No session or auth middleware: the steps stream is public per cluster, and those
+    # would cost a database trip per connection and a wrapper around every frame sent.
+    "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
 })

@@ -28,4 +28,8 @@ def rfc3339(moment: datetime) -> str:
 
 
 def parse_rfc3339(text: str) -> datetime:
+    # fromisoformat is C and far cheaper than strptime, which showed in every ``kubectl
+    # get`` (one AGE per row); anything but the plain ``…Z`` form goes the strict way.
+    if len(text) == 20 and text[10] == "T" and text[19] == "Z":
+        return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
     return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
-
 from kubeviz.engine import clock
+from kubeviz.etcd import sql
 from kubeviz.etcd.models import Cluster
 
 from .models import Step
@@ -24,13 +23,16 @@ def step_record(
     category: str = "flow",
     client: str = "",
 ) -> Step:
-    """Append one step with the next per-cluster sequence number."""
-    Cluster.objects.filter(pk=cluster.pk).update(step_seq=F("step_seq") + 1)
-    seq = Cluster.objects.filter(pk=cluster.pk).values_list("step_seq", flat=True).get()
+    """Append one step with the next per-cluster sequence number.
+
+    Two statements, not the ORM's four: every component action records several steps.
+    """
+    row = sql.one('UPDATE "etcd_cluster" SET "step_seq" = "step_seq" + 1 WHERE "id" = %s RETURNING "step_seq"', (cluster.pk,))
+    assert row is not None
     meta = (obj or {}).get("metadata") or {}
-    return Step.objects.create(
+    record = Step(
         cluster=cluster,
-        seq=seq,
+        seq=row[0],
         step=step,
         source=source,
         target=target,
@@ -45,6 +47,17 @@ def step_record(
         category=category,
         client=client,
     )
+    inserted = sql.one(
+        'INSERT INTO "flow_step" ("cluster_id", "seq", "step", "source", "target", "action", "kind", "namespace", '
+        '"name", "uid", "message", "revision", "time", "category", "client") '
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING \"id\"",
+        (cluster.pk, record.seq, step, source, target, action, record.kind, record.namespace, record.name,
+         record.uid, message, revision, sql.datetime_param(record.time), category, client),
+    )
+    assert inserted is not None
+    record.pk = inserted[0]
+    record._state.adding = False
+    return record
 
 
 def name_object(step: Step, obj: dict[str, Any]) -> None:

@@ -1,6 +1,9 @@
 """JSON out, always: kubectl and client-go accept ``application/json`` for every request."""
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.renderers import JSONRenderer
 
@@ -11,6 +14,18 @@ class KubeJSONRenderer(JSONRenderer):
     charset = None
     compact = True
     ensure_ascii = False
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
+        """orjson writes the same compact JSON an order of magnitude faster: a list of
+        1,000 pods is 2 MB, which the standard library took longer to write than the API
+        server took to read from the store. What orjson refuses (integers beyond 64 bits,
+        unknown types) goes the standard way."""
+        if data is None:
+            return b""
+        try:
+            return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS)
+        except TypeError:
+            return super().render(data, accepted_media_type, renderer_context)
 
 
 class AlwaysJSON(BaseContentNegotiation):

@@ -21,6 +21,7 @@ from . import explain
 from .algorithm import Attempt, schedule_pod
 from .framework import DEFAULT_SCHEDULER_NAME, is_terminal, snapshot_build, with_node_name
 from .queue import ASSIGNED_POD_DELETE, SchedulingQueue, node_changes, pod_spec_changed
+from .resources import RequestsMemo
 from .services import decision_save
 
 Obj = dict[str, Any]
@@ -58,6 +59,7 @@ class Scheduler:
         self.queue = SchedulingQueue()
         #: pods this scheduler bound whose binding the cache may not show yet (uid → pod)
         self.assumed: dict[str, Obj] = {}
+        self.requests = RequestsMemo()
 
     # ---- handlers -------------------------------------------------------------------------
     def handle(self, cache: Cache, plural: str, event: str, obj: Obj, old: Obj | None) -> Iterable[str]:
@@ -106,7 +108,7 @@ class Scheduler:
         api.step(step=3, source="apiserver", target="scheduler", action="watch", obj=_with_kind(pod),
                  message=explain.watch_message(pod, number))
 
-        snapshot = snapshot_build(cache.list("nodes"), self._pods(cache))
+        snapshot = snapshot_build(cache.list("nodes"), self._pods(cache), self.requests)
         rng = random.Random(f"{self.cluster.seed}:scheduler:{uid}:{number}")
         attempt = schedule_pod(pod, snapshot, rng=rng, nominated=self._nominated(cache))
         if attempt.chosen:

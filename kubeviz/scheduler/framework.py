@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .resources import is_scalar_resource, non_zero_requests, pod_requests, quantity_value
+from .resources import RequestsMemo, is_scalar_resource, non_zero_requests, pod_requests, quantity_value
 
 Obj = dict[str, Any]
 
@@ -159,10 +159,11 @@ class NodeInfo:
     #: hostIP → {(protocol, port)}
     used_ports: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
     image_states: dict[str, ImageState] = field(default_factory=dict)
+    memo: RequestsMemo | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def of(cls, node: Obj, pods: Iterable[Obj] = ()) -> NodeInfo:
-        info = cls(node=node, allocatable=Resources.from_list((node.get("status") or {}).get("allocatable")))
+    def of(cls, node: Obj, pods: Iterable[Obj] = (), memo: RequestsMemo | None = None) -> NodeInfo:
+        info = cls(node=node, allocatable=Resources.from_list((node.get("status") or {}).get("allocatable")), memo=memo)
         for pod in pods:
             info.add_pod(pod)
         return info
@@ -191,9 +192,16 @@ class NodeInfo:
                 self._update(p, -1)
                 return
 
+    def requests_of(self, pod: Obj) -> tuple[dict[str, int], dict[str, int]]:
+        """(requests, non-zero requests) of ``pod``, from the cycle's memo when there is one
+        (as NodeResourcesFit's PreFilter computes them once into the CycleState)."""
+        if self.memo is not None:
+            return self.memo.of(pod)
+        return pod_requests(pod), non_zero_requests(pod)
+
     def _update(self, pod: Obj, sign: int) -> None:
-        self.requested.add(pod_requests(pod), sign)
-        nz = non_zero_requests(pod)
+        requests, nz = self.requests_of(pod)
+        self.requested.add(requests, sign)
         self.non_zero_requested.milli_cpu += sign * nz.get("cpu", 0)
         self.non_zero_requested.memory += sign * nz.get("memory", 0)
         for ip, protocol, port in host_ports(pod):
@@ -208,6 +216,7 @@ class NodeInfo:
             node=self.node, pods=list(self.pods), requested=self.requested.clone(),
             non_zero_requested=self.non_zero_requested.clone(), allocatable=self.allocatable.clone(),
             used_ports={ip: set(p) for ip, p in self.used_ports.items()}, image_states=dict(self.image_states),
+            memo=self.memo,
         )
 
 
@@ -227,9 +236,9 @@ class Snapshot:
         return len(self.nodes)
 
 
-def snapshot_build(nodes: Iterable[Obj], pods: Iterable[Obj]) -> Snapshot:
+def snapshot_build(nodes: Iterable[Obj], pods: Iterable[Obj], memo: RequestsMemo | None = None) -> Snapshot:
     """Node infos from node objects and the (bound or assumed) pods that name them."""
-    infos = {n["metadata"]["name"]: NodeInfo.of(n) for n in nodes}
+    infos = {n["metadata"]["name"]: NodeInfo.of(n, memo=memo) for n in nodes}
     for pod in pods:
         node_name = (pod.get("spec") or {}).get("nodeName")
         if node_name in infos and not is_terminal(pod):

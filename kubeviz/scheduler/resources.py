@@ -7,6 +7,7 @@ CPU is in millicores, everything else in whole base units (bytes, pods).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from kubeviz.apiserver.quantity import QuantityError, milli, to_int
@@ -22,6 +23,18 @@ NON_ZERO_DEFAULTS = {"cpu": DEFAULT_MILLI_CPU_REQUEST, "memory": DEFAULT_MEMORY_
 
 def quantity_value(resource: str, value: Any) -> int:
     """CPU as millicores (MilliValue), anything else as Value(); both round up."""
+    if isinstance(value, (str, int)) and not isinstance(value, bool):
+        return _quantity_value_cached(resource, value)
+    return _quantity_value(resource, value)
+
+
+@lru_cache(maxsize=4096)
+def _quantity_value_cached(resource: str, value: str | int) -> int:
+    # A cluster names few distinct quantities; parsing each with Decimal once is enough.
+    return _quantity_value(resource, value)
+
+
+def _quantity_value(resource: str, value: Any) -> int:
     try:
         return milli(value) if resource == "cpu" else to_int(value)
     except (QuantityError, ArithmeticError, ValueError):
@@ -85,6 +98,33 @@ def pod_requests(pod: Obj, non_missing: dict[str, int] | None = None) -> dict[st
 def non_zero_requests(pod: Obj) -> dict[str, int]:
     """Requests with 100m CPU / 200Mi memory for containers that name none (for scoring)."""
     return pod_requests(pod, NON_ZERO_DEFAULTS)
+
+
+class RequestsMemo:
+    """Requests per stored pod version, for one cluster's scheduler.
+
+    Every scheduling cycle adds up every bound pod; a (uid, resourceVersion) pair names one
+    immutable stored version within a cluster, so its sums are computed once. (Across
+    clusters uids repeat, since they come from each cluster's seed: one memo per cluster.)
+    """
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[str, str], tuple[dict[str, int], dict[str, int]]] = {}
+
+    def of(self, pod: Obj) -> tuple[dict[str, int], dict[str, int]]:
+        """(requests, non-zero requests); callers must not modify them."""
+        meta = pod.get("metadata") or {}
+        uid, rv = meta.get("uid"), meta.get("resourceVersion")
+        if not uid or not rv:
+            return pod_requests(pod), non_zero_requests(pod)
+        found = self._memo.get((uid, rv))
+        if found is None:
+            if len(self._memo) >= self.LIMIT:
+                self._memo.clear()
+            found = self._memo[(uid, rv)] = (pod_requests(pod), non_zero_requests(pod))
+        return found
 
 
 def is_scalar_resource(name: str) -> bool:

@@ -4,19 +4,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
-
+from kubeviz.etcd import sql
 from kubeviz.etcd.models import Cluster
 
-from .models import SchedulingDecision
 
-
-@transaction.atomic
 def decision_save(*, cluster: Cluster, namespace: str, name: str, uid: str, explanation: dict[str, Any],
-                  created: datetime) -> SchedulingDecision:
-    """Keep ``explanation`` as the pod's latest scheduling decision."""
-    decision, _ = SchedulingDecision.objects.update_or_create(
-        cluster=cluster, namespace=namespace, name=name,
-        defaults={"uid": uid, "explanation": explanation, "created": created},
+                  created: datetime) -> None:
+    """Keep ``explanation`` as the pod's latest scheduling decision.
+
+    One upsert statement (SQLite and PostgreSQL both speak ON CONFLICT): the scheduler
+    writes one for every attempt, so the ORM's select-then-save would double its cost.
+    """
+    j = sql.json_placeholder()
+    sql.one(
+        'INSERT INTO "scheduler_schedulingdecision" ("cluster_id", "namespace", "name", "uid", "explanation", "created") '
+        f"VALUES (%s, %s, %s, %s, {j}, %s) "
+        'ON CONFLICT ("cluster_id", "namespace", "name") DO UPDATE SET "uid" = excluded."uid", '
+        '"explanation" = excluded."explanation", "created" = excluded."created"',
+        (cluster.pk, namespace, name, uid, sql.dumps(explanation), sql.datetime_param(created)),
     )
-    return decision

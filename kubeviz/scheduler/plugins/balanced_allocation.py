@@ -7,7 +7,6 @@ import math
 from typing import Any
 
 from ..framework import MAX_NODE_SCORE, NodeInfo, Snapshot
-from ..resources import pod_requests
 
 NAME = "NodeResourcesBalancedAllocation"
 RESOURCES = ("cpu", "memory")
@@ -31,7 +30,7 @@ def balanced_score(requested: list[int], allocatable: list[int]) -> int:
 
 
 def balanced_allocation(pod: Obj, node_info: NodeInfo) -> int:
-    pod_req = pod_requests(pod)
+    pod_req = node_info.requests_of(pod)[0]
     requested = [node_info.requested.get(r) + pod_req.get(r, 0) for r in RESOURCES]
     allocatable = [node_info.allocatable.get(r) for r in RESOURCES]
     return balanced_score(requested, allocatable)

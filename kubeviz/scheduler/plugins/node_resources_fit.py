@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..framework import MAX_NODE_SCORE, OK, NodeInfo, Resources, Snapshot, Status, unschedulable
-from ..resources import non_zero_requests, pod_requests
 
 NAME = "NodeResourcesFit"
 #: ScoringStrategy LeastAllocated, resources cpu and memory with weight 1
@@ -61,7 +60,7 @@ def least_requested_score(requested: int, capacity: int) -> int:
 
 def least_allocated(pod: Obj, node_info: NodeInfo) -> int:
     """The LeastAllocated score of the node with the pod added (non-zero requests)."""
-    pod_req = non_zero_requests(pod)
+    pod_req = node_info.requests_of(pod)[1]
     node_score = weight_sum = 0
     for resource, weight in SCORING_RESOURCES:
         capacity = node_info.allocatable.get(resource)
@@ -78,7 +77,7 @@ class NodeResourcesFit:
     weight = 1
 
     def filter(self, pod: Obj, node_info: NodeInfo) -> Status:
-        missing = fits_request(Resources.from_requests(pod_requests(pod)), node_info)
+        missing = fits_request(Resources.from_requests(node_info.requests_of(pod)[0]), node_info)
         if not missing:
             return OK
         return unschedulable(NAME, *(m.reason for m in missing))
