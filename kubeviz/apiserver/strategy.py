@@ -115,6 +115,16 @@ class Strategy:
     def validate_status(self, obj: Obj) -> list[v.FieldError]:
         return []
 
+    def prepare_finalize_update(self, new: Obj, old: Obj) -> Obj:
+        """The finalize subresource (namespaces): only spec.finalizers comes from the request."""
+        result = copy.deepcopy(old)
+        result.setdefault("spec", {})["finalizers"] = list((new.get("spec") or {}).get("finalizers") or [])
+        return result
+
+    def finalized(self, obj: Obj) -> bool:
+        """Whether an object being deleted may go now: no finalizer holds it."""
+        return not obj["metadata"].get("finalizers")
+
     def spec_of(self, obj: Obj) -> Any:
         """What counts as "spec" for generation: everything but metadata and status."""
         return {k: val for k, val in obj.items() if k not in ("metadata", "status", "kind", "apiVersion")}

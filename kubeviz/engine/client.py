@@ -78,6 +78,12 @@ class Client:
         self._request("update status", obj, strategy.kind, message, step, category)
         return registry.update(self.cluster, strategy, meta.get("namespace"), meta["name"], obj, actor=self.actor, subresource="status")
 
+    def finalize(self, obj: Obj, *, message: str | None = None, step: int | None = None, category: str = "controller") -> Obj:
+        """PUT namespaces/<name>/finalize: only spec.finalizers is taken from ``obj``."""
+        strategy = by_plural("namespaces")
+        self._request("update finalize", obj, strategy.kind, message, step, category)
+        return registry.update(self.cluster, strategy, None, obj["metadata"]["name"], obj, actor=self.actor, subresource="finalize")
+
     def patch(self, plural: str, namespace: str | None, name: str, patch: Any, *, patch_type: str = "application/merge-patch+json",
               message: str | None = None, step: int | None = None, category: str = "controller") -> Obj:
         strategy = by_plural(plural)
@@ -117,15 +123,6 @@ class Client:
         digest = hashlib.sha1(f"{meta.get('uid')}|{reason}|{message}".encode()).hexdigest()[:16]
         name = f"{meta['name']}.{digest}"
         events = by_plural("events")
-        try:
-            existing = registry.get(self.cluster, events, namespace, name)
-        except errors.StatusError:
-            existing = None
-        if existing:
-            existing["count"] = int(existing.get("count", 1)) + 1
-            existing["lastTimestamp"] = stamp
-            registry.update(self.cluster, events, namespace, name, existing, actor=self.actor)
-            return
         body = {
             "metadata": {"name": name, "namespace": namespace},
             "involvedObject": involved, "reason": reason, "message": message, "type": type,
@@ -133,7 +130,20 @@ class Client:
             "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
             "reportingComponent": _event_source(source_component), "reportingInstance": host or _event_source(source_component),
         }
-        registry.create(self.cluster, events, namespace, body, actor=self.actor)
+        # Most events are new: create first, and count a repeat only when the name exists.
+        try:
+            registry.create(self.cluster, events, namespace, body, actor=self.actor)
+            return
+        except errors.StatusError as exc:
+            if exc.code in (403, 404):
+                # The recorder drops an Event its namespace refuses (being terminated, or gone).
+                return
+            if exc.code != 409:
+                raise
+        existing = registry.get(self.cluster, events, namespace, name)
+        existing["count"] = int(existing.get("count", 1)) + 1
+        existing["lastTimestamp"] = stamp
+        registry.update(self.cluster, events, namespace, name, existing, actor=self.actor)
 
 
 # What kubectl describe shows in FROM for each controller of kube-controller-manager.
@@ -147,6 +157,7 @@ CONTROLLER_EVENT_SOURCES = {
     "endpointslice": "endpoint-slice-controller",
     "nodelifecycle": "node-controller",
     "garbagecollector": "garbage-collector-controller",
+    "namespace": "namespace-controller",
 }
 
 

@@ -134,7 +134,8 @@ CATEGORY_INFO: dict[str, CategoryInfo] = {
             "Controllers in the controller manager watch objects and compare what should exist with "
             "what does. The deployment controller creates a ReplicaSet for each pod template, the "
             "ReplicaSet controller creates or deletes pods until the count matches, the node "
-            "lifecycle controller marks silent nodes NotReady and evicts their pods. Each one only "
+            "lifecycle controller marks silent nodes NotReady and evicts their pods, the namespace "
+            "controller empties a namespace being deleted before letting it go. Each one only "
             "talks to the API server, and running it twice is harmless: it re-reads the state and "
             "acts on the difference.",
             "kube-controller-manager runs about thirty such controllers in one process, each with its "

@@ -409,30 +409,6 @@ def test_delete_preconditions(cluster, deploy):
     assert finished
 
 
-def test_deleting_a_namespace_removes_the_objects_in_it(cluster):
-    create(cluster, "namespaces", {"metadata": {"name": "team"}}, None)
-    create(cluster, DEPLOYMENTS, deployment(), namespace="team")
-    create(cluster, "pods", pod("p"), namespace="team")
-    create(cluster, "configmaps", {"metadata": {"name": "cm"}}, namespace="team")
-    create(cluster, "configmaps", {"metadata": {"name": "cm"}}, namespace="default")
-    seq = last_seq(cluster)
-
-    _, finished = registry.delete(cluster, by_plural("namespaces"), None, "team")
-    assert finished
-    for plural in ("deployments", "pods", "configmaps"):
-        assert registry.list_(cluster, by_plural(plural), "team")["items"] == []
-    _raises(lambda: get(cluster, "namespaces", "team", None), 404, "NotFound")
-    assert get(cluster, "configmaps", "cm")["metadata"]["namespace"] == "default"
-    deleted = [(s.kind, s.name) for s in steps_after(cluster, seq)]
-    assert sorted(deleted) == sorted([("Deployment", "web"), ("Pod", "p"), ("ConfigMap", "cm"), ("Namespace", "team")])
-    assert deleted[-1] == ("Namespace", "team")
-
-
-@pytest.mark.parametrize("name", ["default", "kube-system", "kube-public"])
-def test_system_namespaces_cannot_be_deleted(cluster, name):
-    _raises(lambda: registry.delete(cluster, by_plural("namespaces"), None, name), 403, "Forbidden")
-
-
 # ---- binding -------------------------------------------------------------------------------------
 
 

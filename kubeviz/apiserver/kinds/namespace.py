@@ -1,6 +1,7 @@
 """Namespace (pkg/registry/core/namespace)."""
 from __future__ import annotations
 
+from .. import validation as v
 from ..resources import register
 from ..selectors import path_getter
 from ..strategy import Context, Obj, Strategy
@@ -16,6 +17,26 @@ class NamespaceStrategy(Strategy):
 
     def prepare_for_create(self, obj: Obj, ctx: Context) -> None:
         obj["status"] = {"phase": "Active"}
+
+    def prepare_for_update(self, new: Obj, old: Obj) -> None:
+        """spec.finalizers changes only through namespaces/finalize; status only through
+        namespaces/status."""
+        super().prepare_for_update(new, old)
+        if "finalizers" in (old.get("spec") or {}):
+            new.setdefault("spec", {})["finalizers"] = list(old["spec"]["finalizers"])
+
+    def validate_status(self, obj: Obj) -> list[v.FieldError]:
+        phase = (obj.get("status") or {}).get("phase")
+        if obj["metadata"].get("deletionTimestamp"):
+            if phase != "Terminating":
+                return [v.invalid("status.phase", phase, "may only be 'Terminating' if `deletionTimestamp` is not empty")]
+        elif phase != "Active":
+            return [v.invalid("status.phase", phase, "may only be 'Active' if `deletionTimestamp` is empty")]
+        return []
+
+    def finalized(self, obj: Obj) -> bool:
+        """A namespace goes once both its metadata and spec finalizers are gone."""
+        return super().finalized(obj) and not (obj.get("spec") or {}).get("finalizers")
 
 
 register(NamespaceStrategy(
