@@ -13,9 +13,11 @@ def controller_manager(cluster: Cluster) -> list[Component]:
     """Every controller kube-controller-manager runs for ``cluster``; add new ones here."""
     from .daemonset import DaemonSetController
     from .deployment import DeploymentController
+    from .disruption import DisruptionController
     from .endpoints import EndpointsController, EndpointSliceController
     from .garbagecollector import GarbageCollector
     from .job import JobController
+    from .namespace import NamespaceController
     from .nodelifecycle import NodeLifecycleController
     from .replicaset import ReplicaSetController
     from .statefulset import StatefulSetController
@@ -30,4 +32,6 @@ def controller_manager(cluster: Cluster) -> list[Component]:
         EndpointSliceController(cluster),
         NodeLifecycleController(cluster),
         GarbageCollector(cluster),
+        NamespaceController(cluster),
+        DisruptionController(cluster),
     ]

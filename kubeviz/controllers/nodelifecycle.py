@@ -20,6 +20,7 @@ from kubeviz.etcd.models import Cluster
 Obj = dict[str, Any]
 UNREACHABLE = "node.kubernetes.io/unreachable"
 NOT_READY = "node.kubernetes.io/not-ready"
+UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 
 
 def parse_micro(text: str | None) -> datetime | None:
@@ -82,6 +83,10 @@ class NodeLifecycleController:
         silent_for = (now - renewed).total_seconds()
         ready = _ready(node)
         taints = list((node.get("spec") or {}).get("taints") or [])
+        cordoned = bool((node.get("spec") or {}).get("unschedulable"))
+        if cordoned != any(t.get("key") == UNSCHEDULABLE for t in taints):
+            self._taint_unschedulable(api, node, taints, cordoned, now)
+            return 0.0
         if silent_for > grace and ready != "Unknown":
             self._mark_unknown(api, node, now)
             return 0.0
@@ -116,6 +121,18 @@ class NodeLifecycleController:
         api.update_status("nodes", {**node, "status": status}, category="controller",
                           message=f"the node lifecycle controller marked {name} NotReady: its kubelet stopped posting status")
         api.event(node, type="Normal", reason="NodeNotReady", message=f"Node {name} status is now: NodeNotReady")
+
+    def _taint_unschedulable(self, api: Client, node: Obj, taints: list[Obj], cordoned: bool, now: datetime) -> None:
+        """A cordoned node carries the unschedulable NoSchedule taint (TaintNodesByCondition),
+        which is what tolerations, and ``kubectl describe node``, see."""
+        name = node["metadata"]["name"]
+        if cordoned:
+            taints = taints + [{"key": UNSCHEDULABLE, "effect": "NoSchedule", "timeAdded": rfc3339(now)}]
+            message = f"the node lifecycle controller tainted {name} {UNSCHEDULABLE}: it was cordoned"
+        else:
+            taints = [t for t in taints if t.get("key") != UNSCHEDULABLE]
+            message = f"the node lifecycle controller removed the {UNSCHEDULABLE} taint from {name}: it was uncordoned"
+        api.patch("nodes", None, name, {"spec": {"taints": taints or None}}, message=message)
 
     def _taint(self, api: Client, node: Obj, taints: list[Obj], now: datetime) -> None:
         name = node["metadata"]["name"]

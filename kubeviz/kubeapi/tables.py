@@ -294,6 +294,15 @@ def _lease_row(p: Printer, lease: Obj) -> list[Any]:
     return [lease["metadata"]["name"], (lease.get("spec") or {}).get("holderIdentity", ""), p.age(lease["metadata"].get("creationTimestamp"))]
 
 
+def _pdb_row(p: Printer, pdb: Obj) -> list[Any]:
+    spec = pdb.get("spec") or {}
+    return [
+        pdb["metadata"]["name"], str(spec["minAvailable"]) if spec.get("minAvailable") is not None else "N/A",
+        str(spec["maxUnavailable"]) if spec.get("maxUnavailable") is not None else "N/A",
+        (pdb.get("status") or {}).get("disruptionsAllowed", 0), p.age(pdb["metadata"].get("creationTimestamp")),
+    ]
+
+
 def _default_row(p: Printer, obj: Obj) -> list[Any]:
     return [obj["metadata"]["name"], p.age(obj["metadata"].get("creationTimestamp"))]
 
@@ -326,6 +335,8 @@ TABLES: dict[str, tuple[list[Column], Callable[[Printer, Obj], list[Any]]]] = {
     "ConfigMap": ([("Name", "string", 0), ("Data", "string", 0), ("Age", "string", 0)], _configmap_row),
     "Secret": ([("Name", "string", 0), ("Type", "string", 0), ("Data", "string", 0), ("Age", "string", 0)], _secret_row),
     "Lease": ([("Name", "string", 0), ("Holder", "string", 0), ("Age", "string", 0)], _lease_row),
+    "PodDisruptionBudget": ([("Name", "string", 0), ("Min Available", "string", 0), ("Max Unavailable", "string", 0),
+                             ("Allowed Disruptions", "integer", 0), ("Age", "string", 0)], _pdb_row),
 }
 DEFAULT: tuple[list[Column], Callable[[Printer, Obj], list[Any]]] = ([("Name", "string", 0), ("Age", "string", 0)], _default_row)
 

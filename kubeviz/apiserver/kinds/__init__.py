@@ -14,6 +14,7 @@ from . import (  # noqa: F401
     namespace,
     node,
     pod,
+    poddisruptionbudget,
     replicaset,
     service,
     statefulset,
