@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "kubeviz.web",
     "kubeviz.engine",
     "kubeviz.scheduler",
+    "kubeviz.runtime",
 ]
 
 MIDDLEWARE = [

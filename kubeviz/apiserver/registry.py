@@ -105,11 +105,17 @@ def _check_namespace_exists(cluster: Cluster, namespace: str, strategy: Strategy
     if ns is None:
         raise errors.not_found("namespaces", namespace)
     if ns.value.get("metadata", {}).get("deletionTimestamp"):
-        raise errors.forbidden(
+        # NamespaceLifecycle admission: a Terminating namespace takes no new content.
+        err = errors.forbidden(
             strategy.group_resource.split(".")[0], name,
             f"unable to create new content in namespace {namespace} because it is being terminated",
             strategy.group,
         )
+        err.causes.append({
+            "reason": "NamespaceTerminating", "message": f"namespace {namespace} is being terminated",
+            "field": "metadata.namespace",
+        })
+        raise err
 
 
 def _type_errors(obj: Any, strategy: Strategy) -> None:
@@ -244,13 +250,13 @@ def _step_for_write(strategy: Strategy, subresource: str | None, actor: Actor = 
         return None, "heartbeat"
     if subresource == "binding":
         return 5, "flow"
-    if subresource == "status":
+    if subresource in ("status", "finalize"):
         group = actor.component.split("/")[0]
         if group == "scheduler":
             return None, "scheduler"
         if group == "controller-manager":
             return None, "controller"
-        return 9, "flow"
+        return (9, "flow") if subresource == "status" else (2, "flow")
     return 2, "flow"
 
 
@@ -344,7 +350,9 @@ def list_(
     node = fsel.exact("spec.nodeName") if strategy.kind == "Pod" else None
     items: list[Obj] = []
     next_key = ""
-    batch = 500
+    # Pages of 500 only when a limit may stop early; otherwise one statement, which also
+    # reads one consistent snapshot when no transaction is open.
+    batch = 500 if limit else None
     cursor = after_key
     while True:
         rows = store.range_(
@@ -363,7 +371,7 @@ def list_(
             obj["__key"] = kv.key
             obj.setdefault("metadata", {})["resourceVersion"] = str(kv.mod_revision)
             items.append(obj)
-        if next_key or len(rows) < batch:
+        if next_key or batch is None or len(rows) < batch:
             break
         cursor = rows[-1].key
     if limit and not next_key and len(items) == limit:
@@ -469,7 +477,7 @@ def _write_update(
     if new == old:
         return _decorate(copy.deepcopy(old), strategy, current.mod_revision)
     meta = new["metadata"]
-    if meta.get("deletionTimestamp") and not meta.get("finalizers"):
+    if meta.get("deletionTimestamp") and strategy.finalized(new):
         if dry_run:
             return _decorate(new, strategy, current.mod_revision)
         kv = store.delete(cluster.pk, strategy.key(ns, name))
@@ -499,6 +507,11 @@ def _merge_for_update(
         errs = _run_strategy(strategy, strategy.validate_status, result)
         if errs:
             raise errors.invalid(strategy.kind, old_meta["name"], errs, strategy.group)
+        return result
+    if subresource == "finalize":
+        # namespaces/finalize: only spec.finalizers comes from the request.
+        result = _run_strategy(strategy, strategy.prepare_finalize_update, new, old)
+        _validate(strategy, result, old)
         return result
     meta = new.setdefault("metadata", {})
     for f in ("uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace"):
@@ -702,7 +715,9 @@ def delete(
     if strategy.kind == "Namespace":
         return _delete_namespace(cluster, strategy, current, dry_run=dry_run)
     if finalizers or grace:
-        if meta.get("deletionTimestamp") and finalizers == (meta.get("finalizers") or []) and not grace:
+        pending = grace == int(meta.get("deletionGracePeriodSeconds") or 0)
+        if meta.get("deletionTimestamp") and finalizers == (meta.get("finalizers") or []) and (not grace or pending):
+            # Already being deleted, and this request shortens nothing: a no-op.
             return _decorate(obj, strategy, current.mod_revision), False
         meta["finalizers"] = finalizers
         if not finalizers:
@@ -744,27 +759,41 @@ def _grace_period(strategy: Strategy, obj: Obj, options: dict[str, Any]) -> int:
     return max(grace, 0)
 
 
+# Namespaces the API server never deletes (NamespaceLifecycle's immortal namespaces;
+# kube-node-lease too here, as nothing in the simulation would recreate it).
+IMMORTAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+NAMESPACE_FINALIZING = (
+    "The system is ensuring all content is removed from this namespace.  "
+    "Upon completion, this namespace will automatically be purged by the system."
+)
+
+
 def _delete_namespace(
     cluster: Cluster, strategy: Strategy, current: store.KeyValue, *, dry_run: bool
 ) -> tuple[Obj, bool]:
-    """Deleting a namespace removes everything in it, then the namespace."""
-    from .resources import all_resources
-
+    """The first DELETE only marks a namespace Terminating (deletionTimestamp and
+    status.phase); the namespace controller empties it and then removes its ``kubernetes``
+    finalizer through namespaces/finalize, which removes the namespace."""
     obj = copy.deepcopy(current.value)
-    name = obj["metadata"]["name"]
-    if name in ("default", "kube-system", "kube-public"):
+    meta = obj["metadata"]
+    name = meta["name"]
+    if name in IMMORTAL_NAMESPACES:
         raise errors.forbidden("namespaces", name, "this namespace may not be deleted")
-    if dry_run:
+    if meta.get("deletionTimestamp"):
+        if (obj.get("spec") or {}).get("finalizers"):
+            raise errors.conflict("namespaces", name, NAMESPACE_FINALIZING)
+        if meta.get("finalizers") or dry_run:
+            return _decorate(obj, strategy, current.mod_revision), False
+        kv = store.delete(cluster.pk, current.key, expected_mod_revision=current.mod_revision)
+        _record_write(cluster, strategy, obj, kv.mod_revision, "delete")
         return _success_status(strategy, obj), True
-    for s in all_resources():
-        if not s.namespaced:
-            continue
-        for kv in store.range_(cluster.pk, s.plural, namespace=name):
-            gone = store.delete(cluster.pk, kv.key)
-            _record_write(cluster, s, kv.value, gone.mod_revision, "delete")
-    kv = store.delete(cluster.pk, current.key)
-    _record_write(cluster, strategy, obj, kv.mod_revision, "delete")
-    return _success_status(strategy, obj), True
+    meta["deletionTimestamp"] = clock.rfc3339(clock.now(cluster))
+    obj.setdefault("status", {})["phase"] = "Terminating"
+    if dry_run:
+        return _decorate(obj, strategy, current.mod_revision), False
+    kv = store.update(cluster.pk, current.key, obj, _index(strategy, obj), expected_mod_revision=current.mod_revision)
+    _record_write(cluster, strategy, obj, kv.mod_revision, "terminate")
+    return _decorate(obj, strategy, kv.mod_revision), False
 
 
 # ---- watch -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ _SUBRESOURCE_DOCS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "eviction": ("policy", "v1", "Eviction", ("create",)),
     "log": ("", "", "Pod", ("get",)),
     "exec": ("", "", "PodExecOptions", ("create", "get")),
+    "attach": ("", "", "PodAttachOptions", ("create", "get")),
     "portforward": ("", "", "PodPortForwardOptions", ("create", "get")),
     "proxy": ("", "", "", ("create", "delete", "get", "patch", "update")),
     "finalize": ("", "", "Namespace", ("update",)),

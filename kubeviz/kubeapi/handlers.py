@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver.eviction import evict
 from kubeviz.apiserver.patch import PATCH_TYPES
 from kubeviz.apiserver.resources import lookup
 from kubeviz.apiserver.selectors import selector_to_string
@@ -21,6 +22,7 @@ from kubeviz.etcd.models import Cluster
 from kubeviz.flow.models import Step
 from kubeviz.flow.services import name_object, step_record
 
+from .logs import LogStream, log_open
 from .requestinfo import RequestInfo
 from .tables import table_of, wants_table
 
@@ -53,6 +55,15 @@ def verb_of(req: ApiRequest) -> str:
     if req.method == "DELETE" and req.info.name is None:
         return "deletecollection"
     return VERBS.get(req.method, req.method.lower())
+
+
+def is_served(info: RequestInfo) -> bool:
+    """Whether kubeviz serves the resource a path names."""
+    try:
+        lookup(info.group, info.version, info.resource)
+    except errors.StatusError:
+        return False
+    return True
 
 
 def is_watch(query: dict[str, str]) -> bool:
@@ -98,11 +109,19 @@ def request_handle(req: ApiRequest) -> tuple[int, dict[str, Any]]:
     strategy: Strategy | None = None
     try:
         strategy = lookup(req.info.group, req.info.version, req.info.resource)
-        with transaction.atomic():
-            step = _record_step1(req, strategy)
+        if req.method == "GET":
+            # A read writes nothing, so it reads outside the write transaction: on SQLite
+            # that holds the only write lock, which the engine and every other request
+            # wait for. Its step 1 is written once the read is done.
             code, body = _dispatch(req, strategy)
-            if req.method == "POST" and code == 201 and body.get("kind") == strategy.kind:
-                name_object(step, body)
+            with transaction.atomic():
+                _record_step1(req, strategy)
+        else:
+            with transaction.atomic():
+                step = _record_step1(req, strategy)
+                code, body = _dispatch(req, strategy)
+                if req.method == "POST" and code == 201 and body.get("kind") == strategy.kind:
+                    name_object(step, body)
         return code, _as_table(req, strategy, body)
     except errors.StatusError as exc:
         with transaction.atomic():
@@ -130,6 +149,26 @@ def watch_open(req: ApiRequest) -> Strategy:
     return strategy
 
 
+def pod_log_open(req: ApiRequest) -> LogStream:
+    """Check a pods/log request and record its step 1 (or its refusal); the view then
+    serves the text the kubelet gives."""
+    strategy: Strategy | None = None
+    try:
+        strategy = lookup(req.info.group, req.info.version, req.info.resource)
+        if strategy.kind != "Pod" or not req.info.name or req.info.namespace is None:
+            raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
+        # Reads first, outside the write transaction (as for every GET); then the steps.
+        stream = log_open(req.cluster, req.info.namespace, req.info.name, req.query)
+        with transaction.atomic():
+            _record_step1(req, strategy)
+            stream.record_step()
+        return stream
+    except errors.StatusError as exc:
+        with transaction.atomic():
+            _record_step1(req, strategy, refused=exc)
+        raise
+
+
 def _int_param(query: dict[str, str], name: str) -> int | None:
     value = query.get(name)
     if value in (None, ""):
@@ -138,6 +177,15 @@ def _int_param(query: dict[str, str], name: str) -> int | None:
         return int(value)
     except ValueError:
         raise errors.bad_request(f"invalid value for {name}: {value!r} is not an integer") from None
+
+
+# Subresources that need a real process or network; kubectl prints the reason as given.
+UNSUPPORTED_SUBRESOURCES = {
+    "exec": "its containers are simulated, so there is no process to run a command in",
+    "attach": "its containers are simulated, so there is no process to attach to",
+    "portforward": "its containers are simulated, so there is no port to forward to",
+    "proxy": "its network is simulated, so there is nothing to proxy to",
+}
 
 
 def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]:
@@ -151,9 +199,13 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
         raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
     if sub == "scale":
         return _scale(req, strategy, actor)
-    if sub in ("log", "eviction", "exec", "portforward", "proxy", "finalize"):
+    if sub in ("log", "eviction") and not (sub == "eviction" and req.method == "POST"):
+        raise errors.method_not_allowed("the server does not allow this method on the requested resource")
+    if sub == "eviction":
+        return 201, evict(cluster, info.namespace or "", info.name or "", req.body, actor=actor, dry_run=req.dry_run)
+    if sub in UNSUPPORTED_SUBRESOURCES:
         raise errors.method_not_allowed(
-            f"{strategy.plural}/{sub} is not supported by kubeviz yet"
+            f"{strategy.plural}/{sub} is not supported by kubeviz: {UNSUPPORTED_SUBRESOURCES[sub]}"
         )
     verb = verb_of(req)
     if verb == "list":

@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from kubeviz.engine.cache import Cache, key_of, split_key
 from kubeviz.engine.client import Client
 from kubeviz.engine.timings import timing
 from kubeviz.etcd.models import Cluster
+from kubeviz.runtime.process import stop_seconds
 
 from .lifecycle import RuntimeState, advance
+from .logs import LogRecorder
+from .nodestatus import node_status
 
 # How often a dead kubelet's work is looked at again, in case the node has recovered.
 DEAD_POLL_SECONDS = 5.0
+# How long a deleted pod's container logs are kept (a follower reads the last lines).
+LOG_KEEP_SECONDS = 30.0
 
 Obj = dict[str, Any]
 
@@ -40,26 +46,42 @@ class Kubelet:
         self.cluster = cluster
         self.runtimes: dict[str, RuntimeState] = {}
         self.images: dict[str, set[str]] = {}
+        # When the kubelet sent SIGTERM to each stopping pod's containers (by pod uid).
+        self.stopping: dict[str, datetime] = {}
+        self.logs = LogRecorder(cluster)
+        # Pods gone from the API whose logs remain: when each was first seen so.
+        self.orphans: dict[str, datetime] = {}
+        self.swept = False
+        # spec.unschedulable as each node's kubelet last saw it (kubelet.lastNodeUnschedulable).
+        self.unschedulable: dict[str, bool] = {}
 
     # ---- handlers ----------------------------------------------------------------------
     def handle(self, cache: Cache, plural: str, event: str, obj: Obj, old: Obj | None) -> Iterable[str]:
         if plural == "pods":
             if (obj.get("spec") or {}).get("nodeName") and event != "DELETED":
                 yield f"pod:{key_of(obj)}"
+            if event == "DELETED" or not self.swept:
+                # Logs of gone pods are swept after a deletion (and once at start, for
+                # pods deleted while no kubelet ran).
+                self.swept = True
+                yield "logs:gc"
         elif plural == "nodes" and event != "DELETED":
             name = obj["metadata"]["name"]
             if event == "ADDED":
                 yield f"node:{name}"
-            # A node coming back: its kubelet looks at every pod it should be running.
-            for pod in cache.iter("pods"):
-                if pod["spec"].get("nodeName") == name:
-                    yield f"pod:{key_of(pod)}"
+            if event == "ADDED" or _ready(obj) != _ready(old or {}):
+                # A node coming back: its kubelet looks at every pod it should be running.
+                for pod in cache.iter("pods"):
+                    if pod["spec"].get("nodeName") == name:
+                        yield f"pod:{key_of(pod)}"
 
     # ---- sync --------------------------------------------------------------------------
     def sync(self, cache: Cache, api: Client, key: str) -> float | None:
         kind, rest = key.split(":", 1)
         if kind == "node":
             return self._heartbeat(cache, api, rest)
+        if kind == "logs":
+            return self._sweep_logs(cache, api)
         pod = cache.get("pods", rest)
         if pod is None:
             return None
@@ -74,7 +96,8 @@ class Kubelet:
         kubelet = f"kubelet/{node_name}"
         kapi = Client(api.cluster, kubelet)
         if pod["metadata"].get("deletionTimestamp"):
-            return self._stop(kapi, pod, node_name)
+            self.logs.record_stop(pod, kapi.now(), cpus=_cpus(node))
+            return self._stop(cache, kapi, pod, node_name)
         status = pod.get("status") or {}
         if status.get("phase") in ("Succeeded", "Failed"):
             return None
@@ -99,10 +122,29 @@ class Kubelet:
                 "pods", updated, step=8, category="flow",
                 message=f"the kubelet on {node_name} reported the status of pod {ns}/{name}: {_summary(outcome.status)}",
             )
+        printed = self.logs.record({**pod, "status": outcome.status}, status, outcome.status, kapi.now(), cpus=_cpus(node))
+        if printed is not None and (outcome.next_in is None or printed < outcome.next_in):
+            return printed
         return outcome.next_in
 
+    def _sweep_logs(self, cache: Cache, api: Client) -> float | None:
+        """Remove the container logs of pods that have been gone for LOG_KEEP_SECONDS (the
+        kubelet's container garbage collection); a follower still reads the last lines."""
+        now = api.now()
+        live = {p["metadata"].get("uid") for p in cache.iter("pods")}
+        self.orphans = {uid: self.orphans.get(uid, now) for uid in self.logs.pods_with_logs() - live}
+        keep = timedelta(seconds=LOG_KEEP_SECONDS)
+        for uid, since in list(self.orphans.items()):
+            if now - since >= keep:
+                self.logs.forget(uid)
+                del self.orphans[uid]
+        if not self.orphans:
+            return None
+        return max((min(self.orphans.values()) + keep - now).total_seconds(), 0.0)
+
     def _heartbeat(self, cache: Cache, api: Client, node_name: str) -> float | None:
-        """Renew the node's Lease (the heartbeat) and post Ready when it is not."""
+        """Renew the node's Lease (the heartbeat); post the node's status only when it
+        changed or is due."""
         node = cache.get("nodes", node_name)
         if node is None:
             return None
@@ -124,44 +166,73 @@ class Kubelet:
         else:
             kapi.update("leases", {**lease, "spec": {**lease.get("spec", {}), "renewTime": renew}},
                         step=None, category="heartbeat", message=message)
-        if _ready(node) != "True":
-            self._post_ready(kapi, node)
+        self._post_status(kapi, node)
+        self._record_schedulable(kapi, node)
         return max(duration / 4, 1.0)
 
-    def _post_ready(self, kapi: Client, node: Obj) -> None:
-        stamp = kapi.stamp()
-        status = dict(node.get("status") or {})
-        healthy = {
-            "MemoryPressure": ("False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
-            "DiskPressure": ("False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
-            "PIDPressure": ("False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
-            "Ready": ("True", "KubeletReady", "kubelet is posting ready status"),
-        }
-        conditions = []
-        for ctype, (value, reason, message) in healthy.items():
-            old = next((c for c in status.get("conditions") or [] if c.get("type") == ctype), {})
-            conditions.append({
-                "type": ctype, "status": value, "reason": reason, "message": message, "lastHeartbeatTime": stamp,
-                "lastTransitionTime": stamp if old.get("status") != value else old.get("lastTransitionTime", stamp),
-            })
-        status["conditions"] = conditions
+    def _record_schedulable(self, kapi: Client, node: Obj) -> None:
+        """NodeNotSchedulable / NodeSchedulable when a cordon changes, as the kubelet records
+        them with its next status update (recordNodeSchedulableEvent)."""
         name = node["metadata"]["name"]
-        kapi.update_status("nodes", {**node, "status": status}, category="heartbeat",
-                           message=f"the kubelet on {name} posted node status: Ready")
-        kapi.event(node, type="Normal", reason="NodeReady", message=f"Node {name} status is now: NodeReady")
+        now = bool((node.get("spec") or {}).get("unschedulable"))
+        if self.unschedulable.setdefault(name, False) != now:
+            self.unschedulable[name] = now
+            reason = "NodeNotSchedulable" if now else "NodeSchedulable"
+            kapi.event(node, type="Normal", reason=reason, message=f"Node {name} status is now: {reason}")
 
-    def _stop(self, kapi: Client, pod: Obj, node_name: str) -> None:
-        """Stop the containers of a pod being deleted, then remove it for good (grace 0)."""
+    def _post_status(self, kapi: Client, node: Obj) -> None:
+        """Post the node's status when it changed (Ready again, new images) or is due."""
+        name = node["metadata"]["name"]
+        pulled = self.images.setdefault(name, _node_images(node))
+        status = node_status(node, pulled, kapi.now())
+        if status == node.get("status"):
+            return
+        was_ready = _ready(node) == "True"
+        what = "Ready" if not was_ready else f"Ready, {len(status.get('images') or [])} images"
+        kapi.update_status("nodes", {**node, "status": status}, category="heartbeat",
+                           message=f"the kubelet on {name} posted node status: {what}")
+        if not was_ready:
+            kapi.event(node, type="Normal", reason="NodeReady", message=f"Node {name} status is now: NodeReady")
+
+    def _stop(self, cache: Cache, kapi: Client, pod: Obj, node_name: str) -> float | None:
+        """Stop a pod being deleted: SIGTERM to its running containers (the Killing event),
+        wait until each has exited (at most the grace period, then SIGKILL), and only then
+        confirm the deletion (grace 0) so the pod leaves the API."""
         meta = pod["metadata"]
-        for cs in (pod.get("status") or {}).get("containerStatuses") or []:
-            if "running" in cs.get("state", {}):
-                kapi.event(pod, type="Normal", reason="Killing", message=f"Stopping container {cs['name']}")
+        uid = meta.get("uid", "")
+        grace = float(meta.get("deletionGracePeriodSeconds") or 0)
+        annotations = meta.get("annotations") or {}
+        specs = {c["name"]: c for c in pod["spec"].get("containers") or []}
+        running = [cs["name"] for cs in (pod.get("status") or {}).get("containerStatuses") or []
+                   if "running" in cs.get("state", {}) and cs["name"] in specs]
+        # Forget pods removed without the kubelet (deleted with --force --grace-period=0).
+        self.stopping = {u: t for u, t in self.stopping.items() if cache.by_uid(u) is not None}
+        began = self.stopping.get(uid)
+        if began is None:
+            began = self.stopping[uid] = kapi.now()
+            for name in running:
+                kapi.event(pod, type="Normal", reason="Killing", message=f"Stopping container {name}")
                 kapi.step(step=7, source=f"kubelet/{node_name}", target=f"runtime/{node_name}", action="runtime", obj=pod,
-                          message=f"the kubelet on {node_name} asked the container runtime to stop container {cs['name']}")
-        kapi.delete("pods", meta.get("namespace"), meta["name"], options={"gracePeriodSeconds": 0, "preconditions": {"uid": meta.get("uid")}},
+                          message=f"the kubelet on {node_name} asked the container runtime to stop container {name} "
+                                  f"(SIGTERM, grace period {grace:g}s)")
+        gone_at = max((began + timedelta(seconds=stop_seconds(specs[n], grace, annotations)) for n in running), default=began)
+        now = kapi.now()
+        if now < gone_at:
+            return (gone_at - now).total_seconds()
+        self.stopping.pop(uid, None)
+        kapi.delete("pods", meta.get("namespace"), meta["name"], options={"gracePeriodSeconds": 0, "preconditions": {"uid": uid}},
                     step=8, category="flow",
                     message=f"the kubelet on {node_name} confirmed that pod {meta.get('namespace')}/{meta['name']} has stopped")
         return None
+
+
+def _cpus(node: Obj) -> int:
+    """Whole CPUs of the node (nginx starts one worker process per CPU)."""
+    cpu = str(((node.get("status") or {}).get("capacity") or {}).get("cpu", "4"))
+    try:
+        return max(int(float(cpu[:-1]) / 1000 if cpu.endswith("m") else float(cpu)), 1)
+    except ValueError:
+        return 4
 
 
 def _ready(node: Obj) -> str:

@@ -17,6 +17,9 @@ from kubeviz.runtime.containers import Fate, backoff_seconds, fate
 from kubeviz.runtime.images import Resolved, resolve
 
 CRASH_AT = "kubeviz.io/crash-at"
+#: How long an exited container shows as terminated (Error, OOMKilled, Completed) before
+#: the kubelet's next look puts it in CrashLoopBackOff (the PLEG relists every second).
+TERMINATED_SHOWN_SECONDS = 1.0
 
 Obj = dict[str, Any]
 
@@ -102,7 +105,6 @@ def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: date
 
 def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: RuntimeState,
                        now: datetime, out: Outcome, restart_policy: str) -> None:
-    name = container["name"]
     ref = resolve(container["image"])
     state = cs["state"]
     waiting = state.get("waiting")
@@ -118,53 +120,91 @@ def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runt
             return
         _start(pod, container, cs, now, out, ref)
         return
+    terminated = state.get("terminated")
+    if terminated and _restarts(restart_policy, terminated.get("exitCode", 0)):
+        _back_off(pod, container, cs, now, out)
+        return
     running = state.get("running")
     if running:
-        annotations = pod["metadata"].get("annotations") or {}
-        f = fate(container, annotations)
-        started = _ts(running.get("startedAt")) or now
-        _probe_readiness(container, cs, started, now, out, annotations)
-        crash_at = _ts(annotations.get(CRASH_AT))
-        killed_at = _liveness_kill_at(container, started, annotations)
-        if crash_at is not None and started <= crash_at <= now:
-            # A crash injected by a teacher: this run of the container dies now, once.
-            f, ends = Fate(None, 1, "Error"), crash_at
-        elif killed_at is not None and (f.runs_for is None or killed_at < started + timedelta(seconds=f.runs_for)):
-            if now < killed_at:
-                out.wake((killed_at - now).total_seconds())
-                return
-            probe = container["livenessProbe"]
-            out.events.append(("Warning", "Unhealthy", f"Liveness probe failed: {_probe_failure(probe)}"))
-            out.events.append(("Normal", "Killing", f"Container {name} failed liveness probe, will be restarted"))
-            f, ends = Fate(None, 137, "Error"), killed_at
-        elif f.runs_for is None:
-            return
-        else:
-            ends = started + timedelta(seconds=f.runs_for)
-        if now < ends:
-            out.wake((ends - now).total_seconds())
-            return
-        terminated = {
-            "exitCode": f.exit_code, "reason": f.reason, "startedAt": running.get("startedAt"),
-            "finishedAt": rfc3339(ends), "containerID": cs.get("containerID", ""),
-        }
-        cs["ready"] = False
+        _advance_running(pod, container, cs, running, now, out)
+
+
+def _restarts(restart_policy: str, exit_code: int) -> bool:
+    return restart_policy == "Always" or (restart_policy == "OnFailure" and exit_code != 0)
+
+
+def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datetime, out: Outcome) -> None:
+    """Probes, then whichever ends the run first: a teacher's crash, a failed startup or
+    liveness probe, the OOM killer or the process's own exit."""
+    name = container["name"]
+    annotations = pod["metadata"].get("annotations") or {}
+    started = _ts(running.get("startedAt")) or now
+    startup_ok, startup_kill = _startup(container, started, annotations)
+    endings: list[tuple[datetime, Fate, list[tuple[str, str, str]]]] = []
+    if startup_ok is not None and now >= startup_ok:
+        cs["started"] = True
+        _probe_readiness(container, cs, started, startup_ok, now, out, annotations)
+        killed_at = _liveness_kill_at(container, started, startup_ok, annotations)
+        if killed_at is not None:
+            endings.append((killed_at, Fate(None, 137, "Error"), [
+                ("Warning", "Unhealthy", f"Liveness probe failed: {_probe_failure(container['livenessProbe'])}"),
+                ("Normal", "Killing", f"Container {name} failed liveness probe, will be restarted"),
+            ]))
+    else:
+        # Until the startup probe succeeds, liveness and readiness probes do not run.
         cs["started"] = False
-        restart = restart_policy == "Always" or (restart_policy == "OnFailure" and f.exit_code != 0)
-        out.runtime.append(f"container {name} exited with code {f.exit_code} ({f.reason})")
-        if not restart:
-            cs["state"] = {"terminated": terminated}
-            return
-        cs["lastState"] = {"terminated": terminated}
-        cs["restartCount"] = cs.get("restartCount", 0) + 1
-        delay = backoff_seconds(cs["restartCount"])
-        pod_ref = f"{pod['metadata']['name']}_{pod['metadata'].get('namespace', '')}({pod['metadata'].get('uid', '')})"
-        cs["state"] = {"waiting": {
-            "reason": "CrashLoopBackOff",
-            "message": f"back-off {int(delay)}s restarting failed container={name} pod={pod_ref}",
-        }}
-        out.events.append(("Warning", "BackOff", f"Back-off restarting failed container {name} in pod {pod_ref}"))
-        out.wake(delay)
+        cs["ready"] = False
+        if startup_ok is not None:
+            out.wake((startup_ok - now).total_seconds())
+        if startup_kill is not None:
+            endings.append((startup_kill, Fate(None, 137, "Error"), [
+                ("Warning", "Unhealthy", f"Startup probe failed: {_probe_failure(container['startupProbe'])}"),
+                ("Normal", "Killing", f"Container {name} failed startup probe, will be restarted"),
+            ]))
+    crash_at = _ts(annotations.get(CRASH_AT))
+    if crash_at is not None and started <= crash_at <= now:
+        # A crash injected by a teacher: this run of the container dies now, once.
+        endings.append((crash_at, Fate(None, 1, "Error"), []))
+    f = fate(container, annotations)
+    if f.runs_for is not None:
+        ends = started + timedelta(seconds=f.runs_for)
+        if f.reason == "OOMKilled" and ends < now:
+            # Memory use raised (by a teacher) while it ran: the OOM killer acts now.
+            ends = now
+        endings.append((ends, f, []))
+    if not endings:
+        return
+    ends, f, events = min(endings, key=lambda e: e[0])
+    if now < ends:
+        out.wake((ends - now).total_seconds())
+        return
+    out.events.extend(events)
+    cs["state"] = {"terminated": {
+        "exitCode": f.exit_code, "reason": f.reason, "startedAt": running.get("startedAt"),
+        "finishedAt": rfc3339(ends), "containerID": cs.get("containerID", ""),
+    }}
+    cs["ready"] = False
+    cs["started"] = False
+    out.runtime.append(f"container {name} exited with code {f.exit_code} ({f.reason})")
+    # The kubelet shows the exit (Error, OOMKilled) until its next look, then backs off.
+    out.wake(TERMINATED_SHOWN_SECONDS)
+
+
+def _back_off(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome) -> None:
+    """A container that exited and will restart waits in CrashLoopBackOff."""
+    name = container["name"]
+    terminated = cs["state"]["terminated"]
+    cs["lastState"] = {"terminated": terminated}
+    cs["restartCount"] = cs.get("restartCount", 0) + 1
+    delay = backoff_seconds(cs["restartCount"])
+    pod_ref = f"{pod['metadata']['name']}_{pod['metadata'].get('namespace', '')}({pod['metadata'].get('uid', '')})"
+    cs["state"] = {"waiting": {
+        "reason": "CrashLoopBackOff",
+        "message": f"back-off {int(delay)}s restarting failed container={name} pod={pod_ref}",
+    }}
+    out.events.append(("Warning", "BackOff", f"Back-off restarting failed container {name} in pod {pod_ref}"))
+    finished = _ts(terminated.get("finishedAt")) or now
+    out.wake(max((finished + timedelta(seconds=delay) - now).total_seconds(), 0.0))
 
 
 def _advance_pull(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: RuntimeState,
@@ -235,6 +275,7 @@ def _advance_pull(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: 
 
 FAIL_READINESS = "kubeviz.io/fail-readiness"
 FAIL_LIVENESS = "kubeviz.io/fail-liveness"
+FAIL_STARTUP = "kubeviz.io/fail-startup"
 
 
 def _failing(annotations: dict[str, str], key: str, container: str) -> bool:
@@ -252,14 +293,35 @@ def _probe_failure(probe: Obj) -> str:
     return "command exited with non-zero code 1"
 
 
-def _probe_readiness(container: Obj, cs: Obj, started: datetime, now: datetime, out: Outcome, annotations: dict[str, str]) -> None:
-    """Readiness: ready once the probe's initial delay has passed, unless made to fail."""
+def _seconds(probe: Obj, field_name: str, default: int) -> int:
+    return int(probe.get(field_name) or default)
+
+
+def _startup(container: Obj, started: datetime, annotations: dict[str, str]) -> tuple[datetime | None, datetime | None]:
+    """(when the container counts as started, when a failing startup probe gets it killed).
+
+    Without a startup probe it is started at once. A passing probe succeeds at its first
+    check; a failing one fails failureThreshold checks, periodSeconds apart."""
+    probe = container.get("startupProbe")
+    if not probe:
+        return started, None
+    first = started + timedelta(seconds=_seconds(probe, "initialDelaySeconds", 0))
+    if not _failing(annotations, FAIL_STARTUP, container["name"]):
+        return first, None
+    failing_for = _seconds(probe, "periodSeconds", 10) * _seconds(probe, "failureThreshold", 3)
+    return None, first + timedelta(seconds=failing_for)
+
+
+def _probe_readiness(container: Obj, cs: Obj, started: datetime, startup_ok: datetime, now: datetime,
+                     out: Outcome, annotations: dict[str, str]) -> None:
+    """Readiness: ready once the probe's initial delay has passed (and the startup probe
+    has succeeded), unless made to fail."""
     probe = container.get("readinessProbe")
     if not probe:
         cs["ready"] = True
         return
     failing = _failing(annotations, FAIL_READINESS, container["name"])
-    first_check = started + timedelta(seconds=probe.get("initialDelaySeconds", 0) or 0)
+    first_check = max(started + timedelta(seconds=_seconds(probe, "initialDelaySeconds", 0)), startup_ok)
     if now < first_check:
         cs["ready"] = False
         out.wake((first_check - now).total_seconds())
@@ -271,13 +333,13 @@ def _probe_readiness(container: Obj, cs: Obj, started: datetime, now: datetime, 
     cs["ready"] = True
 
 
-def _liveness_kill_at(container: Obj, started: datetime, annotations: dict[str, str]) -> datetime | None:
+def _liveness_kill_at(container: Obj, started: datetime, startup_ok: datetime, annotations: dict[str, str]) -> datetime | None:
     """When a failing liveness probe gets the container killed (failureThreshold checks)."""
     probe = container.get("livenessProbe")
     if not probe or not _failing(annotations, FAIL_LIVENESS, container["name"]):
         return None
-    delay = (probe.get("initialDelaySeconds", 0) or 0) + (probe.get("periodSeconds", 10) or 10) * (probe.get("failureThreshold", 3) or 3)
-    return started + timedelta(seconds=delay)
+    first_check = max(started + timedelta(seconds=_seconds(probe, "initialDelaySeconds", 0)), startup_ok)
+    return first_check + timedelta(seconds=_seconds(probe, "periodSeconds", 10) * _seconds(probe, "failureThreshold", 3))
 
 
 def _qualified(reference: str) -> str:
@@ -295,9 +357,10 @@ def _start(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome, ref: 
     cs["imageID"] = ref.image_id or cs.get("imageID", "")
     cs["image"] = ref.full_name if ref.image else container["image"]
     cs["state"] = {"running": {"startedAt": rfc3339(now)}}
-    cs["started"] = True
-    cs["ready"] = not container.get("readinessProbe")
-    probe = container.get("readinessProbe")
+    gate = container.get("startupProbe")
+    cs["started"] = not gate
+    cs["ready"] = not gate and not container.get("readinessProbe")
+    probe = gate or container.get("readinessProbe")
     if probe:
         out.wake(max(float(probe.get("initialDelaySeconds", 0) or 0), 0.5))
     out.events.append(("Normal", "Created", f"Created container: {name}"))
@@ -312,9 +375,11 @@ def _phase(status: Obj, statuses: list[Obj], restart_policy: str, stamp: str) ->
     conditions = status.setdefault("conditions", [])
     all_running_ready = bool(statuses) and all(cs.get("ready") for cs in statuses)
     terminated = [cs["state"]["terminated"] for cs in statuses if "terminated" in cs["state"]]
-    if statuses and len(terminated) == len(statuses):
-        status["phase"] = "Succeeded" if all(t["exitCode"] == 0 for t in terminated) else "Failed"
-    elif any("running" in cs["state"] for cs in statuses) or any(cs.get("restartCount") for cs in statuses):
+    # An exited container that will be restarted keeps the pod Running.
+    final = [t for t in terminated if not _restarts(restart_policy, t.get("exitCode", 0))]
+    if statuses and len(final) == len(statuses):
+        status["phase"] = "Succeeded" if all(t["exitCode"] == 0 for t in final) else "Failed"
+    elif terminated or any("running" in cs["state"] for cs in statuses) or any(cs.get("restartCount") for cs in statuses):
         status["phase"] = "Running"
     else:
         status["phase"] = "Pending"

@@ -4,7 +4,10 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from .nodestatus import image_entry
+
 KUBELET_VERSION = "v1.32.0"
+SANDBOX_IMAGE = "registry.k8s.io/pause:3.10"
 RUNTIME_VERSION = "containerd://1.7.24"
 
 
@@ -21,7 +24,13 @@ def node_manifest(
 ) -> dict[str, Any]:
     """A worker node as its kubelet registers it, with the labels real nodes carry."""
     digest = hashlib.sha256(name.encode()).hexdigest()
-    capacity = {"cpu": str(cpu), "memory": memory, "pods": str(pods), "ephemeral-storage": "100Gi"}
+    capacity = {
+        "cpu": str(cpu), "ephemeral-storage": "100Gi", "hugepages-1Gi": "0", "hugepages-2Mi": "0",
+        "memory": memory, "pods": str(pods),
+    }
+    boot = hashlib.sha256(f"{name}/boot".encode()).hexdigest()
+    # The sandbox (pause) image every pod needs is on the node before any pod arrives.
+    sandbox = image_entry(SANDBOX_IMAGE)
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -55,7 +64,7 @@ def node_manifest(
             "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
             "nodeInfo": {
                 "architecture": "amd64",
-                "bootID": digest[:8] + "-" + digest[8:12] + "-" + digest[12:16] + "-" + digest[16:20] + "-" + digest[20:32],
+                "bootID": _uuid(boot),
                 "containerRuntimeVersion": RUNTIME_VERSION,
                 "kernelVersion": "6.1.0-kubeviz",
                 "kubeProxyVersion": KUBELET_VERSION,
@@ -63,9 +72,9 @@ def node_manifest(
                 "machineID": digest[32:64],
                 "operatingSystem": "linux",
                 "osImage": "Debian GNU/Linux 12 (bookworm)",
-                "systemUUID": digest[:8] + "-" + digest[8:12] + "-" + digest[12:16] + "-" + digest[16:20] + "-" + digest[20:32],
+                "systemUUID": _uuid(digest),
             },
-            "images": [],
+            "images": [sandbox] if sandbox else [],
         },
     }
 
@@ -75,3 +84,7 @@ def _condition(ctype: str, status: str, reason: str, message: str, now: str) -> 
         "type": ctype, "status": status, "reason": reason, "message": message,
         "lastHeartbeatTime": now, "lastTransitionTime": now,
     }
+
+
+def _uuid(digest: str) -> str:
+    return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"

@@ -19,6 +19,7 @@ from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.etcd.models import Cluster
 from kubeviz.flow.services import step_record
+from kubeviz.runtime.served import record_requests
 
 from .rules import Backend, Rule
 from .selectors import rules_of_service
@@ -92,6 +93,9 @@ def traffic_send(
         raise errors.StatusError(503, "ServiceUnavailable", f"no ready endpoints for service {key}{where}")
     rng = random.Random(f"{cluster.seed}:traffic:{key}:{rule.port}:{node}:{client_ip}:{requests}")
     distribution = spread(rule, requests, rng)
+    # The chosen pods' containers serve the requests and write their access logs.
+    record_requests(cluster, namespace, {b.pod: distribution.get(b.label, 0) for b in rule.backends if b.pod},
+                    {b.pod: b.port for b in rule.backends if b.pod}, client_ip=client_ip)
     summary = ", ".join(f"{label} {count}" for label, count in distribution.items())
     how = f"all to one endpoint (session affinity: ClientIP from {client_ip})" if rule.affinity == "ClientIP" else \
         f"at random over {len(rule.backends)} endpoint{'s' if len(rule.backends) != 1 else ''}"

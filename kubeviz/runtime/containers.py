@@ -10,8 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from .images import resolve
+from .process import over_memory_limit
 
 CRASH_ANNOTATION = "kubeviz.io/crash-after-seconds"
+#: How long a container over its memory limit runs before the OOM killer ends it (its
+#: working set grows as it starts up).
+OOM_AFTER_SECONDS = 3.0
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,16 @@ class Fate:
 
 
 def fate(container: dict[str, Any], annotations: dict[str, str] | None = None) -> Fate:
+    """What the container's process does; over its memory limit, it is OOMKilled first
+    unless it would have exited sooner."""
     annotations = annotations or {}
+    own = _fate(container, annotations)
+    if over_memory_limit(container, annotations) and (own.runs_for is None or own.runs_for > OOM_AFTER_SECONDS):
+        return Fate(OOM_AFTER_SECONDS, 137, "OOMKilled")
+    return own
+
+
+def _fate(container: dict[str, Any], annotations: dict[str, str]) -> Fate:
     crash = annotations.get(CRASH_ANNOTATION)
     if crash is not None:
         try:
@@ -39,7 +52,7 @@ def fate(container: dict[str, Any], annotations: dict[str, str] | None = None) -
     if behaviour == "crash":
         return Fate(5.0, 1, "Error")
     if behaviour == "oom":
-        return Fate(3.0, 137, "OOMKilled")
+        return Fate(OOM_AFTER_SECONDS, 137, "OOMKilled")
     if words:
         return _from_command(script, behaviour)
     if behaviour == "exit":

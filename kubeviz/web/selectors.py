@@ -13,6 +13,7 @@ from kubeviz.apiserver.resources import by_plural
 from kubeviz.etcd.models import Cluster
 from kubeviz.flow.models import Step
 from kubeviz.kubeapi.tables import pod_status_reason
+from kubeviz.kubelet.logs import recent_logs
 
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 
@@ -373,6 +374,7 @@ def object_detail(cluster: Cluster, plural: str, namespace: str | None, name: st
     if strategy.kind == "Pod":
         detail["pod"] = pod_row(obj)
         detail["scheduling"] = _scheduling_decision(cluster, ns, name)
+        detail["logs"] = recent_logs(cluster, obj) if (obj.get("spec") or {}).get("nodeName") else []
         detail["containers"] = [
             {"name": c.get("name", ""), "image": c.get("image", "")}
             for c in (obj.get("spec") or {}).get("containers") or [] if isinstance(c, dict)

@@ -1,0 +1,107 @@
+"""The container runtime's log files: append, read, trim and remove container logs.
+
+Rows of ``LogLine`` stand for the CRI log file of each container instance. Writes are bulk
+inserts (one query per batch) and are bounded: an instance keeps its last
+``LOG_MAX_LINES`` lines, as the kubelet rotates a log at containerLogMaxSize.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from kubeviz.etcd.models import Cluster
+
+from .models import LogLine
+
+LOG_MAX_LINES = 1000
+ID_PREFIX = "containerd://"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line to append to one container instance's log."""
+
+    pod_uid: str
+    container: str
+    container_id: str
+    time: datetime
+    text: str
+    stream: str = "stdout"
+
+
+def bare_id(container_id: str) -> str:
+    """``containerd://<hex>`` → ``<hex>`` (what the rows are keyed by)."""
+    return container_id.removeprefix(ID_PREFIX)
+
+
+def log_append(*, cluster: Cluster, entries: Iterable[Entry], trim: bool = False) -> int:
+    """Append lines (one bulk insert); with ``trim``, drop each touched instance's lines
+    beyond the newest ``LOG_MAX_LINES``. Returns how many lines were written."""
+    rows = [
+        LogLine(cluster=cluster, pod_uid=e.pod_uid, container=e.container, container_id=bare_id(e.container_id),
+                time=e.time, stream=e.stream, text=e.text[:16384])
+        for e in entries
+    ]
+    if not rows:
+        return 0
+    LogLine.objects.bulk_create(rows)
+    if trim:
+        for cid in {r.container_id for r in rows}:
+            log_trim(cluster=cluster, container_id=cid)
+    return len(rows)
+
+
+def log_trim(*, cluster: Cluster, container_id: str, keep: int = LOG_MAX_LINES) -> None:
+    ids = LogLine.objects.filter(cluster=cluster, container_id=bare_id(container_id)).order_by("-id").values_list("id", flat=True)
+    cut = list(ids[keep:keep + 1])
+    if cut:
+        LogLine.objects.filter(cluster=cluster, container_id=bare_id(container_id), id__lte=cut[0]).delete()
+
+
+def log_forget(*, cluster: Cluster, pod_uid: str) -> int:
+    """Remove every log of a pod that is gone (the kubelet's container garbage collection)."""
+    deleted, _ = LogLine.objects.filter(cluster=cluster, pod_uid=pod_uid).delete()
+    return deleted
+
+
+# ---- reads -----------------------------------------------------------------------------------
+
+
+def log_pods(*, cluster: Cluster) -> set[str]:
+    """The uids of the pods that have logs."""
+    return set(LogLine.objects.filter(cluster=cluster).values_list("pod_uid", flat=True).distinct())
+
+
+def log_last_time(*, cluster: Cluster, container_id: str) -> datetime | None:
+    row = LogLine.objects.filter(cluster=cluster, container_id=bare_id(container_id)).order_by("-id").values_list("time", flat=True)[:1]
+    found = list(row)
+    return found[0] if found else None
+
+
+def log_read(
+    *, cluster: Cluster, container_id: str, after_id: int = 0, since: datetime | None = None,
+    tail: int | None = None, limit: int | None = None,
+) -> list[LogLine]:
+    """Lines of one container instance, oldest first: after row ``after_id``, stamped at or
+    after ``since``, only the last ``tail`` of them, at most ``limit``."""
+    qs = LogLine.objects.filter(cluster=cluster, container_id=bare_id(container_id), id__gt=after_id)
+    if since is not None:
+        qs = qs.filter(time__gte=since)
+    if tail is not None:
+        rows = list(qs.order_by("-id")[:tail])
+        rows.reverse()
+        return rows
+    qs = qs.order_by("id")
+    return list(qs[:limit] if limit is not None else qs)
+
+
+def log_recent(*, cluster: Cluster, pod_uid: str, per_container: int = 20) -> dict[str, list[LogLine]]:
+    """The newest lines of each container of a pod (every instance, newest last): for the
+    dashboard's detail panel."""
+    rows = list(LogLine.objects.filter(cluster=cluster, pod_uid=pod_uid).order_by("-id")[:per_container * 8])
+    out: dict[str, list[LogLine]] = defaultdict(list)
+    for row in reversed(rows):
+        out[row.container].append(row)
+    return {name: lines[-per_container:] for name, lines in out.items()}

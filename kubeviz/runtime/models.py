@@ -1,0 +1,31 @@
+"""The container runtime's log files: what each simulated container wrote to stdout/stderr.
+
+Kept per container instance (its containerID, which changes on every restart), so the
+previous instance's log survives a restart for ``kubectl logs --previous``. Logs never go
+through etcd: the kubelet and runtime write them, and the API server asks the kubelet.
+"""
+from django.db import models
+
+from kubeviz.etcd.models import Cluster
+
+
+class LogLine(models.Model):
+    """One line of one container instance's log, stamped with the simulated clock."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="log_lines")
+    pod_uid = models.CharField(max_length=36)
+    container = models.CharField(max_length=253)
+    # The hex part of containerStatuses[].containerID (``containerd://<hex>``).
+    container_id = models.CharField(max_length=64)
+    time = models.DateTimeField()
+    stream = models.CharField(max_length=6, default="stdout")
+    text = models.TextField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["cluster", "container_id", "id"]),
+            models.Index(fields=["cluster", "pod_uid"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.container} {self.time:%H:%M:%S} {self.text[:40]}"
