@@ -14,6 +14,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver import validation as v
 from kubeviz.apiserver.selectors import parse_field_selector, parse_label_selector
 from kubeviz.apiserver.strategy import Strategy
 from kubeviz.engine import clock
@@ -37,6 +38,28 @@ def _bookmark(strategy: Strategy, revision: int, initial_end: bool = False) -> d
     return {"type": "BOOKMARK", "object": {"kind": strategy.kind, "apiVersion": strategy.api_version, "metadata": meta}}
 
 
+def _check_watch_list(query: dict[str, str], bookmarks: bool) -> None:
+    """sendInitialEvents needs NotOlderThan and bookmarks, as ValidateListOptions insists:
+    the end of the initial events is itself a bookmark."""
+    errs = []
+    if query.get("resourceVersionMatch") != "NotOlderThan":
+        errs.append(v.forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"))
+    if not bookmarks:
+        errs.append(v.forbidden("allowWatchBookmarks", "sendInitialEvents requires setting allowWatchBookmarks to true"))
+    if errs:
+        raise errors.invalid("ListOptions", "", errs, "meta.k8s.io")
+
+
+def next_bookmark(now: float, deadline: float) -> float | None:
+    """When to send the next bookmark: every BOOKMARK_SECONDS, and once 2 s before the watch
+    times out so the client resumes from a fresh revision (the cacher's nextBookmarkTime)."""
+    at = now + BOOKMARK_SECONDS
+    pre_timeout = deadline - 2
+    if pre_timeout < at:
+        at = pre_timeout
+    return at if at >= now else None
+
+
 class WatchParams:
     """The query of a watch request, checked before the response starts."""
 
@@ -48,6 +71,8 @@ class WatchParams:
         self.resource_version = query.get("resourceVersion", "")
         self.bookmarks = query.get("allowWatchBookmarks", "").lower() == "true"
         self.send_initial = query.get("sendInitialEvents", "").lower() == "true"
+        if "sendInitialEvents" in query:
+            _check_watch_list(query, self.bookmarks)
         try:
             self.timeout = int(query.get("timeoutSeconds") or DEFAULT_TIMEOUT)
         except ValueError:
@@ -74,6 +99,9 @@ async def watch_stream(
         return _line(event)
 
     deadline = time.monotonic() + params.timeout
+    # An empty chunk sends the response headers at once, as the API server flushes them when
+    # a watch starts: clients (client-go's Watch) wait for them before reading events.
+    yield b""
     if params.start is None or params.send_initial:
         # No resourceVersion (or watch-list): the current objects first, as ADDED.
         listing = await sync_to_async(registry.list_)(
@@ -89,7 +117,7 @@ async def watch_stream(
             yield _line(_bookmark(strategy, revision, initial_end=True))
     else:
         revision = params.start
-    last_bookmark = time.monotonic()
+    bookmark_at = next_bookmark(time.monotonic(), deadline) if params.bookmarks else None
     while time.monotonic() < deadline:
         try:
             events, revision = await sync_to_async(registry.watch_poll)(
@@ -101,8 +129,8 @@ async def watch_stream(
             return
         for event in events:
             yield line(event)
-        if params.bookmarks and time.monotonic() - last_bookmark > BOOKMARK_SECONDS:
+        if bookmark_at is not None and time.monotonic() >= bookmark_at:
             yield _line(_bookmark(strategy, revision))
-            last_bookmark = time.monotonic()
+            bookmark_at = next_bookmark(time.monotonic(), deadline)
         if not events:
             await asyncio.sleep(POLL_SECONDS)

@@ -26,7 +26,9 @@ def test_nodes_and_namespaces_of_the_demo_fixture(kv_cluster):
     nodes = core.list_node()
     assert [n.metadata.name for n in nodes.items] == ["node-1", "node-2", "node-3"]
     node = core.read_node("node-2")
-    assert node.status.capacity == {"cpu": "4", "memory": "8Gi", "pods": "110", "ephemeral-storage": "100Gi"}
+    assert node.status.capacity == {
+        "cpu": "4", "memory": "8Gi", "pods": "110", "ephemeral-storage": "100Gi", "hugepages-1Gi": "0", "hugepages-2Mi": "0",
+    }
     assert node.metadata.labels["kubernetes.io/hostname"] == "node-2"
     assert node.metadata.labels["topology.kubernetes.io/zone"] == "zone-b"
     assert node.status.node_info.kubelet_version.startswith("v1.")
@@ -83,12 +85,14 @@ def test_service_configmap_secret_namespace_round_trip(kv_cluster):
     assert secret.data == {"pw": "aHVudGVyMg=="}
     core.patch_namespaced_config_map("cfg", "team-a", {"data": {"k2": "v2"}})
     assert core.read_namespaced_config_map("cfg", "team-a").data == {"k": "v", "k2": "v2"}
-    # Deleting the namespace removes what is in it.
+    # Deleting the namespace marks it Terminating (the namespace controller empties it);
+    # meanwhile it takes no new content.
     core.delete_namespace("team-a")
+    assert core.read_namespace("team-a").status.phase == "Terminating"
     with pytest.raises(ApiException) as err:
-        core.read_namespaced_config_map("cfg", "team-a")
-    assert err.value.status == 404
-    assert core.list_service_for_all_namespaces(field_selector="metadata.namespace=team-a").items == []
+        core.create_namespaced_config_map("team-a", client.V1ConfigMap(metadata=client.V1ObjectMeta(name="late")))
+    assert err.value.status == 403
+    assert "because it is being terminated" in err.value.body
 
 
 def test_pod_create_with_defaults(kv_cluster):

@@ -1,0 +1,202 @@
+"""A real kubeviz server in subprocesses, shared by the HTTP tests (tests/conftest.py) and the
+benchmarks (bench/): Daphne serving HTTP and HTTPS with its own SQLite database, optionally
+with the engine workers (``manage.py runworkers``) as ``make run`` starts them.
+
+One place starts it so that tests and benchmarks measure the same server.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+    """Poll until ``check()`` gives something truthy: the engine runs in another process,
+    so a test can only look again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class ClusterHandle:
+    name: str
+    token: str
+    kubeconfig: Path
+    server: LiveServer
+
+    @property
+    def api(self) -> str:
+        return f"{self.server.https}/k8s/{self.name}"
+
+    def session(self) -> requests.Session:
+        s = requests.Session()
+        s.headers["Authorization"] = f"Bearer {self.token}"
+        s.verify = str(self.server.ca)
+        s.trust_env = False  # REQUESTS_CA_BUNDLE would otherwise override verify
+        return s
+
+    def steps(self, after: int = 0) -> list[dict]:
+        r = requests.get(f"{self.server.http}/api/clusters/{self.name}/steps/", params={"after": after, "limit": 5000})
+        r.raise_for_status()
+        return r.json()
+
+    def clock(self, **body: object) -> dict:
+        """Set the simulation clock (mode, speed) through the REST API."""
+        r = requests.post(
+            f"{self.server.http}/api/clusters/{self.name}/clock/", json=body, headers={"Authorization": f"Bearer {self.token}"},
+        )
+        r.raise_for_status()
+        return r.json()
+
+    def last_seq(self) -> int:
+        steps = self.steps()
+        return steps[-1]["seq"] if steps else 0
+
+    def revision(self) -> int:
+        r = self.session().get(f"{self.api}/api/v1/namespaces")
+        r.raise_for_status()
+        # Any write bumps the cluster-wide revision, which every list reports.
+        return int(r.json()["metadata"]["resourceVersion"])
+
+    def python_client(self):
+        from kubernetes import config
+
+        return config.new_client_from_config(config_file=str(self.kubeconfig))
+
+    def kubectl(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+        cmd = ["kubectl", "--kubeconfig", str(self.kubeconfig), "--cache-dir", str(self.server.root / "kubectl-cache" / self.name), *args]
+        result = subprocess.run(cmd, capture_output=True, text=True, input=input, timeout=60)
+        if check and result.returncode != 0:
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        return result
+
+
+@dataclass
+class LiveServer:
+    http: str
+    https: str
+    root: Path
+    env: dict
+    ca: Path
+    # The running children by name ("daphne", "workers"), while ``serving``.
+    processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    @classmethod
+    def prepare(cls, root: Path, *, embedded: bool = False) -> LiveServer:
+        """Pick ports, migrate a fresh database under ``root`` and make its TLS files;
+        nothing runs yet, so a caller may fill the database first (``manage``).
+
+        ``embedded`` also drops ``REDIS_URL``: the server then uses Channels' in-memory
+        layer, the embedded default, whatever the environment says."""
+        http_port, tls_port = free_port(), free_port()
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "kubeviz.settings",
+            "KUBEVIZ_SQLITE_PATH": str(root / "db.sqlite3"),
+            "KUBEVIZ_TLS_DIR": str(root / "tls"),
+            "HOST": "127.0.0.1",
+            "PORT": str(http_port),
+            "TLS_PORT": str(tls_port),
+        }
+        env.pop("DATABASE_URL", None)
+        if embedded:
+            env.pop("REDIS_URL", None)
+        server = cls(f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{tls_port}", root, env, root / "tls" / "ca.crt")
+        server.manage("migrate", "--noinput")
+        server.manage("tlscert")
+        return server
+
+    @property
+    def port(self) -> int:
+        return int(self.env["PORT"])
+
+    def manage(self, *args: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=300,
+        )
+        if out.returncode != 0:
+            raise RuntimeError(f"manage.py {' '.join(args)} failed: {out.stderr}")
+        return out.stdout
+
+    def new_cluster(self, prefix: str = "t", *, name: str | None = None) -> ClusterHandle:
+        """Load the demo fixture as a new cluster (``<prefix>-<random>`` unless ``name``)."""
+        name = name or f"{prefix}-{uuid.uuid4().hex[:8]}"
+        self.manage("loadfixture", "demo", "--name", name)
+        return self.cluster(name)
+
+    def cluster(self, name: str) -> ClusterHandle:
+        """A handle (kubeconfig, token) on a cluster that already exists in the database."""
+        kubeconfig = self.root / f"{name}.kubeconfig"
+        kubeconfig.write_text(self.manage("kubeconfig", name))
+        import yaml
+
+        token = yaml.safe_load(kubeconfig.read_text())["users"][0]["user"]["token"]
+        return ClusterHandle(name, token, kubeconfig, self)
+
+    @contextmanager
+    def serving(self, *, workers: bool = False) -> Iterator[LiveServer]:
+        """Daphne (HTTP and HTTPS) until the block ends, and the engine workers too if
+        ``workers``; their output goes to ``daphne.log`` and ``workers.log`` under root."""
+        tls = self.root / "tls"
+        daphne = shutil.which("daphne", path=str(Path(sys.executable).parent)) or "daphne"
+        with ExitStack() as stack:
+            proc = stack.enter_context(self._child("daphne", [
+                daphne, "-e", f"tcp:port={self.port}:interface=127.0.0.1",
+                "-e", f"ssl:port={self.env['TLS_PORT']}:interface=127.0.0.1:privateKey={tls}/server.key:certKey={tls}/server.crt",
+                "kubeviz.asgi:application",
+            ]))
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if requests.get(f"{self.http}/api/clusters/", timeout=5).status_code == 200:
+                        break
+                except (requests.ConnectionError, requests.Timeout):
+                    pass
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("daphne did not start: " + (self.root / "daphne.log").read_text())
+                time.sleep(0.2)
+            if workers:
+                stack.enter_context(self._child("workers", [sys.executable, "manage.py", "runworkers"]))
+            yield self
+
+    @contextmanager
+    def _child(self, name: str, command: list[str]) -> Iterator[subprocess.Popen]:
+        """One child process, logging to ``<name>.log``; terminated (then killed) on exit."""
+        with open(self.root / f"{name}.log", "w") as log:
+            proc = self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+            try:
+                yield proc
+            finally:
+                del self.processes[name]
+                proc.terminate()
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
