@@ -15,6 +15,15 @@ cluster is quiet; a quiet tailer also checks every ``GONE_CHECK`` seconds that i
 cluster still exists, and tells its subscribers (``cluster.gone``) when it was deleted
 or reset.
 
+On a SQLite database file (the embedded default) a ``CommitWatcher`` per event loop
+replaces most of those polls: every ``WATCH_BUSY`` seconds it asks SQLite whether any
+other connection committed (``PRAGMA data_version``, a look at the WAL index in shared
+memory, no table read) and only then reads the ``step_seq`` of the watched clusters,
+waking the tailers whose cluster has new steps. A tailer then reads within a few
+milliseconds of the commit instead of up to ``POLL_BUSY`` later, and queries only when
+there is something to read. It still polls every ``WATCHED_POLL`` seconds, so a watcher
+that fails costs latency, never a step.
+
 A batch covers the seqs ``(prev, last]``. A subscriber that has sent up to ``prev`` sends
 the batch as is; one that is behind reads the missing range from the table first; one
 that is ahead drops what it already sent. That makes delivery gap-free and duplicate-free
@@ -30,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import time
 import weakref
 from dataclasses import dataclass
@@ -37,9 +47,10 @@ from typing import Any, Protocol
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from django.db import connection
+from django.db import connection, connections, models
 
 from kubeviz.etcd.models import Cluster
+from kubeviz.flow.models import Step
 from kubeviz.flow.selectors import step_list
 
 log = logging.getLogger(__name__)
@@ -51,6 +62,9 @@ GAP_GRACE = 1.0  # how long a missing seq may hold back the ones after it
 GONE_CHECK = 2.0  # how often a quiet tailer checks that its cluster still exists
 PAGE = 500  # most steps read per tick
 ERROR_PAUSE = 1.0
+WATCH_BUSY = 0.002  # how often the commit watcher looks while commits keep coming
+WATCH_IDLE = 0.020  # ... and once they stopped for BUSY_WINDOW
+WATCHED_POLL = 1.0  # the longest a watched tailer goes without reading the table
 
 Message = dict[str, Any]
 
@@ -116,6 +130,11 @@ class Tailer:
         self._gap_seq: int | None = None
         self._gap_since = 0.0
         self._checked = time.monotonic()
+        # Set by subscribe() on a SQLite file: wakes this tailer when its cluster's step
+        # head passes ``waiting_beyond``.
+        self.watcher: CommitWatcher | None = None
+        self.waiting_beyond = 0
+        self._woken = asyncio.Event()
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self.run(), name=f"steps-tailer-{self.cluster.pk}")
@@ -150,12 +169,40 @@ class Tailer:
         self.last = batch.last
         return batch
 
+    def wake(self) -> None:
+        self._woken.set()
+
+    async def _wait_for_commit(self, beyond: int) -> None:
+        """Until the watcher sees a step after ``beyond`` committed, or ``WATCHED_POLL``."""
+        if self.watcher is None or self.watcher.heads.get(self.cluster.pk, 0) > beyond:
+            return
+        self.waiting_beyond = beyond
+        self._woken.clear()
+        try:
+            await asyncio.wait_for(self._woken.wait(), WATCHED_POLL)
+        except TimeoutError:
+            pass
+
+    async def _read(self) -> list[Message]:
+        """The steps after ``self.last``: on the watcher's connection, right here on the
+        event loop, when there is one (no hand-off to the database thread and back, two
+        thread wake-ups that cost milliseconds on a busy host); else as ``step_list``."""
+        if self.watcher is not None and self.watcher.watching:
+            try:
+                return self.watcher.steps_after(self.cluster.pk, self.last)
+            except sqlite3.Error:
+                log.warning("reading steps on the watcher's connection failed; using Django's", exc_info=True)
+        return await _fetch(self.cluster, self.last)
+
     async def run(self) -> None:
         pause = POLL_BUSY
         busy_until = 0.0
         while True:
+            # Everything up to the head the watcher knows now is visible to this read.
+            seen = self.watcher.heads.get(self.cluster.pk, 0) if self.watcher is not None else 0
+            failed = False
             try:
-                rows = await _fetch(self.cluster, self.last)
+                rows = await self._read()
                 now = time.monotonic()
                 batch = self.take(rows, now)
                 if batch is not None:
@@ -180,8 +227,117 @@ class Tailer:
                 raise
             except Exception:  # noqa: BLE001 - a database hiccup must not end the stream
                 log.exception("tailing the steps of cluster %s failed; retrying", self.cluster.pk)
-                pause = ERROR_PAUSE
-            await asyncio.sleep(pause)
+                pause, failed = ERROR_PAUSE, True
+            if self.watcher is not None and self.watcher.watching and pause > 0 and not failed and self._gap_seq is None:
+                await self._wait_for_commit(max(self.last, seen))
+            else:
+                await asyncio.sleep(pause)
+
+
+class CommitWatcher:
+    """Notices, from this process and for a few microseconds a look, that another
+    connection (any process) committed new steps of a watched cluster; one per event loop,
+    for the tailers of that loop, on a SQLite database file only.
+
+    It runs on the event loop itself, on its own read-only connection that never waits
+    for a lock (``timeout=0``): two small statements at most, cheaper than one hop to the
+    database thread. Any error closes the connection and wakes every tailer, which then
+    reads the table the ordinary way; the next look reconnects.
+    """
+
+    def __init__(self, path: str, tailers: dict[int, Tailer]):
+        self.path = path
+        self.tailers = tailers
+        # The step_seq of each watched cluster as of the last look that saw a commit.
+        self.heads: dict[int, int] = {}
+        self.task: asyncio.Task | None = None
+        self._db: sqlite3.Connection | None = None
+        self._version: int | None = None
+        self._failing = False
+        meta = Cluster._meta
+        quote = connections["default"].ops.quote_name
+        self._select = (
+            f"SELECT {quote(meta.pk.column)}, {quote(meta.get_field('step_seq').column)} "
+            f"FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} IN "
+        )
+        # step_list() as plain SQL over every column, so Step.from_db() builds the rows.
+        fields = Step._meta.concrete_fields
+        self._step_names = [f.attname for f in fields]
+        self._step_times = [i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField)]
+        seq = quote(Step._meta.get_field("seq").column)
+        self._steps = (
+            f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(Step._meta.db_table)} "
+            f"WHERE {quote(Step._meta.get_field('cluster').column)} = ? AND {seq} > ? ORDER BY {seq} LIMIT ?"
+        )
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self.run(), name="steps-commit-watcher")
+
+    @property
+    def watching(self) -> bool:
+        """Whether tailers may wait for this watcher (else they poll on their own)."""
+        return not self._failing and self.task is not None and not self.task.done()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = sqlite3.connect(self.path, timeout=0, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA query_only = 1")
+        return self._db
+
+    def look(self) -> bool:
+        """Read the heads of the watched clusters if a commit happened since the last look
+        (``PRAGMA data_version`` changes exactly then); True if one did."""
+        db = self._connection()
+        version = db.execute("PRAGMA data_version").fetchone()[0]
+        if version == self._version:
+            return False
+        pks = list(self.tailers)
+        rows = db.execute(self._select + "(" + ",".join("?" * len(pks)) + ")", pks).fetchall()
+        self.heads = dict(rows)
+        self._version = version
+        return True
+
+    def steps_after(self, cluster_pk: int, after: int) -> list[Message]:
+        """``step_list(after=after, limit=PAGE)`` as messages, read on this connection."""
+        ops = connections["default"].ops
+        messages = []
+        for row in self._connection().execute(self._steps, (cluster_pk, after, PAGE)):
+            values = list(row)
+            for i in self._step_times:
+                values[i] = ops.convert_datetimefield_value(values[i], None, None)
+            messages.append(Step.from_db("default", self._step_names, values).as_message())
+        return messages
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+            self._version = None
+
+    async def run(self) -> None:
+        busy_until = 0.0
+        try:
+            while self.tailers:
+                pause = WATCH_BUSY if time.monotonic() < busy_until else WATCH_IDLE
+                try:
+                    changed = self.look()
+                    self._failing = False
+                except sqlite3.Error:
+                    if not self._failing:
+                        log.warning("watching %s for commits failed; tailers poll meanwhile", self.path, exc_info=True)
+                    self._failing = True
+                    self.close()
+                    for tailer in list(self.tailers.values()):
+                        tailer.wake()
+                    changed, pause = False, ERROR_PAUSE
+                if changed:
+                    busy_until = time.monotonic() + BUSY_WINDOW
+                    for pk, tailer in list(self.tailers.items()):
+                        if self.heads.get(pk, 0) > tailer.waiting_beyond:
+                            tailer.wake()
+                await asyncio.sleep(pause)
+        finally:
+            self.close()
 
 
 # Tailers of each event loop (a test run makes one loop per test), by cluster pk.
@@ -194,6 +350,30 @@ def _loop_tailers() -> dict[int, Tailer]:
     if tailers is None:
         tailers = _tailers[loop] = {}
     return tailers
+
+
+# The commit watcher of each event loop, while it has tailers to wake.
+_watchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CommitWatcher] = weakref.WeakKeyDictionary()
+
+
+def _watched_path() -> str | None:
+    """The database file a ``CommitWatcher`` can watch, or None (PostgreSQL, in-memory)."""
+    db = connections["default"]
+    if db.vendor != "sqlite" or db.is_in_memory_db():
+        return None
+    return str(db.settings_dict["NAME"])
+
+
+def _loop_watcher(tailers: dict[int, Tailer]) -> CommitWatcher | None:
+    loop = asyncio.get_running_loop()
+    watcher = _watchers.get(loop)
+    if watcher is None or watcher.task is None or watcher.task.done():
+        path = _watched_path()
+        if path is None:
+            return None
+        watcher = _watchers[loop] = CommitWatcher(path, tailers)
+        watcher.start()
+    return watcher
 
 
 def _forget(tailer: Tailer) -> None:
@@ -213,6 +393,7 @@ def subscribe(cluster: Cluster, subscriber: Subscriber, *, since: int) -> int:
     tailer = tailers.get(cluster.pk)
     if tailer is None:
         tailer = tailers[cluster.pk] = Tailer(cluster, last=since)
+        tailer.watcher = _loop_watcher(tailers)
         tailer.start()
     tailer.subscribers.add(subscriber)
     return tailer.last
