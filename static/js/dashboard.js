@@ -87,26 +87,41 @@
   }
   function flowOnly() { return $("timeline").classList.contains("flow-only"); }
   function duration(s) {
-    if (catchingUp) return 60;
     let base = s.step ? 1100 : s.category === "heartbeat" || s.category === "event" ? 380 : 750;
     if (flowOnly() && !s.step) base = 140;
     return base / Math.max(0.05, clock.speed);
   }
+  function settle(s) {
+    diagram.applyStep(s);
+    if (typeof s.revision === "number" && s.revision > stream.revision) {
+      stream.revision = s.revision;
+      $("revision").textContent = String(s.revision);
+    }
+    if (s.target === "etcd" && s.category !== "heartbeat") { reconcileSoon(); detailSoon(s); }
+  }
+  const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
   async function pump() {
     if (playing) return;
     playing = true;
     try {
       while (stream.queue.length) {
+        if (catchingUp) {
+          // no flights: as many steps as fit in a few milliseconds, then the next frame
+          const started = performance.now();
+          while (stream.queue.length && performance.now() - started < 6) {
+            const s = stream.queue.shift();
+            timelineAdd(s);
+            settle(s);
+          }
+          showBacklog();
+          await nextFrame();
+          continue;
+        }
         const s = stream.queue.shift();
         showBacklog();
         timelineAdd(s);
         try { await diagram.play(s, duration(s)); } catch (e) { /* a failed animation never stops the queue */ }
-        diagram.applyStep(s);
-        if (typeof s.revision === "number" && s.revision > stream.revision) {
-          stream.revision = s.revision;
-          $("revision").textContent = String(s.revision);
-        }
-        if (s.target === "etcd" && s.category !== "heartbeat") { reconcileSoon(); detailSoon(s); }
+        settle(s);
       }
     } finally {
       playing = false;

@@ -4,6 +4,11 @@
  * and fading use CSS/Web-Animations on `transform` and `opacity` only. Every string that
  * comes from the cluster (names, images, messages) is written with textContent.
  *
+ * What moves every frame (flights, glows, pulses) is drawn on a second SVG laid over the
+ * diagram, on its own compositing layer: Chromium then repaints only that small layer per
+ * frame, not the diagram with its hundreds of pods. Changes to the diagram itself are
+ * batched into one render per animation frame.
+ *
  * Public API (window.KubevizDiagram):
  *   new Diagram(svg, {collapse: {nodes, pods}, onSelect(info)})
  *   .setState(state)       reconcile with {nodes, pods, stopped, failed_nodes}
@@ -18,6 +23,7 @@
   const WORKERS = { x: 182, y: 268, w: 796, h: 378 };
   const LANE = { x: 16, y: 292, w: 128, h: 354 };
   const GAP = 10;
+  const DENSE_PODS = 60;
 
   // ---- pod states (mirrors kubeviz/web/selectors.py) -------------------------------------
   const GROUPS = {
@@ -173,7 +179,9 @@
       this.opts = opts || {};
       this.limits = this.opts.collapse || { nodes: 20, pods: 300 };
       this.workers = svg.querySelector("#workers");
-      this.flights = svg.querySelector("#flights");
+      this.overlay = this.makeOverlay(svg);
+      this.flights = el("g", { class: "flights" }, this.overlay);
+      this.renderQueued = false;
       this.nodeLayer = el("g", { id: "node-layer" }, this.workers);
       this.summaryLayer = el("g", { id: "summary-layer" }, this.workers);
       this.podLayer = el("g", { id: "pod-layer" }, this.workers);
@@ -199,6 +207,39 @@
       };
       svg.addEventListener("click", pick);
       svg.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); pick(ev); } });
+    }
+
+    /* A transparent SVG with the diagram's viewBox, kept exactly over it. */
+    makeOverlay(svg) {
+      const overlay = el("svg", {
+        class: "kv-overlay", viewBox: svg.getAttribute("viewBox"), "aria-hidden": "true",
+        preserveAspectRatio: svg.getAttribute("preserveAspectRatio") || "xMidYMid meet",
+      });
+      svg.after(overlay);
+      const fit = () => {
+        const box = svg.getBoundingClientRect();
+        const parent = svg.parentElement;
+        const outer = parent.getBoundingClientRect();
+        const st = overlay.style;
+        st.left = (box.left - outer.left - parent.clientLeft) + "px";
+        st.top = (box.top - outer.top - parent.clientTop) + "px";
+        st.width = box.width + "px";
+        st.height = box.height + "px";
+      };
+      fit();
+      if (typeof ResizeObserver === "function") new ResizeObserver(fit).observe(svg);
+      else window.addEventListener("resize", fit);
+      return overlay;
+    }
+
+    /* Many steps may change the picture within one frame: draw it once, before the paint. */
+    renderSoon() {
+      if (this.renderQueued) return;
+      this.renderQueued = true;
+      requestAnimationFrame(() => {
+        this.renderQueued = false;
+        this.render();
+      });
     }
 
     // ---- state -------------------------------------------------------------------------------
@@ -263,7 +304,7 @@
           if (state && state !== pod.state) { pod.state = state; pod.group = stateGroup(state); changed = true; }
         }
       }
-      if (changed) this.render();
+      if (changed) this.renderSoon();
       return changed;
     }
 
@@ -275,6 +316,7 @@
       if (collapsed !== this.collapsed) {
         this.collapsed = collapsed;
         this.svg.dataset.collapsed = String(collapsed);
+        this.overlay.dataset.collapsed = String(collapsed);
         // A change of representation: the per-node shapes and the summary tiles swap places.
         for (const rec of this.nodes.values()) rec.g.remove();
         this.nodes.clear();
@@ -283,6 +325,9 @@
         while (this.summaryLayer.firstChild) this.summaryLayer.firstChild.remove();
         this.summary = null;
       }
+      // Sliding hundreds of pods at once costs a relayout of the whole diagram every frame.
+      const dense = String(pods.length > DENSE_PODS);
+      if (this.svg.dataset.dense !== dense) this.svg.dataset.dense = dense;
       if (collapsed) this.renderSummary(nodes, pods);
       else this.renderNodes(nodes, pods);
       this.drawn = true;
@@ -330,7 +375,7 @@
           groups.get(rec).push(p);
         } else waiting.push(p);
       }
-      const order = (a, b) => (a.namespace + "/" + a.name).localeCompare(b.namespace + "/" + b.name);
+      const order = (a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
       const seenPods = new Set();
       const placePods = (list, area, maxCell) => {
         list.sort(order);
@@ -439,12 +484,16 @@
       const key = p.group + ":" + r.toFixed(1);
       if (rec.key !== key) { attr(rec.glyph, "d", glyphPath(p.group, r)); rec.key = key; }
       setText(rec.mark, r >= 7 ? MARKS[p.group] || "?" : "");
-      rec.mark.style.fontSize = Math.max(8, r * 1.05).toFixed(1) + "px";
+      const size = Math.max(8, r * 1.05).toFixed(1) + "px";
+      if (rec.mark.style.fontSize !== size) rec.mark.style.fontSize = size;
       attr(rec.mark, "y", (r * 0.38).toFixed(1));
       setText(rec.label, cell >= 34 ? shortName(p.name) : "");
       attr(rec.label, "y", (r + 14).toFixed(1));
       setText(rec.title, "pod " + p.namespace + "/" + p.name + ": " + p.state + (p.node ? " on " + p.node : " (no node yet)"));
       if (!fresh) move(g, x, y);
+      rec.x = x;
+      rec.y = y;
+      rec.r = r;
     }
 
     renderSummary(nodes, pods) {
@@ -519,16 +568,28 @@
       return rec && rec.chips[kind] ? rec.chips[kind].glow : null;
     }
 
+    /* A short-lived shape on the overlay that fades in and out, then goes. */
+    flash(shape, ms, keyframes) {
+      if (!canAnimate(shape)) { shape.remove(); return; }
+      const a = shape.animate(keyframes, { duration: ms, easing: "ease-out" });
+      a.finished.then(() => shape.remove(), () => shape.remove());
+    }
+
     light(component, ms) {
+      const r = component && this.rectOf(component);
       const glow = component && this.glowOf(component);
-      if (!glow) return;
-      if (canAnimate(glow)) glow.animate([{ opacity: 0 }, { opacity: 1, offset: 0.25 }, { opacity: 0 }], { duration: Math.max(350, ms), easing: "ease-out" });
+      if (!r || !glow) return;
+      const rx = glow.getAttribute("rx") || 4;
+      const shape = el("rect", { class: "glow", x: r.x, y: r.y, width: r.w, height: r.h, rx: rx }, this.overlay);
+      if (glow.closest(".chip")) shape.classList.add("chip-glow");
+      this.flash(shape, Math.max(350, ms), [{ opacity: 0 }, { opacity: 1, offset: 0.25 }, { opacity: 0 }]);
     }
 
     pulse(uid, ms) {
-      if (!uid) return;
-      const rec = this.pods.get(uid);
-      if (rec && canAnimate(rec.g)) rec.g.animate([{ opacity: 1 }, { opacity: 0.25 }, { opacity: 1 }], { duration: Math.max(300, ms), easing: "ease-in-out" });
+      const rec = uid && this.pods.get(uid);
+      if (!rec || rec.x === undefined) return;
+      const ring = el("circle", { class: "pulse", cx: rec.x, cy: rec.y, r: rec.r + 4 }, this.overlay);
+      this.flash(ring, Math.max(300, ms), [{ opacity: 0 }, { opacity: 1, offset: 0.4 }, { opacity: 0 }]);
     }
 
     async play(s, ms) {
