@@ -7,10 +7,10 @@ without one are replaced, and the ``$patch``, ``$retainKeys``, ``$setElementOrde
 """
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from . import errors
+from .jsoncopy import deep_copy
 
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -39,8 +39,8 @@ def apply_patch(original: dict[str, Any], patch_type: str, patch: Any) -> dict[s
 
 def merge_patch(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return deep_copy(patch)
+    result = deep_copy(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
             result.pop(key, None)
@@ -86,14 +86,14 @@ def json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
         raise errors.bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
     if not all(isinstance(op, dict) for op in ops):
         raise errors.bad_request("json: cannot unmarshal into Go value of type jsonpatch.Operation")
-    result = copy.deepcopy(doc)
+    result = deep_copy(doc)
     for op in ops:
         kind = op.get("op", "unknown")
         path = op.get("path", "")
         if kind in ("add", "replace", "test") and "value" not in op:
             raise errors.bad_request(f'the server rejected our request due to an error in our request: missing value for "{kind}" operation')
         if kind == "add":
-            result = _add(result, _pointer(path), copy.deepcopy(op["value"]), path)
+            result = _add(result, _pointer(path), deep_copy(op["value"]), path)
         elif kind == "remove":
             result = _remove(result, _pointer(path), path)[0]
         elif kind == "replace":
@@ -101,12 +101,12 @@ def json_patch(doc: dict[str, Any], ops: Any) -> dict[str, Any]:
                 raise _unprocessable(f'replace operation does not apply: doc is missing path: "{path}"')
             _walk(result, _pointer(path), path)
             result = _remove(result, _pointer(path), path)[0]
-            result = _add(result, _pointer(path), copy.deepcopy(op["value"]), path)
+            result = _add(result, _pointer(path), deep_copy(op["value"]), path)
         elif kind == "move":
             result, value = _remove(result, _pointer(op.get("from", "")), op.get("from", ""))
             result = _add(result, _pointer(path), value, path)
         elif kind == "copy":
-            value = copy.deepcopy(_walk(result, _pointer(op.get("from", "")), op.get("from", "")))
+            value = deep_copy(_walk(result, _pointer(op.get("from", "")), op.get("from", "")))
             result = _add(result, _pointer(path), value, path)
         elif kind == "test":
             if _walk(result, _pointer(path), path) != op["value"]:
@@ -192,13 +192,13 @@ def merge_key(path: tuple[str, ...]) -> str | None:
 
 def strategic_merge(original: Any, patch: Any, path: tuple[str, ...]) -> Any:
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return deep_copy(patch)
     directive = patch.get("$patch")
     if directive == "replace":
-        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+        return {k: deep_copy(v) for k, v in patch.items() if k != "$patch"}
     if directive == "delete":
         return None
-    result = copy.deepcopy(original) if isinstance(original, dict) else {}
+    result = deep_copy(original) if isinstance(original, dict) else {}
     orders: dict[str, list[Any]] = {}
     for key, value in patch.items():
         if key in ("$patch", "$retainKeys"):
@@ -243,7 +243,7 @@ def _strip(value: Any) -> Any:
 def _merge_list(original: Any, patch: list[Any], path: tuple[str, ...]) -> list[Any]:
     if any(isinstance(e, dict) and e.get("$patch") == "replace" for e in patch):
         return [_strip(e) for e in patch if not (isinstance(e, dict) and e.get("$patch") == "replace")]
-    orig = copy.deepcopy(original) if isinstance(original, list) else []
+    orig = deep_copy(original) if isinstance(original, list) else []
     if path and path[-1] in _PRIMITIVE_MERGE:
         return orig + [v for v in patch if v not in orig]
     key = merge_key(path)

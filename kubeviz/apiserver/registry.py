@@ -6,7 +6,6 @@ transaction with the steps that describe it, so a failed request writes nothing.
 from __future__ import annotations
 
 import base64
-import copy
 import json
 import random
 import uuid
@@ -23,6 +22,7 @@ from kubeviz.flow.services import step_record
 
 from . import errors
 from . import validation as v
+from .jsoncopy import deep_copy
 from .patch import apply_patch
 from .quantity import QuantityError
 from .resources import by_plural
@@ -410,7 +410,7 @@ def create(
     dry_run: bool = False,
 ) -> Obj:
     _type_errors(body, strategy)
-    obj = copy.deepcopy(body)
+    obj = deep_copy(body)
     _check_kind(obj, strategy)
     meta = obj.setdefault("metadata", {}) or {}
     obj["metadata"] = meta
@@ -450,7 +450,7 @@ def create(
     except store.KeyExists:
         raise errors.already_exists(strategy.plural, meta["name"], strategy.group) from None
     _record_write(cluster, strategy, obj, kv.mod_revision, "create")
-    return _decorate(copy.deepcopy(obj), strategy, kv.mod_revision)
+    return _decorate(deep_copy(obj), strategy, kv.mod_revision)
 
 
 def _stored(cluster: Cluster, strategy: Strategy, ns: str, name: str) -> store.KeyValue:
@@ -475,7 +475,7 @@ def _write_update(
     """Store ``new`` over ``current`` unless nothing changed; finish deletion if due."""
     old = current.value
     if new == old:
-        return _decorate(copy.deepcopy(old), strategy, current.mod_revision)
+        return _decorate(deep_copy(old), strategy, current.mod_revision)
     meta = new["metadata"]
     if meta.get("deletionTimestamp") and strategy.finalized(new):
         if dry_run:
@@ -493,7 +493,7 @@ def _write_update(
     except store.RevisionMismatch:
         raise errors.stale(strategy.plural, name, strategy.group) from None
     _record_write(cluster, strategy, new, kv.mod_revision, "update", subresource, actor)
-    return _decorate(copy.deepcopy(new), strategy, kv.mod_revision)
+    return _decorate(deep_copy(new), strategy, kv.mod_revision)
 
 
 def _merge_for_update(
@@ -566,7 +566,7 @@ def update(
     _type_errors(body, strategy)
     _check_kind(body, strategy)
     ns = _require_namespace(cluster, strategy, namespace)
-    new = copy.deepcopy(body)
+    new = deep_copy(body)
     meta = new.setdefault("metadata", {}) or {}
     new["metadata"] = meta
     if meta.get("name") and meta["name"] != name:
@@ -607,7 +607,7 @@ def patch(
     """PATCH: apply a merge, JSON or strategic-merge patch to the current object."""
     ns = _require_namespace(cluster, strategy, namespace)
     current = _stored(cluster, strategy, ns, name)
-    original = _decorate(copy.deepcopy(current.value), strategy, current.mod_revision)
+    original = _decorate(deep_copy(current.value), strategy, current.mod_revision)
     patched = apply_patch(original, patch_type, body)
     _type_errors(patched, strategy)
     meta = patched.get("metadata") or {}
@@ -631,7 +631,7 @@ def bind(cluster: Cluster, namespace: str, name: str, binding: Any, *, actor: Ac
     if not target:
         raise errors.invalid("Binding", name, [v.required("target.name")])
     current = _stored(cluster, strategy, namespace, name)
-    pod = copy.deepcopy(current.value)
+    pod = deep_copy(current.value)
     uid = (binding.get("metadata") or {}).get("uid")
     if uid and uid != pod["metadata"].get("uid"):
         raise errors.conflict("pods", name, "Precondition failed: UID in precondition does not match")
@@ -653,7 +653,7 @@ def bind(cluster: Cluster, namespace: str, name: str, binding: Any, *, actor: Ac
         cluster.pk, current.key, pod, _index(strategy, pod), expected_mod_revision=current.mod_revision
     )
     _record_write(cluster, strategy, pod, kv.mod_revision, "update", "binding")
-    return _decorate(copy.deepcopy(pod), strategy, kv.mod_revision)
+    return _decorate(deep_copy(pod), strategy, kv.mod_revision)
 
 
 def _success_status(strategy: Strategy, obj: Obj) -> Obj:
@@ -683,7 +683,7 @@ def delete(
     options = options or {}
     ns = _require_namespace(cluster, strategy, namespace)
     current = _stored(cluster, strategy, ns, name)
-    obj = copy.deepcopy(current.value)
+    obj = deep_copy(current.value)
     meta = obj["metadata"]
     pre = options.get("preconditions") or {}
     if pre.get("uid") and pre["uid"] != meta.get("uid"):
@@ -774,7 +774,7 @@ def _delete_namespace(
     """The first DELETE only marks a namespace Terminating (deletionTimestamp and
     status.phase); the namespace controller empties it and then removes its ``kubernetes``
     finalizer through namespaces/finalize, which removes the namespace."""
-    obj = copy.deepcopy(current.value)
+    obj = deep_copy(current.value)
     meta = obj["metadata"]
     name = meta["name"]
     if name in IMMORTAL_NAMESPACES:
@@ -853,7 +853,7 @@ def watch_poll(
             # An object that stops matching leaves as DELETED with its previous state, at
             # this change's revision (the cacher's convertToWatchEvent).
             source = ch.prev_value if kind == "DELETED" and ch.prev_value is not None else ch.value
-            obj = _decorate(copy.deepcopy(source), strategy, ch.revision)
+            obj = _decorate(deep_copy(source), strategy, ch.revision)
             events.append({"type": kind, "object": obj})
     if len(changes) < limit:
         # All of ours up to the head are delivered: skip over other resources' revisions.

@@ -6,7 +6,6 @@ validates, which fields are selectable and what it keeps on update.
 """
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from . import validation as v
+from .jsoncopy import deep_copy
 from .selectors import COMMON_FIELDS, FieldGetter
 
 Obj = dict[str, Any]
@@ -107,7 +107,7 @@ class Strategy:
 
     def prepare_status_update(self, new: Obj, old: Obj) -> Obj:
         """The status subresource: only status comes from the request."""
-        result = copy.deepcopy(old)
+        result = deep_copy(old)
         if "status" in new:
             result["status"] = new["status"]
         return result
@@ -117,7 +117,7 @@ class Strategy:
 
     def prepare_finalize_update(self, new: Obj, old: Obj) -> Obj:
         """The finalize subresource (namespaces): only spec.finalizers comes from the request."""
-        result = copy.deepcopy(old)
+        result = deep_copy(old)
         result.setdefault("spec", {})["finalizers"] = list((new.get("spec") or {}).get("finalizers") or [])
         return result
 

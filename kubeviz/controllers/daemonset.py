@@ -17,13 +17,13 @@ real cluster the pod garbage collector (podgc) does that for bound pods.
 """
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kubeviz.apiserver import errors
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.selectors import from_label_selector_object
 from kubeviz.engine.cache import Cache
 from kubeviz.engine.client import Client
@@ -160,7 +160,7 @@ def with_daemon_tolerations(pod_spec: Obj) -> list[Obj]:
 
 def node_should_run_daemon_pod(node: Obj, ds: Obj) -> tuple[bool, bool]:
     """NodeShouldRunDaemonPod: (should run, should continue running)."""
-    pod_spec = copy.deepcopy(((ds.get("spec") or {}).get("template") or {}).get("spec") or {})
+    pod_spec = deep_copy(((ds.get("spec") or {}).get("template") or {}).get("spec") or {})
     wanted_node = pod_spec.get("nodeName")
     if wanted_node and wanted_node != name_of(node):
         return False, False
@@ -176,7 +176,7 @@ def node_should_run_daemon_pod(node: Obj, ds: Obj) -> tuple[bool, bool]:
 def node_name_affinity(affinity: Obj | None, node_name: str) -> Obj:
     """ReplaceDaemonSetPodNodeNameNodeAffinity: the required node affinity becomes the one
     term ``metadata.name In [node]``; preferred terms and pod (anti-)affinity are kept."""
-    affinity = copy.deepcopy(affinity) if isinstance(affinity, dict) else {}
+    affinity = deep_copy(affinity) if isinstance(affinity, dict) else {}
     selector = {"nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": [node_name]}]}]}
     node_affinity = affinity.get("nodeAffinity")
     if not isinstance(node_affinity, dict):
@@ -253,7 +253,7 @@ class DaemonSetController:
         if cached is None:
             self._failed_backoff = {k: v for k, v in self._failed_backoff.items() if k[0] != key}
             return None
-        ds = copy.deepcopy(cached)
+        ds = deep_copy(cached)
         if is_deleting(ds):
             return None
         spec = ds.get("spec") or {}
@@ -405,7 +405,7 @@ class DaemonSetController:
 
     def _pod_template(self, ds: Obj, node_name: str, hash_: str) -> Obj:
         """CreatePodTemplate + the node affinity of the node it is for."""
-        template = copy.deepcopy((ds.get("spec") or {}).get("template") or {})
+        template = deep_copy((ds.get("spec") or {}).get("template") or {})
         meta = template.setdefault("metadata", {})
         labels = dict(meta.get("labels") or {})
         generation = ((ds.get("metadata") or {}).get("annotations") or {}).get(TEMPLATE_GENERATION_ANNOTATION)

@@ -7,10 +7,10 @@ and — for Recreate — when the last of its pods is gone.
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.selectors import from_label_selector_object
 from kubeviz.engine.cache import Cache
 from kubeviz.engine.client import Client
@@ -106,7 +106,7 @@ class DeploymentController:
         if cached is None:
             self.backoff.forget(key)
             return None
-        ds = DeploymentSync(cache, api, copy.deepcopy(cached))
+        ds = DeploymentSync(cache, api, deep_copy(cached))
         try:
             sync_deployment(ds)
         except SyncError:

@@ -7,10 +7,10 @@ earlier write would otherwise repeat forever.
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.engine.cache import Cache
 from kubeviz.engine.client import Client
 
@@ -67,7 +67,7 @@ class DeploymentSync:
         """
         if annotations_of(self.d).get(REVISION) == revision:
             return False
-        status = copy.deepcopy(self.d.get("status") or {})
+        status = deep_copy(self.d.get("status") or {})
         self.d = self.api.patch(
             "deployments", namespace_of(self.d), name_of(self.d), {"metadata": {"annotations": {REVISION: revision}}},
             message=f"the deployment controller records revision {revision} on Deployment {self.where}",

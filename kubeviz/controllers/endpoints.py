@@ -16,13 +16,13 @@ Services are left alone. Both controllers write only when something changed.
 """
 from __future__ import annotations
 
-import copy
 import ipaddress
 import json
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.selectors import LabelSelector, Requirement
 from kubeviz.engine.cache import Cache, key_of, split_key
 from kubeviz.engine.client import Client
@@ -365,7 +365,7 @@ class EndpointsController:
         if current is None:
             body: Obj = {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": name, "namespace": namespace}}
         else:
-            body = copy.deepcopy(current)
+            body = deep_copy(current)
         meta = body["metadata"]
         if labels:
             meta["labels"] = labels
@@ -567,7 +567,7 @@ class EndpointSliceController:
             if (slice_.get("endpoints") or []) == endpoints and (slice_.get("ports") or []) == ports \
                     and (slice_["metadata"].get("labels") or {}) == labels:
                 continue
-            body = copy.deepcopy(slice_)
+            body = deep_copy(slice_)
             body["metadata"]["labels"] = labels
             _set_trigger_time(body["metadata"], trigger)
             body["ports"] = ports

@@ -8,10 +8,11 @@ stable and shaped like the real ones, though not byte-for-byte the same as a rea
 """
 from __future__ import annotations
 
-import copy
 import json
 import struct
 from typing import Any
+
+from kubeviz.apiserver.jsoncopy import deep_copy
 
 Obj = dict[str, Any]
 
@@ -54,7 +55,7 @@ def compute_hash(template: Obj, collision_count: int | None = None) -> str:
 
 
 def without_hash_label(template: Obj | None) -> Obj:
-    template = copy.deepcopy(template or {})
+    template = deep_copy(template or {})
     labels = (template.get("metadata") or {}).get("labels")
     if isinstance(labels, dict):
         labels.pop(POD_TEMPLATE_HASH, None)

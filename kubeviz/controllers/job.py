@@ -22,13 +22,13 @@ podFailurePolicy, successPolicy, backoffLimitPerIndex and ttlSecondsAfterFinishe
 """
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from kubeviz.apiserver import errors
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.patch import MERGE_PATCH
 from kubeviz.apiserver.selectors import from_label_selector_object
 from kubeviz.engine.cache import Cache
@@ -200,7 +200,7 @@ class JobController:
         cached = cache.get("jobs", key)
         if cached is None or is_finished(cached):
             return None
-        return _JobSync(api, copy.deepcopy(cached), cache).run()
+        return _JobSync(api, deep_copy(cached), cache).run()
 
     def _sync_orphan_pod(self, cache: Cache, api: Client, pod_key: str) -> None:
         """syncOrphanPod: drop the tracking finalizer of a pod no unfinished Job owns."""
@@ -228,7 +228,7 @@ class _JobSync:
         self.job = job
         self.cache = cache
         self.spec = job.get("spec") or {}
-        self.status: Obj = copy.deepcopy(job.get("status") or {})
+        self.status: Obj = deep_copy(job.get("status") or {})
         self.now = api.now()
         self.stamp = rfc3339(self.now)
         self.where = key_of(job)
@@ -437,7 +437,7 @@ class _JobSync:
                 yield index
 
     def _create(self, index: int | None, have: int, want: int) -> bool:
-        template = copy.deepcopy(self.spec.get("template") or {})
+        template = deep_copy(self.spec.get("template") or {})
         tmeta = template.setdefault("metadata", {})
         tmeta["finalizers"] = list(dict.fromkeys([*(tmeta.get("finalizers") or []), TRACKING_FINALIZER]))
         ref = new_controller_ref(self.job, "batch/v1", "Job")
@@ -451,7 +451,7 @@ class _JobSync:
                 "fieldPath": f"metadata.annotations['{COMPLETION_INDEX}']"}}}
             for c in (pod["spec"].get("initContainers") or []) + (pod["spec"].get("containers") or []):
                 if not any(e.get("name") == "JOB_COMPLETION_INDEX" for e in c.get("env") or []):
-                    c.setdefault("env", []).append(copy.deepcopy(env))
+                    c.setdefault("env", []).append(deep_copy(env))
         which = f" for index {index}" if index is not None else ""
         try:
             created = self.api.create("pods", namespace_of(self.job), pod, message=(

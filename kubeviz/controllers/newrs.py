@@ -6,10 +6,10 @@ number. Otherwise a ReplicaSet ``<deployment>-<pod-template-hash>`` is created.
 """
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from kubeviz.apiserver import errors
+from kubeviz.apiserver.jsoncopy import deep_copy
 
 from .conditions import (
     FAILED_RS_CREATE,
@@ -56,7 +56,7 @@ def get_new_replica_set(ds: DeploymentSync, old_rss: list[Obj], create: bool) ->
 
 def _sync_existing(ds: DeploymentSync, existing: Obj, new_revision: str) -> Obj:
     d = ds.d
-    rs = copy.deepcopy(existing)
+    rs = deep_copy(existing)
     annotations_updated = set_new_replica_set_annotations(d, rs, new_revision, True)
     min_ready = int((d.get("spec") or {}).get("minReadySeconds") or 0)
     if annotations_updated or int(rs["spec"].get("minReadySeconds") or 0) != min_ready:
@@ -84,11 +84,11 @@ def new_replica_set_body(d: Obj, replicas: int) -> Obj:
     """The ReplicaSet for the Deployment's current template: hash label on its name,
     labels, selector and template; controlled by the Deployment."""
     spec = d.get("spec") or {}
-    template = copy.deepcopy(spec.get("template") or {})
+    template = deep_copy(spec.get("template") or {})
     pod_hash = compute_hash(template, (d.get("status") or {}).get("collisionCount"))
     tmeta = template.setdefault("metadata", {})
     tmeta["labels"] = {**(tmeta.get("labels") or {}), POD_TEMPLATE_HASH: pod_hash}
-    selector = copy.deepcopy(spec.get("selector") or {})
+    selector = deep_copy(spec.get("selector") or {})
     selector["matchLabels"] = {**(selector.get("matchLabels") or {}), POD_TEMPLATE_HASH: pod_hash}
     rs_spec: Obj = {"replicas": replicas, "selector": selector, "template": template}
     _set_min_ready({"spec": rs_spec}, int(spec.get("minReadySeconds") or 0))

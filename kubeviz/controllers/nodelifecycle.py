@@ -152,8 +152,8 @@ class NodeLifecycleController:
             if taint.get("effect") != "NoExecute":
                 continue
             added = parse_rfc3339(taint["timeAdded"]) if taint.get("timeAdded") else now
-            for pod in cache.iter("pods"):
-                if pod["spec"].get("nodeName") != name or pod["metadata"].get("deletionTimestamp"):
+            for pod in cache.pods_on(name):
+                if pod["metadata"].get("deletionTimestamp"):
                     continue
                 allowed = tolerated_for(pod, taint)
                 if allowed == float("inf"):

@@ -2,10 +2,10 @@
 (controller_utils.go RealPodControl)."""
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from kubeviz.apiserver import errors
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.engine.client import Client
 
 from .objects import name_of, namespace_of
@@ -20,9 +20,9 @@ def pod_from_template(template: Obj, owner: Obj, controller_ref: Obj) -> Obj:
     metadata: Obj = {"generateName": f"{name_of(owner)}-"}
     for field in ("labels", "annotations", "finalizers"):
         if tmeta.get(field):
-            metadata[field] = copy.deepcopy(tmeta[field])
+            metadata[field] = deep_copy(tmeta[field])
     metadata["ownerReferences"] = [dict(controller_ref)]
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": copy.deepcopy(template.get("spec") or {})}
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": metadata, "spec": deep_copy(template.get("spec") or {})}
 
 
 def create_pod(api: Client, owner: Obj, template: Obj, controller_ref: Obj, *, message: str) -> Obj:

@@ -7,11 +7,11 @@ most deletable first, and writes status last — only when it changed.
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from kubeviz.apiserver import errors
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.selectors import from_label_selector_object
 from kubeviz.engine.cache import Cache
 from kubeviz.engine.client import Client
@@ -95,7 +95,7 @@ class ReplicaSetController:
         if cached is None:
             self.backoff.forget(key)
             return None
-        rs = copy.deepcopy(cached)
+        rs = deep_copy(cached)
         selector = from_label_selector_object((rs.get("spec") or {}).get("selector"))
         active = [p for p in cache.iter("pods", namespace_of(rs)) if is_pod_active(p)]
         manager = ControllerRefManager(

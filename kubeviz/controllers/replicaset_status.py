@@ -7,10 +7,10 @@ create or delete shows as a ``ReplicaFailure`` condition until a sync succeeds.
 """
 from __future__ import annotations
 
-import copy
 from datetime import datetime
 from typing import Any
 
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.engine import clock
 
 from .objects import labels_of, meta
@@ -28,7 +28,7 @@ def _without(conditions: list[Obj], ctype: str) -> list[Obj]:
 def calculate_status(rs: Obj, pods: list[Obj], manage_error: str | None, now: datetime) -> Obj:
     """The new ``status`` of ``rs`` given the active pods it owns (observedGeneration excluded)."""
     spec = rs.get("spec") or {}
-    status = copy.deepcopy(rs.get("status") or {})
+    status = deep_copy(rs.get("status") or {})
     template_labels = ((spec.get("template") or {}).get("metadata") or {}).get("labels") or {}
     min_ready = int(spec.get("minReadySeconds") or 0)
     fully = ready = available = 0

@@ -6,8 +6,9 @@ ReplicaSet grows or shrinks in proportion, so a rollout's risk is not hurried al
 """
 from __future__ import annotations
 
-import copy
 from typing import Any
+
+from kubeviz.apiserver.jsoncopy import deep_copy
 
 from .deployment_context import DeploymentSync
 from .deployment_util import (
@@ -38,7 +39,7 @@ def scale_replica_set(ds: DeploymentSync, rs: Obj, new_scale: int) -> tuple[bool
     if not size_changes and not replicas_annotations_need_update(rs, desired, maximum):
         return False, rs
     old_scale = replicas(rs)
-    rs_copy = copy.deepcopy(rs)
+    rs_copy = deep_copy(rs)
     rs_copy["spec"]["replicas"] = new_scale
     set_replicas_annotations(rs_copy, desired, maximum)
     direction = "up" if old_scale < new_scale else "down"

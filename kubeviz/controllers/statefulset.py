@@ -18,13 +18,13 @@ ControllerRevision history.
 """
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from kubeviz.apiserver import errors
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.selectors import from_label_selector_object
 from kubeviz.engine.cache import Cache
 from kubeviz.engine.client import Client
@@ -107,7 +107,7 @@ class StatefulSetController:
         if cached is None:
             self.backoff.forget(key)
             return None
-        sts = copy.deepcopy(cached)
+        sts = deep_copy(cached)
         if is_deleting(sts):
             return None
         spec = sts.get("spec") or {}

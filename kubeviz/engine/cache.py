@@ -31,6 +31,13 @@ class Cache:
         # Indexes, as client-go's indexers: by uid, and by owner uid.
         self._uids: dict[str, tuple[str, str]] = {}
         self._owned: dict[str, set[tuple[str, str]]] = {}
+        # Pods by spec.nodeName (the index kube-scheduler's and the kubelet's informers keep),
+        # and pods with a status.nominatedNodeName (after a preemption).
+        self._on_node: dict[str, dict[str, Obj]] = {}
+        self._nominated: dict[str, Obj] = {}
+        # Generations: bumped by every change to a resource, and to a node or its pods, so
+        # a reader may keep what it derived until the generation moves (UpdateSnapshot).
+        self._generations: dict[str, int] = {}
 
     def put(self, plural: str, obj: Obj) -> None:
         key = key_of(obj)
@@ -43,12 +50,23 @@ class Cache:
             self._uids[meta["uid"]] = (plural, key)
         for ref in meta.get("ownerReferences") or []:
             self._owned.setdefault(ref.get("uid", ""), set()).add((plural, key))
+        self._bump(plural)
+        if plural == "pods":
+            node = (obj.get("spec") or {}).get("nodeName")
+            if node:
+                self._on_node.setdefault(node, {})[key] = obj
+                self._bump("node:" + node)
+            if (obj.get("status") or {}).get("nominatedNodeName"):
+                self._nominated[key] = obj
+        elif plural == "nodes":
+            self._bump("node:" + key)
 
     def remove(self, plural: str, obj: Obj) -> None:
         key = key_of(obj)
         old = self._objects.get(plural, {}).pop(key, None)
         if old is not None:
             self._unindex(plural, key, old)
+            self._bump(plural)
 
     def _unindex(self, plural: str, key: str, obj: Obj) -> None:
         meta = obj["metadata"]
@@ -58,6 +76,36 @@ class Cache:
             owned = self._owned.get(ref.get("uid", ""))
             if owned:
                 owned.discard((plural, key))
+        if plural == "pods":
+            node = (obj.get("spec") or {}).get("nodeName")
+            if node:
+                on = self._on_node.get(node)
+                if on is not None:
+                    on.pop(key, None)
+                self._bump("node:" + node)
+            self._nominated.pop(key, None)
+        elif plural == "nodes":
+            self._bump("node:" + key)
+
+    def _bump(self, name: str) -> None:
+        self._generations[name] = self._generations.get(name, 0) + 1
+
+    def generation(self, plural: str) -> int:
+        """Moves with every change to any object of ``plural``."""
+        return self._generations.get(plural, 0)
+
+    def node_generation(self, node: str) -> int:
+        """Moves with every change to the node ``node`` or to a pod bound to it."""
+        return self._generations.get("node:" + node, 0)
+
+    def pods_on(self, node: str) -> list[Obj]:
+        """The pods whose spec.nodeName is ``node``, in key order."""
+        on = self._on_node.get(node) or {}
+        return [on[k] for k in sorted(on)]
+
+    def nominated_pods(self) -> list[Obj]:
+        """Pods with a status.nominatedNodeName (waiting for room a preemption made)."""
+        return [self._nominated[k] for k in sorted(self._nominated)]
 
     def by_uid(self, uid: str) -> tuple[str, Obj] | None:
         found = self._uids.get(uid)

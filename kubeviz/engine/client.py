@@ -5,16 +5,15 @@ so the steps and Events it causes say who acted.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
 from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.etcd.models import Cluster
-from kubeviz.flow.models import Step
-from kubeviz.flow.services import name_object, step_record
+from kubeviz.flow.services import StepRecord, name_object, step_record
 
 from . import clock
 
@@ -46,7 +45,7 @@ class Client:
         )["items"]
 
     # ---- writes (each records step 1 from this component, then the store's step) -------
-    def _request(self, verb: str, obj: Obj, kind: str, message: str | None = None, step: int | None = 1, category: str = "flow") -> Step:
+    def _request(self, verb: str, obj: Obj, kind: str, message: str | None = None, step: int | None = 1, category: str = "flow") -> StepRecord:
         meta = obj.get("metadata") or {}
         where = f"{meta.get('namespace')}/{meta.get('name')}" if meta.get("namespace") else meta.get("name")
         return step_record(
@@ -57,7 +56,7 @@ class Client:
 
     def create(self, plural: str, namespace: str | None, obj: Obj, *, message: str | None = None, step: int | None = 1, category: str = "flow") -> Obj:
         strategy = by_plural(plural)
-        body = copy.deepcopy(obj)
+        body = deep_copy(obj)
         body.setdefault("metadata", {})
         if namespace:
             body["metadata"]["namespace"] = namespace

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,11 +19,15 @@ from django.db import transaction
 from kubeviz.apiserver import errors
 from kubeviz.apiserver.watchall import changes_since, head_revision
 from kubeviz.etcd.models import Cluster
+from kubeviz.flow.services import steps_batch
 
 from . import clock
 from .cache import Cache
 from .client import Client, event_source_for
 from .component import Component
+
+#: How long settle() holds one transaction open (wall-clock seconds).
+SETTLE_CHUNK_SECONDS = 0.05
 
 
 @dataclass(order=True)
@@ -144,7 +149,7 @@ class Engine:
             return
         api = Client(self.cluster, getattr(component, "actor", component.name), event_source=event_source_for(component.name))
         try:
-            with transaction.atomic():
+            with transaction.atomic(), steps_batch():
                 again = component.sync(self.cache, api, item.key)
         except errors.StatusError as exc:
             # A conflict or a vanished object: the cache was stale. Look again soon.
@@ -182,19 +187,29 @@ class Engine:
         self.pump()
         limit = self.now() + timedelta(seconds=horizon) if horizon is not None else None
         done = 0
-        while done < max_actions:
-            if until is not None and until():
-                break
-            item = self._next()
-            if item is None:
-                break
-            if limit is not None and item.due > limit:
-                heapq.heappush(self._heap, item)
-                break
-            self._advance_to(item.due)
-            self._run(item)
-            done += 1
-            self.pump()
+        more = True
+        while more and done < max_actions:
+            # Actions are committed in chunks of SETTLE_CHUNK_SECONDS: each still runs in a
+            # savepoint of its own (a failed sync leaves nothing behind), but the commit, the
+            # costliest statement, is shared. Other writers wait at most one chunk.
+            with transaction.atomic():
+                chunk_ends = time.perf_counter() + SETTLE_CHUNK_SECONDS
+                while done < max_actions and time.perf_counter() < chunk_ends:
+                    if until is not None and until():
+                        more = False
+                        break
+                    item = self._next()
+                    if item is None:
+                        more = False
+                        break
+                    if limit is not None and item.due > limit:
+                        heapq.heappush(self._heap, item)
+                        more = False
+                        break
+                    self._advance_to(item.due)
+                    self._run(item)
+                    done += 1
+                    self.pump()
         return done
 
     def run_due(self, *, max_actions: int = 200) -> int:

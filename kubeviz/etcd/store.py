@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 
 from . import sql
 from .models import Change, Cluster, Entry
@@ -182,9 +182,7 @@ def range_(
     if limit is not None:
         query += " LIMIT %s"
         params.append(limit)
-    with connection.cursor() as cursor:
-        cursor.execute(query, params)
-        return [_row_kv(row) for row in cursor.fetchall()]
+    return [_row_kv(row) for row in sql.rows(query, params)]
 
 
 def count(cluster_id: int, resource: str, namespace: str | None = None) -> int:
@@ -300,13 +298,11 @@ def changes(
         where.append('"revision" <= %s')
         params.append(up_to)
     params.append(limit)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            'SELECT "type", "key", "revision", "value", "prev_value" FROM "etcd_change" WHERE '
-            + " AND ".join(where) + ' ORDER BY "revision" LIMIT %s',
-            params,
-        )
-        rows = cursor.fetchall()
+    rows = sql.rows(
+        'SELECT "type", "key", "revision", "value", "prev_value" FROM "etcd_change" WHERE '
+        + " AND ".join(where) + ' ORDER BY "revision" LIMIT %s',
+        params,
+    )
     return [
         Event("DELETED" if t == Change.DELETE else "PUT", k, r, sql.loads(v), sql.loads(p))
         for t, k, r, v, p in rows

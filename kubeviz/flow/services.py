@@ -1,13 +1,93 @@
-"""Writing steps. Called inside the transaction that did the work they describe."""
+"""Writing steps. Called inside the transaction that did the work they describe.
+
+A component action records several steps (a request, the store's write, events…). Inside
+``steps_batch()`` they are kept in memory and written together when the block ends, still
+inside the caller's transaction: one statement takes the block's sequence numbers and one
+inserts every row. Outside a batch each step is written at once. Either way a step is
+visible exactly when the writes it describes are, and seqs follow the order of recording.
+"""
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from kubeviz.engine import clock
 from kubeviz.etcd import sql
 from kubeviz.etcd.models import Cluster
 
-from .models import Step
+_INSERT = (
+    'INSERT INTO "flow_step" ("cluster_id", "seq", "step", "source", "target", "action", "kind", "namespace", '
+    '"name", "uid", "message", "revision", "time", "category", "client") '
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+_TAKE_SEQS = 'UPDATE "etcd_cluster" SET "step_seq" = "step_seq" + %s WHERE "id" = %s RETURNING "step_seq"'
+
+
+@dataclass
+class StepRecord:
+    """A step as recorded; ``seq`` is set once it is written."""
+
+    cluster_id: int
+    step: int | None
+    source: str
+    target: str
+    action: str
+    kind: str
+    namespace: str
+    name: str
+    uid: str
+    message: str
+    revision: int | None
+    time: datetime
+    category: str
+    client: str
+    seq: int | None = None
+
+    def row(self) -> tuple:
+        return (self.cluster_id, self.seq, self.step, self.source, self.target, self.action, self.kind, self.namespace,
+                self.name, self.uid, self.message, self.revision, sql.datetime_param(self.time), self.category, self.client)
+
+
+_local = threading.local()
+
+
+def _pending() -> list[StepRecord] | None:
+    return getattr(_local, "pending", None)
+
+
+@contextmanager
+def steps_batch() -> Iterator[None]:
+    """Keep the steps recorded inside and write them together at the end (call it inside
+    the transaction). A batch inside a batch joins the outer one; on an exception nothing
+    is written, as the caller's transaction rolls back."""
+    if _pending() is not None:
+        yield
+        return
+    _local.pending = []
+    try:
+        yield
+        pending = _local.pending
+        _local.pending = None
+        _write(pending)
+    finally:
+        _local.pending = None
+
+
+def _write(records: list[StepRecord]) -> None:
+    by_cluster: dict[int, list[StepRecord]] = {}
+    for record in records:
+        by_cluster.setdefault(record.cluster_id, []).append(record)
+    for cluster_id, group in by_cluster.items():
+        row = sql.one(_TAKE_SEQS, (len(group), cluster_id))
+        assert row is not None
+        first = row[0] - len(group) + 1
+        for offset, record in enumerate(group):
+            record.seq = first + offset
+        sql.many(_INSERT, [r.row() for r in group])
 
 
 def step_record(
@@ -22,47 +102,30 @@ def step_record(
     revision: int | None = None,
     category: str = "flow",
     client: str = "",
-) -> Step:
-    """Append one step with the next per-cluster sequence number.
-
-    Two statements, not the ORM's four: every component action records several steps.
-    """
-    row = sql.one('UPDATE "etcd_cluster" SET "step_seq" = "step_seq" + 1 WHERE "id" = %s RETURNING "step_seq"', (cluster.pk,))
-    assert row is not None
+) -> StepRecord:
+    """Append one step with the next per-cluster sequence number."""
     meta = (obj or {}).get("metadata") or {}
-    record = Step(
-        cluster=cluster,
-        seq=row[0],
-        step=step,
-        source=source,
-        target=target,
-        action=action,
-        kind=(obj or {}).get("kind", ""),
-        namespace=meta.get("namespace", "") or "",
-        name=meta.get("name", "") or "",
-        uid=meta.get("uid", "") or "",
-        message=message,
-        revision=revision,
-        time=clock.now(cluster),
-        category=category,
-        client=client,
+    record = StepRecord(
+        cluster_id=cluster.pk, step=step, source=source, target=target, action=action,
+        kind=(obj or {}).get("kind", "") or "", namespace=meta.get("namespace", "") or "",
+        name=meta.get("name", "") or "", uid=meta.get("uid", "") or "", message=message, revision=revision,
+        time=clock.now(cluster), category=category, client=client,
     )
-    inserted = sql.one(
-        'INSERT INTO "flow_step" ("cluster_id", "seq", "step", "source", "target", "action", "kind", "namespace", '
-        '"name", "uid", "message", "revision", "time", "category", "client") '
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING \"id\"",
-        (cluster.pk, record.seq, step, source, target, action, record.kind, record.namespace, record.name,
-         record.uid, message, revision, sql.datetime_param(record.time), category, client),
-    )
-    assert inserted is not None
-    record.pk = inserted[0]
-    record._state.adding = False
+    pending = _pending()
+    if pending is not None:
+        pending.append(record)
+    else:
+        _write([record])
     return record
 
 
-def name_object(step: Step, obj: dict[str, Any]) -> None:
+def name_object(step: StepRecord, obj: dict[str, Any]) -> None:
     """Give a request's step the name and uid the API server chose (generateName)."""
     meta = obj.get("metadata") or {}
-    if step.name != meta.get("name") or step.uid != meta.get("uid", ""):
-        Step.objects.filter(pk=step.pk).update(name=meta.get("name", ""), uid=meta.get("uid", ""))
-        step.name, step.uid = meta.get("name", ""), meta.get("uid", "")
+    name, uid = meta.get("name", "") or "", meta.get("uid", "") or ""
+    if step.name == name and step.uid == uid:
+        return
+    step.name, step.uid = name, uid
+    if step.seq is not None:
+        sql.one('UPDATE "flow_step" SET "name" = %s, "uid" = %s WHERE "cluster_id" = %s AND "seq" = %s',
+                (name, uid, step.cluster_id, step.seq))

@@ -19,8 +19,7 @@ from kubeviz.apiserver.selectors import selector_to_string
 from kubeviz.apiserver.strategy import Strategy
 from kubeviz.engine import clock
 from kubeviz.etcd.models import Cluster
-from kubeviz.flow.models import Step
-from kubeviz.flow.services import name_object, step_record
+from kubeviz.flow.services import StepRecord, name_object, step_record
 
 from .logs import LogStream, log_open
 from .requestinfo import RequestInfo
@@ -84,7 +83,7 @@ def _describe(req: ApiRequest, strategy: Strategy | None) -> str:
     return f"{plural} {target}{sub}"
 
 
-def _record_step1(req: ApiRequest, strategy: Strategy | None, refused: errors.StatusError | None = None) -> Step:
+def _record_step1(req: ApiRequest, strategy: Strategy | None, refused: errors.StatusError | None = None) -> StepRecord:
     verb = verb_of(req)
     what = _describe(req, strategy)
     if refused is None:

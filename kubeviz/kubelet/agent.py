@@ -71,9 +71,8 @@ class Kubelet:
                 yield f"node:{name}"
             if event == "ADDED" or _ready(obj) != _ready(old or {}):
                 # A node coming back: its kubelet looks at every pod it should be running.
-                for pod in cache.iter("pods"):
-                    if pod["spec"].get("nodeName") == name:
-                        yield f"pod:{key_of(pod)}"
+                for pod in cache.pods_on(name):
+                    yield f"pod:{key_of(pod)}"
 
     # ---- sync --------------------------------------------------------------------------
     def sync(self, cache: Cache, api: Client, key: str) -> float | None:
@@ -260,8 +259,8 @@ def _pod_ip(cache: Cache, node: Obj, pod: Obj) -> str:
         return ""
     used = {
         (p.get("status") or {}).get("podIP")
-        for p in cache.iter("pods")
-        if p["spec"].get("nodeName") == node["metadata"]["name"] and p["metadata"].get("uid") != pod["metadata"].get("uid")
+        for p in cache.pods_on(node["metadata"]["name"])
+        if p["metadata"].get("uid") != pod["metadata"].get("uid")
         and (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")
     }
     network = ipaddress.ip_network(cidr)

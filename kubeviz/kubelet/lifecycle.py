@@ -6,12 +6,12 @@ that happened, and when to look again. The kubelet component applies the result.
 """
 from __future__ import annotations
 
-import copy
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.engine.clock import parse_rfc3339, rfc3339
 from kubeviz.runtime.containers import Fate, backoff_seconds, fate
 from kubeviz.runtime.images import Resolved, resolve
@@ -78,7 +78,7 @@ def _condition(conditions: list[Obj], ctype: str, status: str, now: str, reason:
 
 def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: datetime, pod_ip: str, host_ip: str) -> Outcome:
     spec = pod["spec"]
-    status = copy.deepcopy(pod.get("status") or {})
+    status = deep_copy(pod.get("status") or {})
     stamp = rfc3339(now)
     out = Outcome(status)
     status.setdefault("startTime", stamp)

@@ -6,10 +6,10 @@ in between, the Lease alone carries the heartbeat (as with the NodeLease feature
 """
 from __future__ import annotations
 
-import copy
 from datetime import datetime, timedelta
 from typing import Any
 
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.engine.clock import parse_rfc3339, rfc3339
 from kubeviz.runtime.images import resolve
 
@@ -41,7 +41,7 @@ def image_entry(name: str) -> Obj | None:
 def node_images(reported: list[Obj], pulled: set[str]) -> list[Obj]:
     """What was reported plus what was pulled since, largest first, capped as kubelet does."""
     known = {n for image in reported for n in image.get("names") or []}
-    images = [copy.deepcopy(i) for i in reported]
+    images = [deep_copy(i) for i in reported]
     for name in sorted(pulled - known):
         entry = image_entry(name)
         if entry is not None and not known.intersection(entry["names"]):
@@ -53,7 +53,7 @@ def node_images(reported: list[Obj], pulled: set[str]) -> list[Obj]:
 
 def node_status(node: Obj, pulled: set[str], now: datetime) -> Obj:
     """The status the kubelet would post now; equal to the stored one when nothing is due."""
-    status = copy.deepcopy(node.get("status") or {})
+    status = deep_copy(node.get("status") or {})
     stamp = rfc3339(now)
     old = {c.get("type"): c for c in status.get("conditions") or []}
     ready = old.get("Ready") or {}

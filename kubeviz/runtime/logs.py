@@ -11,11 +11,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from kubeviz.etcd import sql
 from kubeviz.etcd.models import Cluster
 
 from .models import LogLine
 
 LOG_MAX_LINES = 1000
+_INSERT = (
+    'INSERT INTO "runtime_logline" ("cluster_id", "pod_uid", "container", "container_id", "time", "stream", "text") '
+    "VALUES (%s, %s, %s, %s, %s, %s, %s)"
+)
 ID_PREFIX = "containerd://"
 
 
@@ -39,16 +44,17 @@ def bare_id(container_id: str) -> str:
 def log_append(*, cluster: Cluster, entries: Iterable[Entry], trim: bool = False) -> int:
     """Append lines (one bulk insert); with ``trim``, drop each touched instance's lines
     beyond the newest ``LOG_MAX_LINES``. Returns how many lines were written."""
+    # Raw SQL: a starting nginx prints dozens of lines, and building a model instance for
+    # each cost more than the insert.
     rows = [
-        LogLine(cluster=cluster, pod_uid=e.pod_uid, container=e.container, container_id=bare_id(e.container_id),
-                time=e.time, stream=e.stream, text=e.text[:16384])
+        (cluster.pk, e.pod_uid, e.container, bare_id(e.container_id), sql.datetime_param(e.time), e.stream, e.text[:16384])
         for e in entries
     ]
     if not rows:
         return 0
-    LogLine.objects.bulk_create(rows)
+    sql.many(_INSERT, rows)
     if trim:
-        for cid in {r.container_id for r in rows}:
+        for cid in {r[3] for r in rows}:
             log_trim(cluster=cluster, container_id=cid)
     return len(rows)
 

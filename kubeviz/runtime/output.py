@@ -11,6 +11,7 @@ import bisect
 import random
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -222,20 +223,27 @@ _IMAGES = {
 
 
 def render(text: str, moment: datetime, pod_ip: str = "") -> str:
-    """Fill an image line's own timestamp formats from the simulated clock."""
+    """Fill an image line's own timestamp formats from the simulated clock (only those the
+    line uses: a starting nginx prints dozens of lines)."""
     if "{" not in text:
         return text
-    return (
-        text.replace("{nginx_time}", moment.strftime("%Y/%m/%d %H:%M:%S"))
-        .replace("{redis_time}", moment.strftime("%d %b %Y %H:%M:%S.") + f"{moment.microsecond // 1000:03d}")
-        .replace("{pg_time}", moment.strftime("%Y-%m-%d %H:%M:%S.") + f"{moment.microsecond // 1000:03d}")
-        .replace("{httpd_time}", moment.strftime("%a %b %d %H:%M:%S.%f %Y"))
-        .replace("{mysql_time}", moment.strftime("%Y-%m-%d"))
-        .replace("{mysql_iso}", moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-        .replace("{pod_ip}", pod_ip or "127.0.0.1")
-        .replace("{epoch}", str(int(moment.timestamp())))
-        .replace("{date}", f"{moment:%a %b} {moment.day:2d} {moment:%H:%M:%S} UTC {moment.year}")
-    )
+    for placeholder, fill in _PLACEHOLDERS.items():
+        if placeholder in text:
+            text = text.replace(placeholder, fill(moment, pod_ip))
+    return text
+
+
+_PLACEHOLDERS: dict[str, Callable[[datetime, str], str]] = {
+    "{nginx_time}": lambda m, ip: m.strftime("%Y/%m/%d %H:%M:%S"),
+    "{redis_time}": lambda m, ip: m.strftime("%d %b %Y %H:%M:%S.") + f"{m.microsecond // 1000:03d}",
+    "{pg_time}": lambda m, ip: m.strftime("%Y-%m-%d %H:%M:%S.") + f"{m.microsecond // 1000:03d}",
+    "{httpd_time}": lambda m, ip: m.strftime("%a %b %d %H:%M:%S.%f %Y"),
+    "{mysql_time}": lambda m, ip: m.strftime("%Y-%m-%d"),
+    "{mysql_iso}": lambda m, ip: m.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    "{pod_ip}": lambda m, ip: ip or "127.0.0.1",
+    "{epoch}": lambda m, ip: str(int(m.timestamp())),
+    "{date}": lambda m, ip: f"{m:%a %b} {m.day:2d} {m:%H:%M:%S} UTC {m.year}",
+}
 
 
 # ---- how a process ends ----------------------------------------------------------------------

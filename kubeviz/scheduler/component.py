@@ -8,18 +8,18 @@ Reads come from the cache; writes go through the API server.
 """
 from __future__ import annotations
 
-import copy
 import random
 from collections.abc import Iterable
 from typing import Any
 
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.engine.cache import Cache, key_of
 from kubeviz.engine.client import Client
 from kubeviz.etcd.models import Cluster
 
 from . import explain
 from .algorithm import Attempt, schedule_pod
-from .framework import DEFAULT_SCHEDULER_NAME, is_terminal, snapshot_build, with_node_name
+from .framework import DEFAULT_SCHEDULER_NAME, SnapshotCache, is_terminal, with_node_name
 from .queue import ASSIGNED_POD_DELETE, SchedulingQueue, node_changes, pod_spec_changed
 from .resources import RequestsMemo
 from .services import decision_save
@@ -60,6 +60,7 @@ class Scheduler:
         #: pods this scheduler bound whose binding the cache may not show yet (uid → pod)
         self.assumed: dict[str, Obj] = {}
         self.requests = RequestsMemo()
+        self.snapshots = SnapshotCache(self.requests)
 
     # ---- handlers -------------------------------------------------------------------------
     def handle(self, cache: Cache, plural: str, event: str, obj: Obj, old: Obj | None) -> Iterable[str]:
@@ -108,7 +109,10 @@ class Scheduler:
         api.step(step=3, source="apiserver", target="scheduler", action="watch", obj=_with_kind(pod),
                  message=explain.watch_message(pod, number))
 
-        snapshot = snapshot_build(cache.list("nodes"), self._pods(cache), self.requests)
+        snapshot = self.snapshots.snapshot(
+            cache.iter("nodes"), nodes_generation=cache.generation("nodes"), node_generation=cache.node_generation,
+            pods_on=cache.pods_on, assumed=self._assumed(cache),
+        )
         rng = random.Random(f"{self.cluster.seed}:scheduler:{uid}:{number}")
         attempt = schedule_pod(pod, snapshot, rng=rng, nominated=self._nominated(cache))
         if attempt.chosen:
@@ -179,9 +183,9 @@ class Scheduler:
                       explanation=record, created=api.now())
 
     # ---- what the cycle sees ----------------------------------------------------------------
-    def _pods(self, cache: Cache) -> list[Obj]:
-        """Bound pods, plus the pods we bound that the cache does not show as bound yet."""
-        pods = [p for p in cache.iter("pods") if is_assigned(p)]
+    def _assumed(self, cache: Cache) -> list[Obj]:
+        """The pods we bound that the cache does not show as bound yet."""
+        pods = []
         for uid, assumed in list(self.assumed.items()):
             current = cache.get("pods", key_of(assumed))
             if current is None or _meta(current).get("uid") != uid or is_assigned(current):
@@ -191,7 +195,7 @@ class Scheduler:
         return pods
 
     def _nominated(self, cache: Cache) -> list[Obj]:
-        return [p for p in cache.iter("pods") if responsible_for(p) and (p.get("status") or {}).get("nominatedNodeName")]
+        return [p for p in cache.nominated_pods() if responsible_for(p)]
 
 
 def _with_kind(pod: Obj) -> Obj:
@@ -202,7 +206,7 @@ def _with_kind(pod: Obj) -> Obj:
 
 def _status_without_rv(pod: Obj) -> Obj:
     """A copy to write the status of, without resourceVersion: kube-scheduler patches status."""
-    new = copy.deepcopy(_with_kind(pod))
+    new = deep_copy(_with_kind(pod))
     new.setdefault("metadata", {}).pop("resourceVersion", None)
     new.setdefault("status", {})
     return new

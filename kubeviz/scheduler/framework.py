@@ -6,10 +6,11 @@ host ports they hold and the images the nodes have. Pure data: no database, no c
 """
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from kubeviz.apiserver.jsoncopy import deep_copy
 
 from .resources import RequestsMemo, is_scalar_resource, non_zero_requests, pod_requests, quantity_value
 
@@ -243,7 +244,12 @@ def snapshot_build(nodes: Iterable[Obj], pods: Iterable[Obj], memo: RequestsMemo
         node_name = (pod.get("spec") or {}).get("nodeName")
         if node_name in infos and not is_terminal(pod):
             infos[node_name].add_pod(pod)
-    # Image states are cluster-wide: how many nodes hold each image name.
+    _set_image_states(infos)
+    return Snapshot(infos)
+
+
+def _set_image_states(infos: dict[str, NodeInfo]) -> None:
+    """Image states are cluster-wide: how many nodes hold each image name."""
     holders: dict[str, tuple[int, set[str]]] = {}
     for name, info in infos.items():
         for image in (info.node.get("status") or {}).get("images") or []:
@@ -252,15 +258,56 @@ def snapshot_build(nodes: Iterable[Obj], pods: Iterable[Obj], memo: RequestsMemo
                 entry = holders.setdefault(image_name, (size, set()))
                 entry[1].add(name)
     for info in infos.values():
+        info.image_states = {}
         for image in (info.node.get("status") or {}).get("images") or []:
             for image_name in image.get("names") or []:
                 size, on = holders[image_name]
                 info.image_states[image_name] = ImageState(size, len(on))
-    return Snapshot(infos)
+
+
+class SnapshotCache:
+    """Node infos kept from one cycle to the next, as kube-scheduler's cache does: each
+    node's info is rebuilt only when the node or a pod bound to it changed (its generation
+    moved), image states only when some node changed. Everything else is reused, so a
+    cycle costs a look at each node's generation rather than a sum over every pod.
+
+    A cycle must not change the infos it is given (preemption and nominated pods work on
+    clones), since the next cycle reuses them."""
+
+    def __init__(self, memo: RequestsMemo | None = None) -> None:
+        self.memo = memo
+        self._infos: dict[str, tuple[int, NodeInfo]] = {}
+        self._nodes_generation = -1
+
+    def snapshot(self, nodes: Iterable[Obj], *, nodes_generation: int, node_generation: Any,
+                 pods_on: Any, assumed: Iterable[Obj] = ()) -> Snapshot:
+        """``node_generation(name)`` and ``pods_on(name)`` come from the informer cache;
+        ``assumed`` are pods this scheduler bound that the cache does not show bound yet."""
+        infos: dict[str, NodeInfo] = {}
+        kept: dict[str, tuple[int, NodeInfo]] = {}
+        for node in nodes:
+            name = node["metadata"]["name"]
+            generation = node_generation(name)
+            found = self._infos.get(name)
+            if found is None or found[0] != generation:
+                found = (generation, NodeInfo.of(node, (p for p in pods_on(name) if not is_terminal(p)), memo=self.memo))
+            kept[name] = found
+            infos[name] = found[1]
+        rebuilt_images = nodes_generation != self._nodes_generation or kept.keys() != self._infos.keys()
+        self._infos = kept
+        if rebuilt_images:
+            self._nodes_generation = nodes_generation
+            _set_image_states(infos)
+        for pod in assumed:
+            name = (pod.get("spec") or {}).get("nodeName")
+            if name in infos and not is_terminal(pod):
+                infos[name] = infos[name].clone()
+                infos[name].add_pod(pod)
+        return Snapshot(infos)
 
 
 def with_node_name(pod: Obj, node: str) -> Obj:
     """The pod as the scheduler assumes it once bound (before the informer shows it)."""
-    assumed = copy.deepcopy(pod)
+    assumed = deep_copy(pod)
     assumed.setdefault("spec", {})["nodeName"] = node
     return assumed

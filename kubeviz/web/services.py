@@ -3,7 +3,6 @@ actions (scale, set image, rollout undo). Everything goes through the API server
 request is recorded as step 1 from the client (the YAML form or a dashboard button)."""
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,6 +12,7 @@ from django.db import transaction
 
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.errors import StatusError
+from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.manifests import ManifestError, load_documents
 from kubeviz.apiserver.patch import JSON_PATCH, MERGE_PATCH
 from kubeviz.apiserver.resources import by_kind, by_plural
@@ -211,7 +211,7 @@ def _record_request(cluster: Cluster, item: _Item, verb: str, *, refused: Status
 def last_applied(body: Obj) -> str:
     """The last-applied-configuration annotation kubectl writes: the manifest as compact JSON,
     without that annotation itself (and without status, which apply never sets)."""
-    config = copy.deepcopy(body)
+    config = deep_copy(body)
     config.pop("status", None)
     meta = config.get("metadata")
     if isinstance(meta, dict):
@@ -228,9 +228,9 @@ def three_way_merge(current: Any, original: Any, modified: Any) -> Any:
     in the manifest win, fields the user removed since the last apply are removed, and
     fields the user never set (defaults, what controllers added) stay."""
     if not (isinstance(current, dict) and isinstance(modified, dict)):
-        return copy.deepcopy(modified)
+        return deep_copy(modified)
     original = original if isinstance(original, dict) else {}
-    result = copy.deepcopy(current)
+    result = deep_copy(current)
     for key in original:
         if key not in modified:
             result.pop(key, None)
@@ -238,13 +238,13 @@ def three_way_merge(current: Any, original: Any, modified: Any) -> Any:
         if isinstance(value, dict) and isinstance(result.get(key), dict):
             result[key] = three_way_merge(result[key], original.get(key), value)
         else:
-            result[key] = copy.deepcopy(value)
+            result[key] = deep_copy(value)
     return result
 
 
 def _apply_one(cluster: Cluster, item: _Item) -> Applied:
     strategy = item.strategy
-    modified = copy.deepcopy(item.body)
+    modified = deep_copy(item.body)
     modified.pop("status", None)
     meta = modified.setdefault("metadata", {}) or {}
     modified["metadata"] = meta
@@ -428,7 +428,7 @@ def _revision(obj: Obj) -> int:
 
 
 def _without_hash(template: Obj) -> Obj:
-    template = copy.deepcopy(template or {})
+    template = deep_copy(template or {})
     labels = (template.get("metadata") or {}).get("labels")
     if isinstance(labels, dict):
         labels.pop(POD_TEMPLATE_HASH, None)

@@ -10,9 +10,8 @@ DaemonSet controller copies it onto its pods as the ``pod-template-generation`` 
 """
 from __future__ import annotations
 
-import copy
-
 from .. import validation as v
+from ..jsoncopy import deep_copy
 from ..resources import register
 from ..strategy import Context, Obj, Strategy
 from .podspec import default_template, set_default, validate_template
@@ -81,7 +80,7 @@ class DaemonSetStrategy(Strategy):
     def prepare_for_update(self, new: Obj, old: Obj) -> None:
         super().prepare_for_update(new, old)
         # Compare templates as they will be stored (defaulted), as the Go strategy does.
-        new_template = copy.deepcopy((new.get("spec") or {}).get("template")) if isinstance(new.get("spec"), dict) else None
+        new_template = deep_copy((new.get("spec") or {}).get("template")) if isinstance(new.get("spec"), dict) else None
         default_template(new_template)
         generation = max(_template_generation(old), 1)
         if new_template != (old.get("spec") or {}).get("template"):

@@ -15,9 +15,8 @@ immutable (except, for a suspended Job that never started, its scheduling direct
 """
 from __future__ import annotations
 
-import copy
-
 from .. import validation as v
+from ..jsoncopy import deep_copy
 from ..resources import register
 from ..selectors import from_label_selector_object
 from ..strategy import Context, Obj, Strategy
@@ -195,8 +194,8 @@ class JobStrategy(Strategy):
 
 
 def _validate_template_update(spec: Obj, old_spec: Obj, old: Obj) -> list[v.FieldError]:
-    template = copy.deepcopy(spec.get("template"))
-    old_template = copy.deepcopy(old_spec.get("template"))
+    template = deep_copy(spec.get("template"))
+    old_template = deep_copy(old_spec.get("template"))
     suspended = bool(old_spec.get("suspend"))
     not_started = not (old.get("status") or {}).get("startTime")
     if suspended and not_started and isinstance(template, dict) and isinstance(old_template, dict):

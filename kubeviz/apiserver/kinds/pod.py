@@ -1,9 +1,8 @@
 """Pod (pkg/registry/core/pod): defaults, validation, and the binding and status subresources."""
 from __future__ import annotations
 
-import copy
-
 from .. import validation as v
+from ..jsoncopy import deep_copy
 from ..resources import register
 from ..selectors import path_getter
 from ..strategy import Context, Obj, Strategy
@@ -58,7 +57,7 @@ class PodStrategy(Strategy):
 
     def validate_update(self, new: Obj, old: Obj) -> list[v.FieldError]:
         def comparable(spec: Obj) -> Obj:
-            spec = copy.deepcopy(spec)
+            spec = deep_copy(spec)
             for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
                 c.pop("image", None)
             for f in ("activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds"):

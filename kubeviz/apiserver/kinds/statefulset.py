@@ -12,9 +12,8 @@ it the pods' subdomain. The name must be a DNS label (it becomes the pods' hostn
 """
 from __future__ import annotations
 
-import copy
-
 from .. import validation as v
+from ..jsoncopy import deep_copy
 from ..resources import register
 from ..strategy import Context, Obj, Strategy
 from .podspec import default_template, set_default
@@ -147,7 +146,7 @@ class StatefulSetStrategy(Strategy):
 
     def validate_update(self, new: Obj, old: Obj) -> list[v.FieldError]:
         """ValidateStatefulSetUpdate: everything but the mutable fields stays as it was."""
-        new_spec = copy.deepcopy(new.get("spec") or {})
+        new_spec = deep_copy(new.get("spec") or {})
         old_spec = old.get("spec") or {}
         for name in MUTABLE_SPEC:
             new_spec.pop(name, None)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import validation as v
+from ..jsoncopy import deep_copy
 from ..strategy import Obj
 from .podspec import validate_selector, validate_template
 
@@ -37,9 +38,8 @@ def validate_selector_immutable(new: Obj, old: Obj) -> list[v.FieldError]:
 def status_update_keeping_annotations(new: Obj, old: Obj) -> Obj:
     """apps/v1 status strategies reset only spec and labels (deploymentStatusStrategy), so
     the deployment controller can record its revision annotation with the status."""
-    import copy
 
-    result = copy.deepcopy(old)
+    result = deep_copy(old)
     result["status"] = new.get("status", old.get("status"))
     annotations = (new.get("metadata") or {}).get("annotations")
     if annotations is not None:
