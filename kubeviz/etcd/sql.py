@@ -12,11 +12,12 @@ rows. Statements are written with ``%s`` placeholders once and translated once.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
 import orjson
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 
 @lru_cache(maxsize=512)
@@ -26,12 +27,16 @@ def _qmark(sql: str) -> str:
 
 
 def _sqlite() -> Any:
-    """The raw sqlite3 connection under Django's, or None on another database."""
-    if connection.vendor != "sqlite":
+    """The raw sqlite3 connection under Django's, or None on another database. (Each
+    attribute of ``django.db.connection`` is a thread-local lookup: one here, not four.)"""
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "sqlite":
         return None
-    if connection.connection is None:
-        connection.ensure_connection()
-    return connection.connection
+    raw = db.connection
+    if raw is None:
+        db.ensure_connection()
+        raw = db.connection
+    return raw
 
 
 def one(sql: str, params: tuple | list = ()) -> tuple | None:
@@ -95,6 +100,10 @@ def loads(raw: Any) -> Any:
 
 
 def datetime_param(value: Any) -> Any:
+    """A datetime as the database column takes it. On SQLite, Django stores naive UTC text
+    (``str()`` of the naive datetime); an aware UTC datetime is turned into that directly."""
+    if isinstance(value, datetime) and value.tzinfo is UTC and connection.vendor == "sqlite":
+        return str(value.replace(tzinfo=None))
     return connection.ops.adapt_datetimefield_value(value)
 
 

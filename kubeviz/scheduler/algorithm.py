@@ -26,7 +26,7 @@ Obj = dict[str, Any]
 ERR_NO_NODES = "no nodes available to schedule pods"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class FilterVerdict:
     plugin: str
     status: Status
@@ -34,7 +34,7 @@ class FilterVerdict:
     ran: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class PluginScore:
     raw: int
     normalized: int
@@ -45,7 +45,7 @@ class PluginScore:
         return self.normalized * self.weight
 
 
-@dataclass
+@dataclass(slots=True)
 class NodeEvaluation:
     name: str
     status: Status = OK
@@ -95,13 +95,32 @@ class Attempt:
 # ---- filters -------------------------------------------------------------------------------
 
 
-def run_filters(pod: Obj, node_info: NodeInfo, filters: Iterable[Any] = plugins.FILTERS) -> tuple[Status, list[FilterVerdict]]:
-    """Every filter's verdict; the node's status is the first rejection."""
+def skipped_filters(pod: Obj, filters: Iterable[Any] = plugins.FILTERS) -> frozenset[str]:
+    """The filters whose PreFilter returns Skip for ``pod``: they would pass every node."""
+    return frozenset(p.name for p in filters if hasattr(p, "pre_filter_skip") and p.pre_filter_skip(pod))
+
+
+# A passing verdict is the same on every node: shared, not built per node and plugin.
+_PASSED = {(p.name, ran): FilterVerdict(p.name, OK, ran) for p in plugins.FILTERS for ran in (True, False)}
+
+
+def _verdict(plugin: str, status: Status, ran: bool) -> FilterVerdict:
+    if status.ok:
+        found = _PASSED.get((plugin, ran))
+        if found is not None:
+            return found
+    return FilterVerdict(plugin, status, ran)
+
+
+def run_filters(pod: Obj, node_info: NodeInfo, filters: Iterable[Any] = plugins.FILTERS,
+                skip: frozenset[str] = frozenset()) -> tuple[Status, list[FilterVerdict]]:
+    """Every filter's verdict; the node's status is the first rejection. Filters in
+    ``skip`` (PreFilter said Skip) pass without running."""
     status = OK
     verdicts = []
     for plugin in filters:
-        verdict = plugin.filter(pod, node_info)
-        verdicts.append(FilterVerdict(plugin.name, verdict, ran=status.ok))
+        verdict = OK if plugin.name in skip else plugin.filter(pod, node_info)
+        verdicts.append(_verdict(plugin.name, verdict, status.ok))
         if status.ok and not verdict.ok:
             status = verdict
     return status, verdicts
@@ -116,17 +135,18 @@ def nominated_for(pod: Obj, node: str, nominated: Iterable[Obj]) -> list[Obj]:
     ]
 
 
-def run_filters_with_nominated(pod: Obj, node_info: NodeInfo, nominated: Iterable[Obj] = ()) -> tuple[Status, list[FilterVerdict]]:
+def run_filters_with_nominated(pod: Obj, node_info: NodeInfo, nominated: Iterable[Obj] = (),
+                               skip: frozenset[str] = frozenset()) -> tuple[Status, list[FilterVerdict]]:
     """RunFilterPluginsWithNominatedPods: pass both with and without the nominated pods."""
-    extra = nominated_for(pod, node_info.name, nominated)
+    extra = nominated_for(pod, node_info.name, nominated) if nominated else []
     if extra:
         with_them = node_info.clone()
         for p in extra:
             with_them.add_pod(p)
-        status, verdicts = run_filters(pod, with_them)
+        status, verdicts = run_filters(pod, with_them, skip=skip)
         if not status.ok:
             return status, verdicts
-    return run_filters(pod, node_info)
+    return run_filters(pod, node_info, skip=skip)
 
 
 # ---- scores --------------------------------------------------------------------------------
@@ -134,16 +154,18 @@ def run_filters_with_nominated(pod: Obj, node_info: NodeInfo, nominated: Iterabl
 
 def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Attempt) -> dict[str, int]:
     totals = dict.fromkeys(feasible, 0)
+    infos = [(n, snapshot.nodes[n], attempt.nodes[n].scores) for n in feasible]
     for plugin in plugins.SCORES:
         if not plugin.pre_score(pod):
             attempt.skipped_scores.append(plugin.name)
             continue
-        raw = {n: plugin.score(pod, snapshot.nodes[n], snapshot) for n in feasible}
+        raw = {n: plugin.score(pod, info, snapshot) for n, info, _ in infos}
         normalized = plugin.normalize(dict(raw))
-        for n in feasible:
-            score = PluginScore(raw[n], normalized[n], plugin.weight)
-            attempt.nodes[n].scores[plugin.name] = score
-            totals[n] += score.weighted
+        name, weight = plugin.name, plugin.weight
+        for n, _, scores in infos:
+            value = normalized[n]
+            scores[name] = PluginScore(raw[n], value, weight)
+            totals[n] += value * weight
     for n, total in totals.items():
         attempt.nodes[n].total = total
     return totals
@@ -189,13 +211,14 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
             attempt.nominated_fast_path = True
             return attempt
 
+    skip = skipped_filters(pod)
     if allowed is not None:
         attempt.absent_status = Status(UNRESOLVABLE, (f"node(s) didn't satisfy plugin(s) [{NODE_AFFINITY}]",), NODE_AFFINITY)
     for info in snapshot.list():
         if allowed is not None and info.name not in allowed:
             attempt.nodes[info.name] = NodeEvaluation(info.name, attempt.absent_status, skipped_by=NODE_AFFINITY)
             continue
-        status, verdicts = run_filters_with_nominated(pod, info, nominated)
+        status, verdicts = run_filters_with_nominated(pod, info, nominated, skip)
         attempt.nodes[info.name] = NodeEvaluation(info.name, status, verdicts)
         if status.ok:
             attempt.feasible.append(info.name)

@@ -103,17 +103,27 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
     """The record kept for this attempt: readable later, JSON only."""
     meta = attempt.pod.get("metadata") or {}
     nodes = []
+    feasible = set(attempt.feasible)
+    # Most nodes share most verdicts (every filter passed): one dict per distinct verdict,
+    # which serialises the same and spares building thousands of equal ones.
+    verdicts: dict[tuple[str, Status, bool], dict[str, Any]] = {}
+    statuses: dict[Status, dict[str, Any]] = {}
     for name in sorted(attempt.nodes):
         e = attempt.nodes[name]
+        filters = []
+        for v in e.verdicts:
+            key = (v.plugin, v.status, v.ran)
+            found = verdicts.get(key)
+            if found is None:
+                found = verdicts[key] = {"plugin": v.plugin, "passed": v.status.ok, "code": v.status.code,
+                                         "reasons": list(v.status.reasons), "counted": v.ran}
+            filters.append(found)
         nodes.append({
             "name": name,
-            "feasible": name in attempt.feasible,
+            "feasible": name in feasible,
             "skippedBy": e.skipped_by,
-            "status": _status(e.status),
-            "filters": [
-                {"plugin": v.plugin, "passed": v.status.ok, "code": v.status.code, "reasons": list(v.status.reasons), "counted": v.ran}
-                for v in e.verdicts
-            ],
+            "status": statuses.get(e.status) or statuses.setdefault(e.status, _status(e.status)),
+            "filters": filters,
             "scores": [
                 {"plugin": p, "raw": s.raw, "normalized": s.normalized, "weight": s.weight, "weighted": s.weighted}
                 for p, s in e.scores.items()

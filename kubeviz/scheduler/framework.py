@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from kubeviz.apiserver.jsoncopy import deep_copy
@@ -133,10 +134,15 @@ class Resources:
                 self.scalar[name] = self.scalar.get(name, 0) + sign * value
 
     def get(self, name: str) -> int:
-        return {
-            "cpu": self.milli_cpu, "memory": self.memory, "ephemeral-storage": self.ephemeral_storage,
-            "pods": self.allowed_pods,
-        }.get(name, self.scalar.get(name, 0))
+        if name == "cpu":
+            return self.milli_cpu
+        if name == "memory":
+            return self.memory
+        if name == "ephemeral-storage":
+            return self.ephemeral_storage
+        if name == "pods":
+            return self.allowed_pods
+        return self.scalar.get(name, 0)
 
     def clone(self) -> Resources:
         return Resources(self.milli_cpu, self.memory, self.ephemeral_storage, self.allowed_pods, dict(self.scalar))
@@ -169,15 +175,17 @@ class NodeInfo:
             info.add_pod(pod)
         return info
 
-    @property
+    # The node object of a NodeInfo never changes (a changed node gets a new NodeInfo), and
+    # the filters read these for every pod: computed once.
+    @cached_property
     def name(self) -> str:
         return self.node["metadata"]["name"]
 
-    @property
+    @cached_property
     def labels(self) -> dict[str, str]:
         return (self.node.get("metadata") or {}).get("labels") or {}
 
-    @property
+    @cached_property
     def taints(self) -> list[Obj]:
         return [t for t in (self.node.get("spec") or {}).get("taints") or [] if isinstance(t, dict)]
 

@@ -77,6 +77,11 @@ class NodeAffinity:
     name = NAME
     weight = 2
 
+    def pre_filter_skip(self, pod: Obj) -> bool:
+        """Nothing to check without a nodeSelector or required node affinity (PreFilter
+        returns Skip)."""
+        return not (pod.get("spec") or {}).get("nodeSelector") and required_selector(pod) is None
+
     def pre_filter(self, pod: Obj) -> tuple[set[str] | None, Status]:
         return pre_filter(pod)
 

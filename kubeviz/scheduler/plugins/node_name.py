@@ -19,6 +19,10 @@ def fits(pod: Obj, node: Obj) -> bool:
 class NodeName:
     name = NAME
 
+    def pre_filter_skip(self, pod: Obj) -> bool:
+        """Nothing to check for a pod that names no node (PreFilter returns Skip)."""
+        return not (pod.get("spec") or {}).get("nodeName")
+
     def filter(self, pod: Obj, node_info: NodeInfo) -> Status:
         if fits(pod, node_info.node):
             return OK

@@ -31,6 +31,10 @@ def fits(pod: Obj, used: dict[str, set[tuple[str, int]]]) -> bool:
 class NodePorts:
     name = NAME
 
+    def pre_filter_skip(self, pod: Obj) -> bool:
+        """Nothing to check for a pod with no host ports (PreFilter returns Skip)."""
+        return not host_ports(pod)
+
     def filter(self, pod: Obj, node_info: NodeInfo) -> Status:
         if fits(pod, node_info.used_ports):
             return OK

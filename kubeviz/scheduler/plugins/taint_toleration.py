@@ -23,6 +23,8 @@ def reason(taint: Obj) -> str:
 
 def count_intolerable_prefer_no_schedule(pod: Obj, taints: list[Obj]) -> int:
     """Untolerated PreferNoSchedule taints; only tolerations with that effect (or none) count."""
+    if not taints:
+        return 0
     tolerations = [t for t in pod_tolerations(pod) if (t.get("effect") or "") in ("", "PreferNoSchedule")]
     return sum(1 for t in taints if t.get("effect") == "PreferNoSchedule" and not tolerations_tolerate(tolerations, t))
 
