@@ -76,7 +76,7 @@ else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            "ENGINE": "kubeviz.etcd.sqlite",
             "NAME": SQLITE_PATH,
             # The web process and the engine workers both write: WAL lets readers go on
             # while one writer commits, IMMEDIATE takes the write lock up front so two
