@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.engine import control
 from kubeviz.engine.runner import Engine, pause_clock
+from kubeviz.etcd.models import Cluster
 from kubeviz.flow.models import Step
 
 DEPLOY = {
@@ -103,8 +105,13 @@ def test_same_seed_gives_the_same_steps(db):
     from kubeviz.engine.services import cluster_create
 
     runs = []
+    start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     for name in ("seed-a", "seed-b"):
         cluster = cluster_create(name=name, fixture="demo")
+        # The simulated clock's start is an input too (Event names carry their time, as
+        # client-go's do): both runs start at the same instant.
+        Cluster.objects.filter(pk=cluster.pk).update(clock_mode=Cluster.CLOCK_PAUSED, sim_time=start)
+        cluster.refresh_from_db()
         registry.create(cluster, by_plural("deployments"), "default", DEPLOY)
         _engine(cluster).settle(horizon=60)
         runs.append([(s.step, s.source, s.target, s.action, s.kind, s.name, s.message)

@@ -5,7 +5,6 @@ so the steps and Events it causes say who acted.
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,17 +15,25 @@ from kubeviz.etcd.models import Cluster
 from kubeviz.flow.services import StepRecord, name_object, step_record
 
 from . import clock
+from .events import EventCorrelator
 
 Obj = dict[str, Any]
 
 
 class Client:
-    def __init__(self, cluster: Cluster, component: str, now: datetime | None = None, event_source: str | None = None):
+    def __init__(self, cluster: Cluster, component: str, now: datetime | None = None, event_source: str | None = None,
+                 events: EventCorrelator | None = None):
         self.cluster = cluster
         self.component = component
         self.event_source = event_source
         self.actor = registry.Actor(component)
         self._now = now
+        self.events = events if events is not None else EventCorrelator()
+
+    def as_component(self, component: str) -> Client:
+        """The same client acting as another component (a kubelet for one node), sharing
+        the recorder's memory."""
+        return Client(self.cluster, component, self._now, events=self.events)
 
     # ---- time ---------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -119,30 +126,40 @@ class Client:
         stamp = self.stamp()
         source_component = self.event_source or self.component.split("/")[0]
         host = self.component.split("/")[1] if "/" in self.component else ""
-        digest = hashlib.sha1(f"{meta.get('uid')}|{reason}|{message}".encode()).hexdigest()[:16]
-        name = f"{meta['name']}.{digest}"
         events = by_plural("events")
+        key = (namespace, meta.get("uid", "") or meta["name"], _event_source(source_component), host, type, reason, message)
+        repeat = self.events.existing(key)
+        if repeat is not None:
+            try:
+                existing = registry.get(self.cluster, events, namespace, repeat)
+            except errors.StatusError:
+                self.events.forget(key)  # gone (expired, or its namespace deleted): start anew
+            else:
+                existing["count"] = int(existing.get("count", 1)) + 1
+                existing["lastTimestamp"] = stamp
+                registry.update(self.cluster, events, namespace, repeat, existing, actor=self.actor)
+                return
         body = {
-            "metadata": {"name": name, "namespace": namespace},
+            "metadata": {"namespace": namespace},
             "involvedObject": involved, "reason": reason, "message": message, "type": type,
             "source": {"component": _event_source(source_component), **({"host": host} if host else {})},
             "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
             "reportingComponent": _event_source(source_component), "reportingInstance": host or _event_source(source_component),
         }
-        # Most events are new: create first, and count a repeat only when the name exists.
-        try:
-            registry.create(self.cluster, events, namespace, body, actor=self.actor)
+        for _ in range(3):
+            name = f"{meta['name']}.{self.events.timestamp_ns(self.now()):x}"
+            body["metadata"]["name"] = name
+            try:
+                registry.create(self.cluster, events, namespace, body, actor=self.actor)
+            except errors.StatusError as exc:
+                if exc.code in (403, 404):
+                    # The recorder drops an Event its namespace refuses (being terminated, or gone).
+                    return
+                if exc.code != 409:
+                    raise
+                continue  # another writer took this instant's name: the next nanosecond
+            self.events.remember(key, name)
             return
-        except errors.StatusError as exc:
-            if exc.code in (403, 404):
-                # The recorder drops an Event its namespace refuses (being terminated, or gone).
-                return
-            if exc.code != 409:
-                raise
-        existing = registry.get(self.cluster, events, namespace, name)
-        existing["count"] = int(existing.get("count", 1)) + 1
-        existing["lastTimestamp"] = stamp
-        registry.update(self.cluster, events, namespace, name, existing, actor=self.actor)
 
 
 # What kubectl describe shows in FROM for each controller of kube-controller-manager.

@@ -25,6 +25,7 @@ from . import clock
 from .cache import Cache
 from .client import Client, event_source_for
 from .component import Component
+from .events import EventCorrelator
 
 #: How long settle() holds one transaction open (wall-clock seconds).
 SETTLE_CHUNK_SECONDS = 0.05
@@ -55,6 +56,7 @@ class Engine:
         self._seq = itertools.count()
         self.started = False
         self.actions = 0
+        self.events = EventCorrelator()
 
     # ---- informers ---------------------------------------------------------------------
     def watched(self) -> set[str]:
@@ -147,7 +149,8 @@ class Engine:
         component = self.components.get(item.component)
         if component is None:
             return
-        api = Client(self.cluster, getattr(component, "actor", component.name), event_source=event_source_for(component.name))
+        api = Client(self.cluster, getattr(component, "actor", component.name), event_source=event_source_for(component.name),
+                     events=self.events)
         try:
             with transaction.atomic(), steps_batch():
                 again = component.sync(self.cache, api, item.key)

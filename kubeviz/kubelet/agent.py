@@ -93,7 +93,7 @@ class Kubelet:
         if node is None:
             return None
         kubelet = f"kubelet/{node_name}"
-        kapi = Client(api.cluster, kubelet)
+        kapi = api.as_component(kubelet)
         if pod["metadata"].get("deletionTimestamp"):
             self.logs.record_stop(pod, kapi.now(), cpus=_cpus(node))
             return self._stop(cache, kapi, pod, node_name)
@@ -150,7 +150,7 @@ class Kubelet:
         if node_name in failed_nodes(self.cluster):
             # A dead kubelet sends nothing; look again later in case it comes back.
             return DEAD_POLL_SECONDS
-        kapi = Client(api.cluster, f"kubelet/{node_name}")
+        kapi = api.as_component(f"kubelet/{node_name}")
         duration = int(timing(self.cluster.settings, "nodeLeaseDurationSeconds"))
         renew = kapi.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         lease = cache.get("leases", f"kube-node-lease/{node_name}")
