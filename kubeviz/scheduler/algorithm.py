@@ -24,6 +24,21 @@ from .plugins.node_affinity import NAME as NODE_AFFINITY
 Obj = dict[str, Any]
 
 ERR_NO_NODES = "no nodes available to schedule pods"
+# schedule_one.go: below this many nodes every node is evaluated; above it, the adaptive
+# percentage (50% less 1% per 125 nodes, at least 5%) of them, but never fewer than this.
+MIN_FEASIBLE_NODES_TO_FIND = 100
+MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
+
+
+def num_feasible_nodes_to_find(num_all_nodes: int, percentage_of_nodes_to_score: int = 0) -> int:
+    """How many feasible nodes kube-scheduler looks for before it stops filtering
+    (numFeasibleNodesToFind, with the default percentageOfNodesToScore of 0: adaptive)."""
+    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND:
+        return num_all_nodes
+    percentage = percentage_of_nodes_to_score
+    if percentage == 0:
+        percentage = max(50 - num_all_nodes // 125, MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND)
+    return max(num_all_nodes * percentage // 100, MIN_FEASIBLE_NODES_TO_FIND)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +86,11 @@ class Attempt:
     error: str = ""
     skipped_scores: list[str] = field(default_factory=list)
     preemption: Any = None  # preemption.PreemptionResult
+    #: filtering stopped once this many feasible nodes were found (numFeasibleNodesToFind)
+    nodes_to_find: int = 0
+    #: nodes the filters looked at, from ``start_index`` of the node list on
+    processed: int = 0
+    start_index: int = 0
 
     @property
     def node_statuses(self) -> dict[str, Status]:
@@ -181,8 +201,14 @@ def select_host(totals: dict[str, int], rng: random.Random) -> str:
 # ---- the cycle -----------------------------------------------------------------------------
 
 
-def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated: Iterable[Obj] = ()) -> Attempt:
-    """Find a node for ``pod``; on failure, try preemption (PostFilter)."""
+def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated: Iterable[Obj] = (),
+                 start_index: int = 0) -> Attempt:
+    """Find a node for ``pod``; on failure, try preemption (PostFilter).
+
+    Filtering goes round the node list from ``start_index`` (the scheduler carries on
+    next cycle from where this one stopped, ``Attempt.processed`` nodes later) and stops
+    once ``num_feasible_nodes_to_find`` nodes fit: in a large cluster only those are scored.
+    """
     from .preemption import preempt
 
     nominated = list(nominated)
@@ -212,16 +238,25 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
             return attempt
 
     skip = skipped_filters(pod)
+    nodes = snapshot.list()
     if allowed is not None:
         attempt.absent_status = Status(UNRESOLVABLE, (f"node(s) didn't satisfy plugin(s) [{NODE_AFFINITY}]",), NODE_AFFINITY)
-    for info in snapshot.list():
-        if allowed is not None and info.name not in allowed:
-            attempt.nodes[info.name] = NodeEvaluation(info.name, attempt.absent_status, skipped_by=NODE_AFFINITY)
-            continue
+        for info in nodes:
+            if info.name not in allowed:
+                attempt.nodes[info.name] = NodeEvaluation(info.name, attempt.absent_status, skipped_by=NODE_AFFINITY)
+        nodes = [info for info in nodes if info.name in allowed]
+    attempt.nodes_to_find = num_feasible_nodes_to_find(len(nodes))
+    attempt.start_index = start_index % len(snapshot)
+    for i in range(len(nodes)):
+        info = nodes[(attempt.start_index + i) % len(nodes)]
         status, verdicts = run_filters_with_nominated(pod, info, nominated, skip)
         attempt.nodes[info.name] = NodeEvaluation(info.name, status, verdicts)
+        attempt.processed += 1
         if status.ok:
             attempt.feasible.append(info.name)
+            if len(attempt.feasible) >= attempt.nodes_to_find:
+                break
+    attempt.feasible.sort()
 
     if not attempt.feasible:
         attempt.preemption = preempt(pod, snapshot, attempt, nominated)

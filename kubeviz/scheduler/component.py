@@ -61,6 +61,8 @@ class Scheduler:
         self.assumed: dict[str, Obj] = {}
         self.requests = RequestsMemo()
         self.snapshots = SnapshotCache(self.requests)
+        #: where the next cycle starts filtering (sched.nextStartNodeIndex)
+        self.next_start_index = 0
 
     # ---- handlers -------------------------------------------------------------------------
     def handle(self, cache: Cache, plural: str, event: str, obj: Obj, old: Obj | None) -> Iterable[str]:
@@ -114,7 +116,9 @@ class Scheduler:
             pods_on=cache.pods_on, assumed=self._assumed(cache),
         )
         rng = random.Random(f"{self.cluster.seed}:scheduler:{uid}:{number}")
-        attempt = schedule_pod(pod, snapshot, rng=rng, nominated=self._nominated(cache))
+        attempt = schedule_pod(pod, snapshot, rng=rng, nominated=self._nominated(cache), start_index=self.next_start_index)
+        if len(snapshot):
+            self.next_start_index = (attempt.start_index + attempt.processed) % len(snapshot)
         if attempt.chosen:
             return self._bind(api, pod, attempt, number)
         return self._fail(api, pod, attempt, number)

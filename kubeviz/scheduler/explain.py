@@ -82,6 +82,9 @@ def binding_summary(attempt: Any) -> str:
     rejected = sorted(attempt.node_statuses.items())
     if rejected:
         count += " (" + "; ".join(f"{n}: {s.message()}" for n, s in rejected) + ")"
+    if attempt.processed and attempt.processed < attempt.num_nodes and len(attempt.feasible) >= attempt.nodes_to_find:
+        count += (f", after looking at {attempt.processed} nodes: in a cluster this large kube-scheduler stops "
+                  f"once {attempt.nodes_to_find} nodes fit (percentageOfNodesToScore)")
     if feasible == 1:
         return head + count + ", so no scoring was needed"
     totals = sorted(((attempt.nodes[n].total or 0, n) for n in attempt.feasible), key=lambda t: (-t[0], t[1]))
@@ -149,6 +152,8 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
         "chosen": attempt.chosen,
         "message": message,
         "numNodes": attempt.num_nodes,
+        "numNodesEvaluated": len(attempt.nodes),
+        "feasibleNodesToFind": attempt.nodes_to_find,
         "feasible": list(attempt.feasible),
         "error": attempt.error,
         "preFilter": _status(attempt.prefilter_status) if attempt.prefilter_status else None,

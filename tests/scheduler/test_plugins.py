@@ -6,7 +6,7 @@ import random
 import pytest
 
 from kubeviz.scheduler import explain, queue
-from kubeviz.scheduler.algorithm import schedule_pod
+from kubeviz.scheduler.algorithm import num_feasible_nodes_to_find, schedule_pod
 from kubeviz.scheduler.framework import (
     SUCCESS,
     UNRESOLVABLE,
@@ -537,3 +537,21 @@ def test_node_changes(change, events):
                                                              "conditions": [{"type": "Ready", "status": "True", "lastHeartbeatTime": "t"}]}}
     new = {**old, **{k: {**old[k], **v} for k, v in change.items()}}
     assert queue.node_changes(old, new) == events
+
+
+@pytest.mark.parametrize("num_nodes,to_find", [
+    (3, 3), (99, 99), (100, 100), (199, 100), (250, 120), (1000, 420), (5000, 500), (6000, 300),
+])
+def test_num_feasible_nodes_to_find(num_nodes, to_find):
+    assert num_feasible_nodes_to_find(num_nodes) == to_find
+
+
+def test_a_large_cluster_stops_filtering_once_enough_nodes_fit_and_the_next_cycle_goes_on():
+    nodes = [node(f"node-{i:04d}", cpu="8", memory="16Gi") for i in range(1000)]
+    snap = snapshot_build(nodes, [])
+    first = schedule_pod(pod(cpu="1"), snap, rng=random.Random(1))
+    assert (first.processed, len(first.feasible), first.nodes_to_find) == (420, 420, 420)
+    assert first.chosen in first.feasible
+    second = schedule_pod(pod(cpu="1"), snap, rng=random.Random(1), start_index=first.start_index + first.processed)
+    assert not set(second.feasible) & set(first.feasible)
+    assert "percentageOfNodesToScore" in explain.binding_summary(first)
