@@ -29,6 +29,9 @@ from tests.liveserver import LiveServer, wait_for
 
 NODES = 20
 PODS = 300
+# Each measured rollout moves to a tag the simulated registry has (an unknown one would
+# stall in ImagePullBackOff, as it would on a real cluster).
+ROLLOUT_IMAGES = ("nginx:1.28", "nginx:1.26", "nginx:1.25", "nginx:1.24", "nginx:alpine", "nginx:stable", "nginx:mainline")
 
 # Records one timestamp per animation frame; the bench reads and clears them.
 FRAME_COUNTER = """() => {
@@ -117,7 +120,7 @@ def run(args: argparse.Namespace) -> dict[str, tuple[float, str]]:
                         cluster.clock(mode="live", speed=args.speed)
                         page.goto(f"{server.http}/clusters/{cluster.name}/")
                         expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=60_000)
-                        image = f"nginx:1.{28 + 2 * k + (mode == 'catch-up')}"
+                        image = ROLLOUT_IMAGES[(2 * k + (mode == "catch-up")) % len(ROLLOUT_IMAGES)]
                         r = api.patch(f"{cluster.api}/apis/apps/v1/namespaces/default/deployments/web",
                                       json={"spec": {"template": {"spec": {"containers": [{"name": "nginx", "image": image}]}}}},
                                       headers={"Content-Type": "application/strategic-merge-patch+json"})

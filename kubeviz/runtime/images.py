@@ -21,7 +21,7 @@ class Image:
 
 
 CATALOGUE: dict[str, Image] = {
-    "nginx": Image("docker.io/library/nginx", 72_000_000, "serve", ("latest", "1.28", "1.28.0", "1.27", "1.27.3", "1.26", "1.25", "1.24", "alpine", "stable", "mainline")),
+    "nginx": Image("docker.io/library/nginx", 72_000_000, "serve", ("latest", "1.29", "1.29.0", "1.28", "1.28.0", "1.27", "1.27.3", "1.26", "1.25", "1.24", "alpine", "stable", "mainline")),
     "redis": Image("docker.io/library/redis", 45_000_000, "serve", ("latest", "7", "7.4", "7.2", "6", "alpine")),
     "busybox": Image("docker.io/library/busybox", 2_200_000, "exit", ("latest", "1.36", "1.37", "stable")),
     "postgres": Image("docker.io/library/postgres", 160_000_000, "serve", ("latest", "17", "16", "15")),

@@ -102,37 +102,43 @@ def _status(status: Status) -> dict[str, Any]:
     return status.as_dict()
 
 
+#: the stored form of an explanation (``expand`` reads it back into the documented form)
+STORED_FORMAT = 2
+
+
 def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -> dict[str, Any]:
-    """The record kept for this attempt: readable later, JSON only."""
+    """The record kept for this attempt, in its stored (compact) form: JSON only.
+
+    A pod's attempt covers every node with every filter's verdict and every score: on 100
+    nodes that is over a thousand small objects, nearly all alike. Stored, each distinct
+    verdict and status is written once and the nodes refer to them by index; ``expand``
+    gives the documented shape (``nodes[].filters[]``, ``nodes[].scores[]``) back.
+    """
     meta = attempt.pod.get("metadata") or {}
     nodes = []
     feasible = set(attempt.feasible)
-    # Most nodes share most verdicts (every filter passed): one dict per distinct verdict,
-    # which serialises the same and spares building thousands of equal ones.
-    verdicts: dict[tuple[str, Status, bool], dict[str, Any]] = {}
-    statuses: dict[Status, dict[str, Any]] = {}
+    verdicts: dict[tuple[str, Status, bool], int] = {}
+    statuses: dict[Status, int] = {}
+    score_plugins: dict[tuple[str, int], int] = {}
     for name in sorted(attempt.nodes):
         e = attempt.nodes[name]
         filters = []
         for v in e.verdicts:
             key = (v.plugin, v.status, v.ran)
-            found = verdicts.get(key)
-            if found is None:
-                found = verdicts[key] = {"plugin": v.plugin, "passed": v.status.ok, "code": v.status.code,
-                                         "reasons": list(v.status.reasons), "counted": v.ran}
-            filters.append(found)
-        nodes.append({
-            "name": name,
-            "feasible": name in feasible,
-            "skippedBy": e.skipped_by,
-            "status": statuses.get(e.status) or statuses.setdefault(e.status, _status(e.status)),
-            "filters": filters,
-            "scores": [
-                {"plugin": p, "raw": s.raw, "normalized": s.normalized, "weight": s.weight, "weighted": s.weighted}
-                for p, s in e.scores.items()
-            ],
-            "total": e.total,
-        })
+            index = verdicts.get(key)
+            if index is None:
+                index = verdicts[key] = len(verdicts)
+            filters.append(index)
+        scores = []
+        for plugin, s in e.scores.items():
+            index = score_plugins.get((plugin, s.weight))
+            if index is None:
+                index = score_plugins[(plugin, s.weight)] = len(score_plugins)
+            scores.append([index, s.raw, s.normalized])
+        status = statuses.get(e.status)
+        if status is None:
+            status = statuses[e.status] = len(statuses)
+        nodes.append([name, name in feasible, e.skipped_by, status, filters, scores, e.total])
     preemption = None
     if attempt.preemption is not None:
         p = attempt.preemption
@@ -160,6 +166,39 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
         "absentNodesStatus": _status(attempt.absent_status) if attempt.absent_status else None,
         "nominatedFastPath": attempt.nominated_fast_path,
         "skippedScorePlugins": list(attempt.skipped_scores),
+        "format": STORED_FORMAT,
+        "filterVerdicts": [
+            {"plugin": plugin, "passed": status.ok, "code": status.code, "reasons": list(status.reasons), "counted": ran}
+            for (plugin, status, ran) in verdicts
+        ],
+        "statuses": [_status(status) for status in statuses],
+        "scorePlugins": [[plugin, weight] for (plugin, weight) in score_plugins],
         "nodes": nodes,
         "preemption": preemption,
     }
+
+
+def expand(record: dict[str, Any]) -> dict[str, Any]:
+    """A stored explanation in its documented shape: per node its status, every filter's
+    verdict and every score (plugin, raw, normalized, weight, weighted) and the total."""
+    if record.get("format") != STORED_FORMAT:
+        return record
+    verdicts, statuses, plugins = record["filterVerdicts"], record["statuses"], record["scorePlugins"]
+    out = {k: v for k, v in record.items() if k not in ("format", "filterVerdicts", "statuses", "scorePlugins", "nodes")}
+    out["nodes"] = [
+        {
+            "name": name,
+            "feasible": feasible,
+            "skippedBy": skipped_by,
+            "status": dict(statuses[status]),
+            "filters": [dict(verdicts[i]) for i in filters],
+            "scores": [
+                {"plugin": plugins[i][0], "raw": raw, "normalized": normalized, "weight": plugins[i][1],
+                 "weighted": normalized * plugins[i][1]}
+                for i, raw, normalized in scores
+            ],
+            "total": total,
+        }
+        for name, feasible, skipped_by, status, filters, scores, total in record["nodes"]
+    ]
+    return out

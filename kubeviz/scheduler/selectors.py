@@ -5,6 +5,7 @@ from typing import Any
 
 from kubeviz.etcd.models import Cluster
 
+from .explain import expand
 from .models import SchedulingDecision
 
 
@@ -22,5 +23,5 @@ def decision_get(cluster: Cluster, namespace: str, name: str) -> dict[str, Any] 
         "name": decision.name,
         "uid": decision.uid,
         "created": decision.created.isoformat().replace("+00:00", "Z"),
-        "explanation": decision.explanation,
+        "explanation": expand(decision.explanation),
     }
