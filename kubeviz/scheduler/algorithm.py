@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from . import plugins
 from .framework import (
     OK,
@@ -155,6 +157,32 @@ def nominated_for(pod: Obj, node: str, nominated: Iterable[Obj]) -> list[Obj]:
     ]
 
 
+#: results kept per node before they are dropped (many pods of different specs)
+RESULTS_LIMIT = 256
+
+
+def equivalence_key(pod: Obj) -> bytes:
+    """Pods with the same spec get the same verdicts and scores on a node that has not
+    changed (the idea of kube-scheduler's old equivalence-class cache): replicas of one
+    template are scheduled one after another, and between two of them only the node that
+    took the last one changed. The key is the spec itself; every plugin reads only that."""
+    return orjson.dumps(pod.get("spec") or {}, option=orjson.OPT_SORT_KEYS)
+
+
+def filter_node(pod: Obj, info: NodeInfo, nominated: list[Obj], skip: frozenset[str],
+                key: bytes | None) -> tuple[Status, list[FilterVerdict]]:
+    """The node's filter verdicts for ``pod``, from the node's results when a pod of the
+    same spec was already filtered against it (never with nominated pods in the way)."""
+    if key is None or (nominated and nominated_for(pod, info.name, nominated)):
+        return run_filters_with_nominated(pod, info, nominated, skip)
+    found = info.results.get(key)
+    if found is None:
+        if len(info.results) > RESULTS_LIMIT:
+            info.results.clear()
+        found = info.results[key] = run_filters(pod, info, skip=skip)
+    return found
+
+
 def run_filters_with_nominated(pod: Obj, node_info: NodeInfo, nominated: Iterable[Obj] = (),
                                skip: frozenset[str] = frozenset()) -> tuple[Status, list[FilterVerdict]]:
     """RunFilterPluginsWithNominatedPods: pass both with and without the nominated pods."""
@@ -172,14 +200,25 @@ def run_filters_with_nominated(pod: Obj, node_info: NodeInfo, nominated: Iterabl
 # ---- scores --------------------------------------------------------------------------------
 
 
-def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Attempt) -> dict[str, int]:
+def _score(plugin: Any, pod: Obj, info: NodeInfo, snapshot: Snapshot, key: bytes | None) -> int:
+    """A plugin's raw score of the node, from the node's results for pods of this spec."""
+    if key is None:
+        return plugin.score(pod, info, snapshot)
+    memo_key = (key, plugin.name)
+    found = info.results.get(memo_key)
+    if found is None:
+        found = info.results[memo_key] = plugin.score(pod, info, snapshot)
+    return found
+
+
+def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Attempt, key: bytes | None = None) -> dict[str, int]:
     totals = dict.fromkeys(feasible, 0)
     infos = [(n, snapshot.nodes[n], attempt.nodes[n].scores) for n in feasible]
     for plugin in plugins.SCORES:
         if not plugin.pre_score(pod):
             attempt.skipped_scores.append(plugin.name)
             continue
-        raw = {n: plugin.score(pod, info, snapshot) for n, info, _ in infos}
+        raw = {n: _score(plugin, pod, info, snapshot, key) for n, info, _ in infos}
         normalized = plugin.normalize(dict(raw))
         name, weight = plugin.name, plugin.weight
         for n, _, scores in infos:
@@ -238,6 +277,7 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
             return attempt
 
     skip = skipped_filters(pod)
+    key = equivalence_key(pod)
     nodes = snapshot.list()
     if allowed is not None:
         attempt.absent_status = Status(UNRESOLVABLE, (f"node(s) didn't satisfy plugin(s) [{NODE_AFFINITY}]",), NODE_AFFINITY)
@@ -249,7 +289,7 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
     attempt.start_index = start_index % len(snapshot)
     for i in range(len(nodes)):
         info = nodes[(attempt.start_index + i) % len(nodes)]
-        status, verdicts = run_filters_with_nominated(pod, info, nominated, skip)
+        status, verdicts = filter_node(pod, info, nominated, skip, key)
         attempt.nodes[info.name] = NodeEvaluation(info.name, status, verdicts)
         attempt.processed += 1
         if status.ok:
@@ -265,5 +305,5 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
         # kube-scheduler does not score a single feasible node.
         attempt.chosen = attempt.feasible[0]
         return attempt
-    attempt.chosen = select_host(score_nodes(pod, snapshot, attempt.feasible, attempt), rng)
+    attempt.chosen = select_host(score_nodes(pod, snapshot, attempt.feasible, attempt, key), rng)
     return attempt

@@ -167,6 +167,10 @@ class NodeInfo:
     used_ports: dict[str, set[tuple[str, int]]] = field(default_factory=dict)
     image_states: dict[str, ImageState] = field(default_factory=dict)
     memo: RequestsMemo | None = field(default=None, repr=False, compare=False)
+    #: what the plugins concluded about pods of one spec on this node as it is (filter
+    #: verdicts, raw scores), keyed by the pod's equivalence key: a new NodeInfo (the node
+    #: or its pods changed) starts empty, clones too
+    results: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def of(cls, node: Obj, pods: Iterable[Obj] = (), memo: RequestsMemo | None = None) -> NodeInfo:
@@ -267,6 +271,7 @@ def _set_image_states(infos: dict[str, NodeInfo]) -> None:
                 entry[1].add(name)
     for info in infos.values():
         info.image_states = {}
+        info.results.clear()  # ImageLocality's scores follow the image states
         for image in (info.node.get("status") or {}).get("images") or []:
             for image_name in image.get("names") or []:
                 size, on = holders[image_name]

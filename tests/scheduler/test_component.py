@@ -284,3 +284,17 @@ def test_preemption_evicts_a_lower_priority_pod(demo):
     registry.delete(demo, PODS, "default", victim["metadata"]["name"], options={"gracePeriodSeconds": 0})
     engine.settle(horizon=60)
     assert node_of(demo, "vip") == nominated
+
+
+def test_pods_of_one_spec_see_each_node_as_the_last_binding_left_it(demo):
+    """Verdicts and scores are reused between pods of the same spec only while a node is
+    unchanged: each node (4 CPUs) takes three pods of 1200m and then is full."""
+    scheduler = Scheduler(demo)
+    for i in range(10):
+        make_pod(demo, f"p{i}", cpu="1200m")
+    settle(demo, scheduler)
+    placed = Counter(node_of(demo, f"p{i}") for i in range(10))
+    assert placed == {"node-1": 3, "node-2": 3, "node-3": 3, None: 1}
+    waiting = get_pod(demo, next(f"p{i}" for i in range(10) if node_of(demo, f"p{i}") is None))
+    condition = next(c for c in waiting["status"]["conditions"] if c["type"] == "PodScheduled")
+    assert condition["message"].startswith("0/3 nodes are available: 3 Insufficient cpu.")
