@@ -25,6 +25,9 @@ def split_key(key: str) -> tuple[str | None, str]:
     return None, key
 
 
+NODE_LOG_LIMIT = 100_000
+
+
 class Cache:
     def __init__(self) -> None:
         self._objects: dict[str, dict[str, Obj]] = {}
@@ -38,6 +41,10 @@ class Cache:
         # Generations: bumped by every change to a resource, and to a node or its pods, so
         # a reader may keep what it derived until the generation moves (UpdateSnapshot).
         self._generations: dict[str, int] = {}
+        # The names of nodes as they (or their pods) change, so a reader can look at just
+        # those since it last looked; cut when long, which sends readers to a full look.
+        self._node_log: list[str] = []
+        self._node_log_epoch = 0
 
     def put(self, plural: str, obj: Obj) -> None:
         key = key_of(obj)
@@ -89,6 +96,19 @@ class Cache:
 
     def _bump(self, name: str) -> None:
         self._generations[name] = self._generations.get(name, 0) + 1
+        if name.startswith("node:"):
+            if len(self._node_log) >= NODE_LOG_LIMIT:
+                self._node_log = []
+                self._node_log_epoch += 1
+            self._node_log.append(name[5:])
+
+    def node_changes(self, since: tuple[int, int] | None) -> tuple[set[str] | None, tuple[int, int]]:
+        """The nodes changed (themselves or their pods) since the position ``since``
+        (None: everything must be looked at), and the position to ask from next time."""
+        now = (self._node_log_epoch, len(self._node_log))
+        if since is None or since[0] != self._node_log_epoch:
+            return None, now
+        return set(self._node_log[since[1]:]), now
 
     def generation(self, plural: str) -> int:
         """Moves with every change to any object of ``plural``."""

@@ -126,6 +126,9 @@ def skipped_filters(pod: Obj, filters: Iterable[Any] = plugins.FILTERS) -> froze
 _PASSED = {(p.name, ran): FilterVerdict(p.name, OK, ran) for p in plugins.FILTERS for ran in (True, False)}
 
 
+ALL_PASSED = [_PASSED[(p.name, True)] for p in plugins.FILTERS]
+
+
 def _verdict(plugin: str, status: Status, ran: bool) -> FilterVerdict:
     if status.ok:
         found = _PASSED.get((plugin, ran))
@@ -145,6 +148,8 @@ def run_filters(pod: Obj, node_info: NodeInfo, filters: Iterable[Any] = plugins.
         verdicts.append(_verdict(plugin.name, verdict, status.ok))
         if status.ok and not verdict.ok:
             status = verdict
+    if status.ok and filters is plugins.FILTERS:
+        return status, ALL_PASSED  # one list for every node that passed: read-only
     return status, verdicts
 
 
@@ -200,30 +205,32 @@ def run_filters_with_nominated(pod: Obj, node_info: NodeInfo, nominated: Iterabl
 # ---- scores --------------------------------------------------------------------------------
 
 
-def _score(plugin: Any, pod: Obj, info: NodeInfo, snapshot: Snapshot, key: bytes | None) -> int:
-    """A plugin's raw score of the node, from the node's results for pods of this spec."""
-    if key is None:
-        return plugin.score(pod, info, snapshot)
-    memo_key = (key, plugin.name)
-    found = info.results.get(memo_key)
-    if found is None:
-        found = info.results[memo_key] = plugin.score(pod, info, snapshot)
-    return found
-
-
 def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Attempt, key: bytes | None = None) -> dict[str, int]:
-    totals = dict.fromkeys(feasible, 0)
-    infos = [(n, snapshot.nodes[n], attempt.nodes[n].scores) for n in feasible]
+    """Every score plugin's raw score per feasible node, normalized and weighted. Raw
+    scores come from the node's results for pods of this spec when it has them."""
+    active = []
     for plugin in plugins.SCORES:
-        if not plugin.pre_score(pod):
+        if plugin.pre_score(pod):
+            active.append(plugin)
+        else:
             attempt.skipped_scores.append(plugin.name)
-            continue
-        raw = {n: _score(plugin, pod, info, snapshot, key) for n, info, _ in infos}
+    rows = []
+    for n in feasible:
+        info = snapshot.nodes[n]
+        raws = info.results.get((key, "scores")) if key is not None else None
+        if raws is None:
+            raws = tuple(plugin.score(pod, info, snapshot) for plugin in active)
+            if key is not None:
+                info.results[(key, "scores")] = raws
+        rows.append((n, raws, attempt.nodes[n].scores))
+    totals = dict.fromkeys(feasible, 0)
+    for i, plugin in enumerate(active):
+        raw = {n: raws[i] for n, raws, _ in rows}
         normalized = plugin.normalize(dict(raw))
         name, weight = plugin.name, plugin.weight
-        for n, _, scores in infos:
+        for n, raws, scores in rows:
             value = normalized[n]
-            scores[name] = PluginScore(raw[n], value, weight)
+            scores[name] = PluginScore(raws[i], value, weight)
             totals[n] += value * weight
     for n, total in totals.items():
         attempt.nodes[n].total = total

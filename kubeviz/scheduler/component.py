@@ -111,10 +111,7 @@ class Scheduler:
         api.step(step=3, source="apiserver", target="scheduler", action="watch", obj=_with_kind(pod),
                  message=explain.watch_message(pod, number))
 
-        snapshot = self.snapshots.snapshot(
-            cache.iter("nodes"), nodes_generation=cache.generation("nodes"), node_generation=cache.node_generation,
-            pods_on=cache.pods_on, assumed=self._assumed(cache),
-        )
+        snapshot = self.snapshots.snapshot(cache, assumed=self._assumed(cache))
         rng = random.Random(f"{self.cluster.seed}:scheduler:{uid}:{number}")
         attempt = schedule_pod(pod, snapshot, rng=rng, nominated=self._nominated(cache), start_index=self.next_start_index)
         if len(snapshot):

@@ -120,24 +120,34 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
     verdicts: dict[tuple[str, Status, bool], int] = {}
     statuses: dict[Status, int] = {}
     score_plugins: dict[tuple[str, int], int] = {}
+    # Nodes share verdict lists and statuses (every node that passed has the same ones):
+    # each distinct list is indexed once, found again by identity.
+    by_list: dict[int, list[int]] = {}
+    by_status: dict[int, int] = {}
     for name in sorted(attempt.nodes):
         e = attempt.nodes[name]
-        filters = []
-        for v in e.verdicts:
-            key = (v.plugin, v.status, v.ran)
-            index = verdicts.get(key)
-            if index is None:
-                index = verdicts[key] = len(verdicts)
-            filters.append(index)
+        filters = by_list.get(id(e.verdicts))
+        if filters is None:
+            filters = []
+            for v in e.verdicts:
+                key = (v.plugin, v.status, v.ran)
+                index = verdicts.get(key)
+                if index is None:
+                    index = verdicts[key] = len(verdicts)
+                filters.append(index)
+            by_list[id(e.verdicts)] = filters
         scores = []
         for plugin, s in e.scores.items():
             index = score_plugins.get((plugin, s.weight))
             if index is None:
                 index = score_plugins[(plugin, s.weight)] = len(score_plugins)
             scores.append([index, s.raw, s.normalized])
-        status = statuses.get(e.status)
+        status = by_status.get(id(e.status))
         if status is None:
-            status = statuses[e.status] = len(statuses)
+            status = statuses.get(e.status)
+            if status is None:
+                status = statuses[e.status] = len(statuses)
+            by_status[id(e.status)] = status
         nodes.append([name, name in feasible, e.skipped_by, status, filters, scores, e.total])
     preemption = None
     if attempt.preemption is not None:

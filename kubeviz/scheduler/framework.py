@@ -238,9 +238,11 @@ class Snapshot:
     """What one scheduling cycle sees, nodes in name order."""
 
     nodes: dict[str, NodeInfo]
+    #: the node names in order, when the builder already knows them
+    names: list[str] | None = None
 
     def list(self) -> list[NodeInfo]:
-        return [self.nodes[n] for n in sorted(self.nodes)]
+        return [self.nodes[n] for n in (self.names if self.names is not None else sorted(self.nodes))]
 
     def get(self, name: str) -> NodeInfo | None:
         return self.nodes.get(name)
@@ -279,44 +281,55 @@ def _set_image_states(infos: dict[str, NodeInfo]) -> None:
 
 
 class SnapshotCache:
-    """Node infos kept from one cycle to the next, as kube-scheduler's cache does: each
-    node's info is rebuilt only when the node or a pod bound to it changed (its generation
-    moved), image states only when some node changed. Everything else is reused, so a
-    cycle costs a look at each node's generation rather than a sum over every pod.
+    """Node infos kept from one cycle to the next, as kube-scheduler's cache does
+    (UpdateSnapshot): only the nodes that changed since the last cycle, themselves or the
+    pods bound to them, get a new info; image states are worked out again only when a
+    node object changed. A cycle costs the changes since the last one, not a sum over
+    every node and pod.
 
     A cycle must not change the infos it is given (preemption and nominated pods work on
     clones), since the next cycle reuses them."""
 
     def __init__(self, memo: RequestsMemo | None = None) -> None:
         self.memo = memo
-        self._infos: dict[str, tuple[int, NodeInfo]] = {}
+        self._infos: dict[str, NodeInfo] = {}
+        self._names: list[str] = []
+        self._name_set: set[str] = set()
+        self._image_states: dict[str, dict[str, ImageState]] = {}
+        self._position: tuple[int, int] | None = None
         self._nodes_generation = -1
 
-    def snapshot(self, nodes: Iterable[Obj], *, nodes_generation: int, node_generation: Any,
-                 pods_on: Any, assumed: Iterable[Obj] = ()) -> Snapshot:
-        """``node_generation(name)`` and ``pods_on(name)`` come from the informer cache;
+    def snapshot(self, cache: Any, assumed: Iterable[Obj] = ()) -> Snapshot:
+        """The snapshot of the informer ``cache`` (engine.cache.Cache) for this cycle;
         ``assumed`` are pods this scheduler bound that the cache does not show bound yet."""
-        infos: dict[str, NodeInfo] = {}
-        kept: dict[str, tuple[int, NodeInfo]] = {}
-        for node in nodes:
-            name = node["metadata"]["name"]
-            generation = node_generation(name)
-            found = self._infos.get(name)
-            if found is None or found[0] != generation:
-                found = (generation, NodeInfo.of(node, (p for p in pods_on(name) if not is_terminal(p)), memo=self.memo))
-            kept[name] = found
-            infos[name] = found[1]
-        rebuilt_images = nodes_generation != self._nodes_generation or kept.keys() != self._infos.keys()
-        self._infos = kept
-        if rebuilt_images:
+        changed, self._position = cache.node_changes(self._position)
+        if changed is None:
+            self._infos = {}
+            changed = {n["metadata"]["name"] for n in cache.iter("nodes")}
+        for name in changed:
+            node = cache.get("nodes", name)
+            if node is None:
+                self._infos.pop(name, None)
+            else:
+                pods = (p for p in cache.pods_on(name) if not is_terminal(p))
+                info = self._infos[name] = NodeInfo.of(node, pods, memo=self.memo)
+                # Image states follow the node objects only: unchanged, they still hold.
+                info.image_states = self._image_states.get(name, {})
+        if len(self._names) != len(self._infos) or not changed <= self._name_set:
+            self._names = sorted(self._infos)
+            self._name_set = set(self._names)
+        nodes_generation = cache.generation("nodes")
+        if nodes_generation != self._nodes_generation:
             self._nodes_generation = nodes_generation
-            _set_image_states(infos)
+            _set_image_states(self._infos)
+            self._image_states = {name: info.image_states for name, info in self._infos.items()}
+        infos = dict(self._infos)
         for pod in assumed:
             name = (pod.get("spec") or {}).get("nodeName")
             if name in infos and not is_terminal(pod):
                 infos[name] = infos[name].clone()
                 infos[name].add_pod(pod)
-        return Snapshot(infos)
+        return Snapshot(infos, self._names)
 
 
 def with_node_name(pod: Obj, node: str) -> Obj:
