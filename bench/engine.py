@@ -6,16 +6,22 @@ and event recorded. Prints ``name: value unit`` lines.
 - pods_on_1000_nodes: N pods on 1,000 nodes, how long until all Running (kwok's gate is
   10,000 in 60 s; ``--large`` runs the full 10,000, the default a tenth of it);
 - peak memory per 1,000 pods: growth of the process's peak resident set during the run
-  (tracemalloc would slow the run itself threefold).
+  (tracemalloc would slow the run itself threefold). Each run is a process of its own, so
+  that one run's freed memory does not hide the next one's growth.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _setup_django(db_path: str) -> None:
@@ -97,24 +103,41 @@ def _run(name: str, nodes: int, replicas: int) -> tuple[float, int, float]:
     return elapsed, steps, peak / 2**20
 
 
+def _one(nodes: int, pods: int) -> tuple[float, int, float]:
+    """One run in a fresh process (so that its peak memory is its own): (seconds, steps, peak MiB)."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.engine", "--one", str(nodes), str(pods)],
+        check=True, capture_output=True, text=True, cwd=ROOT,
+    ).stdout
+    seconds, steps, peak = json.loads(out.strip().splitlines()[-1])
+    return seconds, steps, peak
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--large", action="store_true", help="the full 10,000 pods on 1,000 nodes")
+    parser.add_argument("--one", nargs=2, type=int, metavar=("NODES", "PODS"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        _setup_django(os.path.join(tmp, "bench.sqlite3"))
-        rates, mems = [], []
-        for run in range(args.runs):
-            seconds, steps, peak = _run(f"bench-{run}", 100, 1000)
-            rates.append(1000 / seconds)
-            mems.append(peak)
-            print(f"# run {run + 1}: 1,000 pods Running in {seconds:.1f} s, {steps} steps recorded", file=sys.stderr)
-        print(f"deploy_1000_on_100_nodes: {statistics.median(rates):.1f} pods/s")
-        print(f"peak_memory_per_1000_pods: {statistics.median(mems):.1f} MiB")
-        pods = 10_000 if args.large else 1_000
-        seconds, _, _ = _run("bench-large", 1000, pods)
-        print(f"pods_{pods}_on_1000_nodes_running: {seconds:.1f} s")
+    if args.one:
+        with tempfile.TemporaryDirectory() as tmp:
+            _setup_django(os.path.join(tmp, "bench.sqlite3"))
+            nodes, pods = args.one
+            print(json.dumps(_run("bench", nodes, pods)))
+        return
+    rates, mems = [], []
+    for run in range(args.runs):
+        seconds, steps, peak = _one(100, 1000)
+        rates.append(1000 / seconds)
+        mems.append(peak)
+        print(f"# run {run + 1}: 1,000 pods Running in {seconds:.1f} s, {steps} steps recorded, "
+              f"peak memory +{peak:.1f} MiB", file=sys.stderr)
+    print(f"deploy_1000_on_100_nodes: {statistics.median(rates):.1f} pods/s", flush=True)
+    print(f"peak_memory_per_1000_pods: {statistics.median(mems):.1f} MiB", flush=True)
+    pods = 10_000 if args.large else 1_000
+    seconds, steps, peak = _one(1000, pods)
+    print(f"# {pods:,} pods on 1,000 nodes: {steps} steps recorded, peak memory +{peak:.1f} MiB", file=sys.stderr)
+    print(f"pods_{pods}_on_1000_nodes_running: {seconds:.1f} s", flush=True)
 
 
 if __name__ == "__main__":
