@@ -22,6 +22,7 @@ from kubeviz.etcd.models import Cluster
 from kubeviz.flow.services import StepRecord, name_object, step_record
 
 from .logs import LogStream, log_open
+from .query import int_param
 from .requestinfo import RequestInfo
 from .tables import table_of, wants_table
 
@@ -168,14 +169,6 @@ def pod_log_open(req: ApiRequest) -> LogStream:
         raise
 
 
-def _int_param(query: dict[str, str], name: str) -> int | None:
-    value = query.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise errors.bad_request(f"invalid value for {name}: {value!r} is not an integer") from None
 
 
 # Subresources that need a real process or network; kubectl prints the reason as given.
@@ -212,7 +205,7 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
             cluster, strategy, info.namespace,
             label_selector=req.query.get("labelSelector", ""),
             field_selector=req.query.get("fieldSelector", ""),
-            limit=_int_param(req.query, "limit"),
+            limit=int_param(req.query, "limit"),
             continue_=req.query.get("continue", ""),
         )
         return 200, body
@@ -249,7 +242,7 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
             if param in req.query and param not in options:
                 value: Any = req.query[param]
                 if param == "gracePeriodSeconds":
-                    value = _int_param(req.query, param)
+                    value = int_param(req.query, param)
                 elif param == "orphanDependents":
                     value = value.lower() == "true"
                 options[param] = value

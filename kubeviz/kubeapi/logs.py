@@ -25,6 +25,8 @@ from kubeviz.flow.services import step_record
 from kubeviz.kubelet.logs import LogSource, LogUnavailable, kubelet_unreachable, log_lines, log_source, still_running
 from kubeviz.runtime.models import LogLine
 
+from .query import bool_param, int_param
+
 POLL_SECONDS = 0.25
 #: how often a follower looks at the pod to see whether its container still runs
 STATUS_SECONDS = 1.0
@@ -47,23 +49,6 @@ class LogOptions:
     limit_bytes: int | None = None
 
 
-def _bool(query: dict[str, str], name: str) -> bool:
-    value = query.get(name, "")
-    if value.lower() in ("", "false", "0"):
-        return False
-    if value.lower() in ("true", "1"):
-        return True
-    raise errors.bad_request(f'invalid value for {name}: "{value}" is not a boolean')
-
-
-def _int(query: dict[str, str], name: str) -> int | None:
-    value = query.get(name)
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise errors.bad_request(f'invalid value for {name}: "{value}" is not an integer') from None
 
 
 def log_options(query: dict[str, str], name: str) -> LogOptions:
@@ -77,9 +62,9 @@ def log_options(query: dict[str, str], name: str) -> LogOptions:
         except ValueError:
             raise errors.bad_request(f'invalid value for sinceTime: "{query["sinceTime"]}" is not an RFC3339 time') from None
     opts = LogOptions(
-        container=query.get("container", ""), follow=_bool(query, "follow"), previous=_bool(query, "previous"),
-        timestamps=_bool(query, "timestamps"), tail_lines=_int(query, "tailLines"),
-        since_seconds=_int(query, "sinceSeconds"), since_time=since_time, limit_bytes=_int(query, "limitBytes"),
+        container=query.get("container", ""), follow=bool_param(query, "follow"), previous=bool_param(query, "previous"),
+        timestamps=bool_param(query, "timestamps"), tail_lines=int_param(query, "tailLines"),
+        since_seconds=int_param(query, "sinceSeconds"), since_time=since_time, limit_bytes=int_param(query, "limitBytes"),
     )
     problems = []
     if opts.tail_lines is not None and opts.tail_lines < 0:

@@ -5,25 +5,12 @@ PodDisruptionBudget allows no disruption now (429).
 """
 from __future__ import annotations
 
-import time
-
 import pytest
 import requests
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
-WAIT_SECONDS = 90
-
-
-def wait_for(check, what: str, timeout: float = WAIT_SECONDS):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.25)
+from tests.liveserver import wait_for
 
 
 def create_pod(handle, name: str, **spec) -> dict:
@@ -155,7 +142,7 @@ def ready_replicas(handle) -> int:
 @pytest.mark.kubectl
 def test_kubectl_drain_evicts_and_the_replicaset_replaces_the_pods_elsewhere(kubectl_bin, live):
     live.kubectl("apply", "-f", "-", input=DEPLOYMENT)
-    wait_for(lambda: ready_replicas(live) == 6, "six ready replicas")
+    wait_for(lambda: ready_replicas(live) == 6, "six ready replicas", timeout=90)
     victims = {p["metadata"]["name"] for p in pods_on(live, "node-1")}
     assert victims
     refused = live.kubectl("drain", "node-1", "--ignore-daemonsets", "--timeout=60s", check=False)
@@ -169,7 +156,7 @@ def test_kubectl_drain_evicts_and_the_replicaset_replaces_the_pods_elsewhere(kub
     assert pods_on(live, "node-1") == []
     node = live.session().get(f"{live.api}/api/v1/nodes/node-1").json()
     assert node["spec"]["unschedulable"] is True
-    wait_for(lambda: ready_replicas(live) == 6, "the replacements to be ready")
+    wait_for(lambda: ready_replicas(live) == 6, "the replacements to be ready", timeout=90)
     placed = {p["spec"]["nodeName"] for n in ("node-2", "node-3") for p in pods_on(live, n)}
     assert placed <= {"node-2", "node-3"} and len(pods_on(live, "node-2") + pods_on(live, "node-3")) == 6
     events = live.kubectl("get", "events", "--field-selector", "reason=Killing", "-o", "name").stdout.split()
@@ -206,7 +193,7 @@ def test_a_disruption_budget_stops_evictions_and_drain(kubectl_bin, live):
         pdb = live.session().get(f"{live.api}/apis/policy/v1/namespaces/default/poddisruptionbudgets/guarded").json()
         return pdb.get("status", {}).get("currentHealthy") == 2 and pdb
 
-    wait_for(counted, "the budget to count two healthy pods")
+    wait_for(counted, "the budget to count two healthy pods", timeout=90)
     table = live.kubectl("get", "pdb").stdout.splitlines()
     assert table[0].split() == ["NAME", "MIN", "AVAILABLE", "MAX", "UNAVAILABLE", "ALLOWED", "DISRUPTIONS", "AGE"]
     assert table[1].split()[:4] == ["guarded", "2", "N/A", "0"]

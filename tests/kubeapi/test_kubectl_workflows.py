@@ -475,7 +475,7 @@ def test_describe_shows_events_found_by_field_selector(k):
     # and print, in the order they happened.
     # (No Pulling when an earlier test left the image on the node: "already present".)
     reasons = [e[1] for e in events_of(result.stdout)]
-    assert reasons in (["Scheduled", "Pulling", "Pulled", "Created", "Started"], ["Scheduled", "Pulled", "Created", "Started"])
+    assert reasons in (["Scheduled", "Pulling", "Pulled", "Created", "Started"], ["Scheduled", "Pulled", "Created", "Started"]), result.stdout
     assert events_of(k.out("describe", "deploy", "web"))[0][:2] == ["Normal", "ScalingReplicaSet"]
     assert events_of(k.out("describe", "rs", "-l", "app=web"))[0][:2] == ["Normal", "SuccessfulCreate"]
     k("expose", "deploy", "web", "--port=80")

@@ -8,27 +8,17 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 
 import pytest
 import requests
 from kubernetes import client as k8s
 from kubernetes.client.rest import ApiException
 
+from tests.liveserver import wait_for
+
 NANO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z ")
-WAIT_SECONDS = 60
 
 
-def wait_for(check, what: str, timeout: float = WAIT_SECONDS):
-    """Poll until ``check()`` gives something truthy (the engine runs in another process)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.2)
 
 
 def control(handle, path: str) -> requests.Response:
