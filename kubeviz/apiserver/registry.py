@@ -6,14 +6,16 @@ transaction with the steps that describe it, so a failed request writes nothing.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from kubeviz.engine import clock
 from kubeviz.etcd import store
@@ -35,6 +37,7 @@ from .selectors import (
 )
 from .strategy import Context, Obj, Strategy
 
+T = TypeVar("T")
 GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 MAX_GENERATED_PREFIX = 58
 
@@ -57,6 +60,38 @@ SYSTEM = Actor("apiserver")
 # ---- helpers -----------------------------------------------------------------------------
 
 
+def _atomic(func: Callable[..., T]) -> Callable[..., T]:
+    """``transaction.atomic`` for a write called on its own; inside a caller's transaction
+    (a request, an engine action) the write joins it without a savepoint of its own.
+
+    Every write here checks everything before its first store write and raises nothing
+    after it, so there is nothing a savepoint would undo; the caller's transaction (or
+    savepoint) covers the unexpected. Savepoints were a twentieth of the engine's time."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        if connection.in_atomic_block:
+            return func(*args, **kwargs)
+        with transaction.atomic():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+class _SeededRandom:
+    """A ``random.Random`` seeded on first use. The seed is the cluster's revision, a read
+    that only writes choosing names, uids or IPs need; it is taken before the write either
+    way, so the numbers are the same as with eager seeding."""
+
+    def __init__(self, seed: Callable[[], str]) -> None:
+        self._seed = seed
+        self._rng: random.Random | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._rng is None:
+            self._rng = random.Random(self._seed())
+        return getattr(self._rng, name)
+
+
 def _decorate(obj: Obj, strategy: Strategy, mod_revision: int) -> Obj:
     obj["kind"] = strategy.kind
     obj["apiVersion"] = strategy.api_version
@@ -65,14 +100,13 @@ def _decorate(obj: Obj, strategy: Strategy, mod_revision: int) -> Obj:
 
 
 def _context(cluster: Cluster, purpose: str) -> Context:
-    revision = store.current_revision(cluster.pk)
-    rng = random.Random(f"{cluster.seed}:{revision}:{purpose}")
+    rng = _SeededRandom(lambda: f"{cluster.seed}:{store.current_revision(cluster.pk)}:{purpose}")
 
     def read(plural: str, namespace: str | None) -> list[Obj]:
         s = by_plural(plural)
         return [kv.value for kv in store.range_(cluster.pk, s.plural, namespace=namespace)]
 
-    return Context(now=clock.now(cluster), rng=rng, read=read, settings=cluster.settings or {})
+    return Context(now=clock.now(cluster), rng=rng, read=read, settings=cluster.settings or {})  # type: ignore[arg-type]
 
 
 def _index(strategy: Strategy, obj: Obj) -> store.Index:
@@ -399,7 +433,7 @@ def objects(cluster: Cluster, plural: str, namespace: str | None = None, **index
 # ---- writes ----------------------------------------------------------------------------
 
 
-@transaction.atomic
+@_atomic
 def create(
     cluster: Cluster,
     strategy: Strategy,
@@ -550,7 +584,7 @@ def _preconditions_rv(body_meta: dict[str, Any], current: store.KeyValue, strate
         raise errors.stale(strategy.plural, name, strategy.group)
 
 
-@transaction.atomic
+@_atomic
 def update(
     cluster: Cluster,
     strategy: Strategy,
@@ -591,7 +625,7 @@ def update(
     return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run, actor=actor)
 
 
-@transaction.atomic
+@_atomic
 def patch(
     cluster: Cluster,
     strategy: Strategy,
@@ -621,7 +655,7 @@ def patch(
     return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run, actor=actor)
 
 
-@transaction.atomic
+@_atomic
 def bind(cluster: Cluster, namespace: str, name: str, binding: Any, *, actor: Actor = SYSTEM) -> Obj:
     """POST pods/<name>/binding: set spec.nodeName once (the scheduler's only write)."""
     strategy = by_plural("pods")
@@ -667,7 +701,7 @@ def _success_status(strategy: Strategy, obj: Obj) -> Obj:
     }
 
 
-@transaction.atomic
+@_atomic
 def delete(
     cluster: Cluster,
     strategy: Strategy,

@@ -102,9 +102,15 @@ def loads(raw: Any) -> Any:
 def datetime_param(value: Any) -> Any:
     """A datetime as the database column takes it. On SQLite, Django stores naive UTC text
     (``str()`` of the naive datetime); an aware UTC datetime is turned into that directly."""
-    if isinstance(value, datetime) and value.tzinfo is UTC and connection.vendor == "sqlite":
+    if isinstance(value, datetime) and value.tzinfo is UTC and _vendor() == "sqlite":
         return str(value.replace(tzinfo=None))
     return connection.ops.adapt_datetimefield_value(value)
+
+
+@lru_cache(maxsize=1)
+def _vendor() -> str:
+    """The database's vendor: fixed for the life of the process (settings choose it)."""
+    return connections[DEFAULT_DB_ALIAS].vendor
 
 
 def locks_rows() -> bool:
