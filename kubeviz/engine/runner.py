@@ -57,6 +57,8 @@ class Engine:
         self.started = False
         self.actions = 0
         self.events = EventCorrelator()
+        #: the components that watch each resource, in registration order
+        self._watchers: dict[str, list[Component]] = {}
 
     # ---- informers ---------------------------------------------------------------------
     def watched(self) -> set[str]:
@@ -103,10 +105,12 @@ class Engine:
                 return total
 
     def _dispatch(self, plural: str, event: str, obj: dict, old: dict | None) -> None:
-        for component in self.components.values():
-            if plural in component.watches:
-                for key in component.handle(self.cache, plural, event, obj, old):
-                    self.enqueue(component.name, key)
+        watchers = self._watchers.get(plural)
+        if watchers is None:
+            watchers = self._watchers[plural] = [c for c in self.components.values() if plural in c.watches]
+        for component in watchers:
+            for key in component.handle(self.cache, plural, event, obj, old):
+                self.enqueue(component.name, key)
 
     # ---- queue ---------------------------------------------------------------------------
     def now(self) -> datetime:

@@ -119,7 +119,9 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
     feasible = set(attempt.feasible)
     verdicts: dict[tuple[str, Status, bool], int] = {}
     statuses: dict[Status, int] = {}
-    score_plugins: dict[tuple[str, int], int] = {}
+    # A score plugin's weight is fixed: plugins are indexed by name.
+    score_plugins: dict[str, int] = {}
+    weights: list[int] = []
     # Nodes share verdict lists and statuses (every node that passed has the same ones):
     # each distinct list is indexed once, found again by identity.
     by_list: dict[int, list[int]] = {}
@@ -136,12 +138,14 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
                     index = verdicts[key] = len(verdicts)
                 filters.append(index)
             by_list[id(e.verdicts)] = filters
-        scores = []
-        for plugin, s in e.scores.items():
-            index = score_plugins.get((plugin, s.weight))
-            if index is None:
-                index = score_plugins[(plugin, s.weight)] = len(score_plugins)
-            scores.append([index, s.raw, s.normalized])
+        if e.scores:
+            for plugin, s in e.scores.items():
+                if plugin not in score_plugins:
+                    score_plugins[plugin] = len(score_plugins)
+                    weights.append(s.weight)
+            scores = [[score_plugins[plugin], s.raw, s.normalized] for plugin, s in e.scores.items()]
+        else:
+            scores = []
         status = by_status.get(id(e.status))
         if status is None:
             status = statuses.get(e.status)
@@ -182,7 +186,7 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
             for (plugin, status, ran) in verdicts
         ],
         "statuses": [_status(status) for status in statuses],
-        "scorePlugins": [[plugin, weight] for (plugin, weight) in score_plugins],
+        "scorePlugins": [[plugin, weights[i]] for plugin, i in score_plugins.items()],
         "nodes": nodes,
         "preemption": preemption,
     }
