@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import engine, kubeapi, websocket
+from bench import browser, engine, kubeapi, websocket
 
 engine.main([])
 websocket.main([])
 kubeapi.main([])
+browser.main([])  # says why and skips itself where Chromium is missing

@@ -38,8 +38,8 @@ class Cache:
         # and pods with a status.nominatedNodeName (after a preemption).
         self._on_node: dict[str, dict[str, Obj]] = {}
         self._nominated: dict[str, Obj] = {}
-        # Generations: bumped by every change to a resource, and to a node or its pods, so
-        # a reader may keep what it derived until the generation moves (UpdateSnapshot).
+        # Generations: bumped by every change to a resource, so a reader may keep what it
+        # derived until the generation moves.
         self._generations: dict[str, int] = {}
         # The names of nodes as they (or their pods) change, so a reader can look at just
         # those since it last looked; cut when long, which sends readers to a full look.
@@ -62,11 +62,11 @@ class Cache:
             node = (obj.get("spec") or {}).get("nodeName")
             if node:
                 self._on_node.setdefault(node, {})[key] = obj
-                self._bump("node:" + node)
+                self._node_changed(node)
             if (obj.get("status") or {}).get("nominatedNodeName"):
                 self._nominated[key] = obj
         elif plural == "nodes":
-            self._bump("node:" + key)
+            self._node_changed(key)
 
     def remove(self, plural: str, obj: Obj) -> None:
         key = key_of(obj)
@@ -89,18 +89,19 @@ class Cache:
                 on = self._on_node.get(node)
                 if on is not None:
                     on.pop(key, None)
-                self._bump("node:" + node)
+                self._node_changed(node)
             self._nominated.pop(key, None)
         elif plural == "nodes":
-            self._bump("node:" + key)
+            self._node_changed(key)
 
-    def _bump(self, name: str) -> None:
-        self._generations[name] = self._generations.get(name, 0) + 1
-        if name.startswith("node:"):
-            if len(self._node_log) >= NODE_LOG_LIMIT:
-                self._node_log = []
-                self._node_log_epoch += 1
-            self._node_log.append(name[5:])
+    def _bump(self, plural: str) -> None:
+        self._generations[plural] = self._generations.get(plural, 0) + 1
+
+    def _node_changed(self, node: str) -> None:
+        if len(self._node_log) >= NODE_LOG_LIMIT:
+            self._node_log = []
+            self._node_log_epoch += 1
+        self._node_log.append(node)
 
     def node_changes(self, since: tuple[int, int] | None) -> tuple[set[str] | None, tuple[int, int]]:
         """The nodes changed (themselves or their pods) since the position ``since``
@@ -113,10 +114,6 @@ class Cache:
     def generation(self, plural: str) -> int:
         """Moves with every change to any object of ``plural``."""
         return self._generations.get(plural, 0)
-
-    def node_generation(self, node: str) -> int:
-        """Moves with every change to the node ``node`` or to a pod bound to it."""
-        return self._generations.get("node:" + node, 0)
 
     def pods_on(self, node: str) -> list[Obj]:
         """The pods whose spec.nodeName is ``node``, in key order."""

@@ -5,20 +5,7 @@ import pytest
 from kubernetes import client
 from kubernetes.client.rest import ApiException
 
-
-def deployment(name: str, image: str = "nginx:1.27", replicas: int = 2) -> client.V1Deployment:
-    labels = {"app": name}
-    return client.V1Deployment(
-        metadata=client.V1ObjectMeta(name=name, labels=labels),
-        spec=client.V1DeploymentSpec(
-            replicas=replicas,
-            selector=client.V1LabelSelector(match_labels=labels),
-            template=client.V1PodTemplateSpec(
-                metadata=client.V1ObjectMeta(labels=labels),
-                spec=client.V1PodSpec(containers=[client.V1Container(name="main", image=image)]),
-            ),
-        ),
-    )
+from tests.kubeapi.objects import deployment
 
 
 def test_nodes_and_namespaces_of_the_demo_fixture(kv_cluster):

@@ -12,6 +12,7 @@ import pytest
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 
+from tests.kubeapi.objects import deployment
 from tests.liveserver import ClusterHandle, wait_for
 
 SPEED = 5
@@ -35,20 +36,6 @@ def ns(api, request) -> str:
     client.CoreV1Api(api).create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
     return name
 
-
-def deployment(name: str, image: str = "nginx:1.27", replicas: int = 2) -> client.V1Deployment:
-    labels = {"app": name}
-    return client.V1Deployment(
-        metadata=client.V1ObjectMeta(name=name, labels=labels),
-        spec=client.V1DeploymentSpec(
-            replicas=replicas,
-            selector=client.V1LabelSelector(match_labels=labels),
-            template=client.V1PodTemplateSpec(
-                metadata=client.V1ObjectMeta(labels=labels),
-                spec=client.V1PodSpec(containers=[client.V1Container(name="main", image=image)]),
-            ),
-        ),
-    )
 
 
 def rolled_out(d: client.V1Deployment) -> bool:
