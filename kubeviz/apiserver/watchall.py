@@ -18,18 +18,23 @@ from .strategy import Strategy
 
 @dataclass(frozen=True)
 class Change:
+    """A put or a delete. Whether a put added or modified an object, and what it was
+    before, the reader's cache knows (as an informer's does): the log's copy of the old
+    value is not read."""
+
     plural: str
-    type: str  # ADDED, MODIFIED, DELETED
+    type: str  # PUT, DELETED
     object: dict[str, Any]
-    old: dict[str, Any] | None
     revision: int
 
 
 def changes_since(cluster: Cluster, revision: int, *, limit: int = 2000) -> tuple[list[Change], int]:
     """Every change after ``revision`` (up to ``limit``) and the revision to continue from."""
     head = store.current_revision(cluster.pk)
+    if head == revision:
+        return [], revision
     try:
-        rows = store.changes(cluster.pk, revision, up_to=head, limit=limit)
+        rows = store.changes(cluster.pk, revision, up_to=head, limit=limit, with_prev=False)
     except store.Compacted as exc:
         raise errors.expired(f"too old resource version: {exc.requested} ({exc.compacted})") from None
     out = []
@@ -39,11 +44,7 @@ def changes_since(cluster: Cluster, revision: int, *, limit: int = 2000) -> tupl
         obj["kind"] = strategy.kind
         obj["apiVersion"] = strategy.api_version
         obj["metadata"] = {**obj.get("metadata", {}), "resourceVersion": str(row.revision)}
-        if row.type == "DELETED":
-            kind = "DELETED"
-        else:
-            kind = "MODIFIED" if row.prev_value is not None else "ADDED"
-        out.append(Change(strategy.plural, kind, obj, row.prev_value, row.revision))
+        out.append(Change(strategy.plural, row.type, obj, row.revision))
     last = rows[-1].revision if rows else revision
     if len(rows) < limit:
         last = max(last, head)

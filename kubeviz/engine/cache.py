@@ -46,7 +46,8 @@ class Cache:
         self._node_log: list[str] = []
         self._node_log_epoch = 0
 
-    def put(self, plural: str, obj: Obj) -> None:
+    def put(self, plural: str, obj: Obj) -> Obj | None:
+        """Store ``obj``; returns what it replaced (None: it is new)."""
         key = key_of(obj)
         old = self._objects.setdefault(plural, {}).get(key)
         if old is not None:
@@ -67,13 +68,16 @@ class Cache:
                 self._nominated[key] = obj
         elif plural == "nodes":
             self._node_changed(key)
+        return old
 
-    def remove(self, plural: str, obj: Obj) -> None:
+    def remove(self, plural: str, obj: Obj) -> Obj | None:
+        """Drop the object; returns the copy the cache had."""
         key = key_of(obj)
         old = self._objects.get(plural, {}).pop(key, None)
         if old is not None:
             self._unindex(plural, key, old)
             self._bump(plural)
+        return old
 
     def _unindex(self, plural: str, key: str, obj: Obj) -> None:
         meta = obj["metadata"]

@@ -96,10 +96,11 @@ class Engine:
                 if ch.plural not in watched:
                     continue
                 if ch.type == "DELETED":
-                    self.cache.remove(ch.plural, ch.object)
-                else:
-                    self.cache.put(ch.plural, ch.object)
-                self._dispatch(ch.plural, ch.type, ch.object, ch.old)
+                    old = self.cache.remove(ch.plural, ch.object)
+                    self._dispatch(ch.plural, "DELETED", ch.object, old if old is not None else ch.object)
+                    continue
+                old = self.cache.put(ch.plural, ch.object)
+                self._dispatch(ch.plural, "ADDED" if old is None else "MODIFIED", ch.object, old)
             total += len(changes)
             if len(changes) < 2000:
                 return total

@@ -50,6 +50,16 @@ def one(sql: str, params: tuple | list = ()) -> tuple | None:
         return cursor.fetchone() if cursor.description else None
 
 
+def count(sql: str, params: tuple | list = ()) -> int:
+    """Run one write; how many rows it touched (an ``ON CONFLICT DO NOTHING`` insert: 0 or 1)."""
+    raw = _sqlite()
+    if raw is not None:
+        return raw.execute(_qmark(sql), params).rowcount
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
 def rows(sql: str, params: tuple | list = ()) -> list[tuple]:
     """Run one query; all its rows."""
     raw = _sqlite()
@@ -86,6 +96,16 @@ def dumps(value: Any) -> str | None:
         return orjson.dumps(value).decode()
     except TypeError:
         return json.dumps(value, separators=(",", ":"))
+
+
+def text(raw: Any) -> str | None:
+    """A JSON column's value as JSON text, to copy into another row without decoding it
+    (SQLite already returns text; psycopg returns decoded jsonb)."""
+    if raw is None or isinstance(raw, str):
+        return raw
+    if isinstance(raw, bytes):
+        return raw.decode()
+    return dumps(raw)
 
 
 def loads(raw: Any) -> Any:

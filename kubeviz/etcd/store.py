@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from . import sql
 from .models import Change, Cluster, Entry
@@ -100,18 +100,37 @@ def _row_kv(row: tuple) -> KeyValue:
     return KeyValue(row[0], sql.loads(row[1]), row[2], row[3], row[4])
 
 
-def _lock(cluster_id: int) -> None:
-    """Serialise this cluster's writers until commit (a row lock on PostgreSQL; SQLite's
-    IMMEDIATE transactions already hold the database's write lock)."""
+def _known_revisions() -> dict[int, int] | None:
+    """The revisions this transaction already knows, where the database can keep them:
+    on SQLite a write transaction holds the only write lock, so nobody else moves them
+    (the backend forgets them when the transaction or a savepoint ends)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    return getattr(db, "revisions", None) if db.in_atomic_block else None
+
+
+def _lock(cluster_id: int) -> int:
+    """Serialise this cluster's writers until commit; returns the current revision (a row
+    lock on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
+    known = _known_revisions()
+    if known is not None:
+        rev = known.get(cluster_id)
+        if rev is None:
+            rev = known[cluster_id] = current_revision(cluster_id)
+        return rev
     if sql.locks_rows():
-        sql.one('SELECT "id" FROM "etcd_cluster" WHERE "id" = %s FOR UPDATE', (cluster_id,))
+        row = sql.one('SELECT "revision" FROM "etcd_cluster" WHERE "id" = %s FOR UPDATE', (cluster_id,))
+        if row is None:
+            raise Cluster.DoesNotExist(cluster_id)
+        return row[0]
+    return current_revision(cluster_id)
 
 
-def _next_revision(cluster_id: int) -> int:
-    """Bump the cluster's revision; the row lock held until commit serialises writers."""
-    row = sql.one('UPDATE "etcd_cluster" SET "revision" = "revision" + 1 WHERE "id" = %s RETURNING "revision"', (cluster_id,))
-    assert row is not None
-    return row[0]
+def _set_revision(cluster_id: int, rev: int) -> None:
+    """Move the cluster's revision to ``rev`` (the lock taken by ``_lock`` is still held)."""
+    sql.one('UPDATE "etcd_cluster" SET "revision" = %s WHERE "id" = %s', (rev, cluster_id))
+    known = _known_revisions()
+    if known is not None:
+        known[cluster_id] = rev
 
 
 def _entry_row(cluster_id: int, key: str) -> tuple | None:
@@ -128,16 +147,20 @@ def _check(row: tuple | None, key: str, expected_mod_revision: int | None) -> St
 
 
 def _append_change(cluster_id: int, rev: int, key: str, resource: str, namespace: str, type_: str,
-                   value: dict[str, Any], prev: Any) -> None:
+                   value: str, prev: str | None) -> None:
+    """Log a write; ``value`` and ``prev`` are JSON text (the entry's own, never re-encoded)."""
     j = sql.json_placeholder()
     sql.one(
         'INSERT INTO "etcd_change" ("cluster_id", "revision", "key", "resource", "namespace", "type", "value", "prev_value") '
         f"VALUES (%s, %s, %s, %s, %s, %s, {j}, {j})",
-        (cluster_id, rev, key, resource, namespace, type_, sql.dumps(value), sql.dumps(prev)),
+        (cluster_id, rev, key, resource, namespace, type_, value, prev),
     )
 
 
 def current_revision(cluster_id: int) -> int:
+    known = _known_revisions()
+    if known is not None and cluster_id in known:
+        return known[cluster_id]
     row = sql.one('SELECT "revision" FROM "etcd_cluster" WHERE "id" = %s', (cluster_id,))
     if row is None:
         raise Cluster.DoesNotExist(cluster_id)
@@ -200,18 +223,21 @@ def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> Ke
     usable (``savepoint=False`` would otherwise mark it for rollback).
     """
     with transaction.atomic(savepoint=False):
-        _lock(cluster_id)
-        if sql.one('SELECT 1 FROM "etcd_entry" WHERE "cluster_id" = %s AND "key" = %s', (cluster_id, key)) is None:
-            rev = _next_revision(cluster_id)
-            j = sql.json_placeholder()
-            sql.one(
-                'INSERT INTO "etcd_entry" ("cluster_id", "key", "resource", "namespace", "name", "uid", "node_name", '
-                '"owner_uid", "labels", "value", "create_revision", "mod_revision", "version") '
-                f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, {j}, %s, %s, 1)",
-                (cluster_id, key, index.resource, index.namespace, index.name, index.uid, index.node_name,
-                 index.owner_uid, sql.dumps(index.labels), sql.dumps(value), rev, rev),
-            )
-            _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, value, None)
+        rev = _lock(cluster_id) + 1
+        text = sql.dumps(value)
+        j = sql.json_placeholder()
+        # The insert itself is the existence check (etcd: create_revision == 0).
+        inserted = sql.count(
+            'INSERT INTO "etcd_entry" ("cluster_id", "key", "resource", "namespace", "name", "uid", "node_name", '
+            '"owner_uid", "labels", "value", "create_revision", "mod_revision", "version") '
+            f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, {j}, %s, %s, 1) "
+            'ON CONFLICT ("cluster_id", "key") DO NOTHING',
+            (cluster_id, key, index.resource, index.namespace, index.name, index.uid, index.node_name,
+             index.owner_uid, sql.dumps(index.labels), text, rev, rev),
+        )
+        if inserted:
+            _set_revision(cluster_id, rev)
+            _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, None)
             _maybe_compact(cluster_id, rev)
             return KeyValue(key, value, rev, rev, 1)
     raise KeyExists(key)
@@ -227,21 +253,22 @@ def update(
 ) -> KeyValue:
     """Replace an existing key, optionally only if its mod_revision is still the one read."""
     with transaction.atomic(savepoint=False):
-        _lock(cluster_id)
+        rev = _lock(cluster_id) + 1
         row = _entry_row(cluster_id, key)
         refused = _check(row, key, expected_mod_revision)
         if refused is None:
             assert row is not None
-            rev = _next_revision(cluster_id)
+            text = sql.dumps(value)
             j = sql.json_placeholder()
             sql.one(
                 f'UPDATE "etcd_entry" SET "value" = {j}, "mod_revision" = %s, "version" = %s, "resource" = %s, '
                 f'"namespace" = %s, "name" = %s, "uid" = %s, "node_name" = %s, "owner_uid" = %s, "labels" = {j} '
                 'WHERE "id" = %s',
-                (sql.dumps(value), rev, row[4] + 1, index.resource, index.namespace, index.name, index.uid,
+                (text, rev, row[4] + 1, index.resource, index.namespace, index.name, index.uid,
                  index.node_name, index.owner_uid, sql.dumps(index.labels), row[5]),
             )
-            _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, value, sql.loads(row[1]))
+            _set_revision(cluster_id, rev)
+            _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, sql.text(row[1]))
             _maybe_compact(cluster_id, rev)
             return KeyValue(key, value, row[2], rev, row[4] + 1)
     raise refused
@@ -250,15 +277,16 @@ def update(
 def delete(cluster_id: int, key: str, *, expected_mod_revision: int | None = None) -> KeyValue:
     """Delete a key; returns the deleted value with the delete's revision as mod_revision."""
     with transaction.atomic(savepoint=False):
-        _lock(cluster_id)
+        rev = _lock(cluster_id) + 1
         row = _entry_row(cluster_id, key)
         refused = _check(row, key, expected_mod_revision)
         if refused is None:
             assert row is not None
-            rev = _next_revision(cluster_id)
             sql.one('DELETE FROM "etcd_entry" WHERE "id" = %s', (row[5],))
+            _set_revision(cluster_id, rev)
+            text = sql.text(row[1])
+            _append_change(cluster_id, rev, key, row[6], row[7], Change.DELETE, text, text)
             value = sql.loads(row[1])
-            _append_change(cluster_id, rev, key, row[6], row[7], Change.DELETE, value, value)
             _maybe_compact(cluster_id, rev)
             return KeyValue(key, value, row[2], rev, row[4])
     raise refused
@@ -272,8 +300,10 @@ def changes(
     namespace: str | None = None,
     up_to: int | None = None,
     limit: int = 1000,
+    with_prev: bool = True,
 ) -> list[Event]:
-    """Change-log records with revision > after_revision, oldest first.
+    """Change-log records with revision > after_revision, oldest first (without the value
+    before each put unless ``with_prev``: a reader with a cache has it already).
 
     Raises Compacted when records after ``after_revision`` may already be gone.
     """
@@ -298,8 +328,9 @@ def changes(
         where.append('"revision" <= %s')
         params.append(up_to)
     params.append(limit)
+    prev = '"prev_value"' if with_prev else "NULL"
     rows = sql.rows(
-        'SELECT "type", "key", "revision", "value", "prev_value" FROM "etcd_change" WHERE '
+        f'SELECT "type", "key", "revision", "value", {prev} FROM "etcd_change" WHERE '
         + " AND ".join(where) + ' ORDER BY "revision" LIMIT %s',
         params,
     )

@@ -1,4 +1,4 @@
-"""Django's SQLite backend, waiting for the write lock in short polls.
+"""Django's SQLite backend, tuned for one busy writer per cluster.
 
 Every writer (the web process, the engine workers) starts its transactions with
 ``BEGIN IMMEDIATE``, which takes SQLite's one write lock or waits for it. SQLite's own
@@ -6,6 +6,11 @@ busy handler waits by sleeping 1, 2, 5, 10, 15, 20, 25… ms between tries, so a
 that arrives while another holds the lock for 35 ms wakes after 53 ms: the steps, not the
 work, set the tail latency of every API request. Here BEGIN alone polls every
 ``POLL_SECONDS`` with SQLite's handler off, then restores it for everything else.
+
+While a transaction holds that lock nobody else can bump a cluster's revision, so the
+store remembers the revisions it read or wrote (``revisions``) until the transaction (or a
+savepoint) ends instead of reading them again before every write. Savepoints, one per
+engine action, go straight to sqlite3 rather than through a Django cursor.
 """
 from __future__ import annotations
 
@@ -14,11 +19,24 @@ import time
 
 from django.db.backends.sqlite3 import base
 
+from . import checkpoint
+
 POLL_SECONDS = 0.0005
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: cluster id → revision, valid only inside the current write transaction
+        self.revisions: dict[int, int] = {}
+
+    def get_new_connection(self, conn_params: dict) -> sqlite3.Connection:
+        conn = super().get_new_connection(conn_params)
+        checkpoint.take_over(conn, self.settings_dict["NAME"])
+        return conn
+
     def _start_transaction_under_autocommit(self) -> None:
+        self.revisions.clear()
         begin = "BEGIN" if self.transaction_mode is None else f"BEGIN {self.transaction_mode}"
         raw = self.connection
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
@@ -36,3 +54,24 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 time.sleep(POLL_SECONDS)
         finally:
             raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+
+    def _commit(self) -> None:
+        self.revisions.clear()
+        return super()._commit()
+
+    def _rollback(self) -> None:
+        self.revisions.clear()
+        return super()._rollback()
+
+    def _savepoint(self, sid: str) -> None:
+        with self.wrap_database_errors:
+            self.connection.execute(self.ops.savepoint_create_sql(sid))
+
+    def _savepoint_rollback(self, sid: str) -> None:
+        self.revisions.clear()
+        with self.wrap_database_errors:
+            self.connection.execute(self.ops.savepoint_rollback_sql(sid))
+
+    def _savepoint_commit(self, sid: str) -> None:
+        with self.wrap_database_errors:
+            self.connection.execute(self.ops.savepoint_commit_sql(sid))
