@@ -14,6 +14,7 @@ import orjson
 from . import plugins
 from .framework import (
     OK,
+    SUCCESS,
     UNRESOLVABLE,
     NodeInfo,
     Snapshot,
@@ -62,12 +63,22 @@ class PluginScore:
         return self.normalized * self.weight
 
 
+@dataclass(frozen=True, slots=True)
+class ScoreColumn:
+    """One score plugin's raw and normalized scores, one per scored node (in the order of
+    ``Attempt.feasible``): kept by plugin, not by node, as a cycle computes them."""
+
+    plugin: str
+    weight: int
+    raw: list[int]
+    normalized: list[int]
+
+
 @dataclass(slots=True)
 class NodeEvaluation:
     name: str
     status: Status = OK
-    verdicts: list[FilterVerdict] = field(default_factory=list)
-    scores: dict[str, PluginScore] = field(default_factory=dict)
+    verdicts: list[FilterVerdict] | tuple[()] = ()
     total: int | None = None
     #: set when the node was left out before the filters ran (PreFilter result)
     skipped_by: str = ""
@@ -87,6 +98,8 @@ class Attempt:
     absent_status: Status | None = None
     error: str = ""
     skipped_scores: list[str] = field(default_factory=list)
+    #: the Score phase, by plugin
+    scores: list[ScoreColumn] = field(default_factory=list)
     preemption: Any = None  # preemption.PreemptionResult
     #: filtering stopped once this many feasible nodes were found (numFeasibleNodesToFind)
     nodes_to_find: int = 0
@@ -98,6 +111,13 @@ class Attempt:
     def node_statuses(self) -> dict[str, Status]:
         """The explicit per-node rejections (NodeToStatus)."""
         return {n: e.status for n, e in self.nodes.items() if not e.skipped_by and e.status.rejected}
+
+    def scores_of(self, node: str) -> dict[str, PluginScore]:
+        """One node's score from each plugin (empty if it was not scored)."""
+        if node not in self.feasible or not self.scores:
+            return {}
+        i = self.feasible.index(node)
+        return {c.plugin: PluginScore(c.raw[i], c.normalized[i], c.weight) for c in self.scores}
 
     def status_of(self, node: str) -> Status:
         evaluation = self.nodes.get(node)
@@ -214,27 +234,28 @@ def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Atte
             active.append(plugin)
         else:
             attempt.skipped_scores.append(plugin.name)
+    nodes = snapshot.nodes
+    score_key = (key, "scores")
     rows = []
     for n in feasible:
-        info = snapshot.nodes[n]
-        raws = info.results.get((key, "scores")) if key is not None else None
+        info = nodes[n]
+        raws = info.results.get(score_key) if key is not None else None
         if raws is None:
             raws = tuple(plugin.score(pod, info, snapshot) for plugin in active)
             if key is not None:
-                info.results[(key, "scores")] = raws
-        rows.append((n, raws, attempt.nodes[n].scores))
-    totals = dict.fromkeys(feasible, 0)
-    for i, plugin in enumerate(active):
-        raw = {n: raws[i] for n, raws, _ in rows}
-        normalized = plugin.normalize(dict(raw))
-        name, weight = plugin.name, plugin.weight
-        for n, raws, scores in rows:
-            value = normalized[n]
-            scores[name] = PluginScore(raws[i], value, weight)
-            totals[n] += value * weight
-    for n, total in totals.items():
-        attempt.nodes[n].total = total
-    return totals
+                info.results[score_key] = raws
+        rows.append(raws)
+    totals = [0] * len(feasible)
+    for plugin, column in zip(active, zip(*rows, strict=True), strict=True):
+        normalized = plugin.normalize(dict(zip(feasible, column, strict=True)))
+        values = [normalized[n] for n in feasible]
+        weight = plugin.weight
+        totals = [t + v * weight for t, v in zip(totals, values, strict=True)]
+        attempt.scores.append(ScoreColumn(plugin.name, weight, list(column), values))
+    evaluations = attempt.nodes
+    for n, total in zip(feasible, totals, strict=True):
+        evaluations[n].total = total
+    return dict(zip(feasible, totals, strict=True))
 
 
 def select_host(totals: dict[str, int], rng: random.Random) -> str:
@@ -294,16 +315,23 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
         nodes = [info for info in nodes if info.name in allowed]
     attempt.nodes_to_find = num_feasible_nodes_to_find(len(nodes))
     attempt.start_index = start_index % len(snapshot)
-    for i in range(len(nodes)):
-        info = nodes[(attempt.start_index + i) % len(nodes)]
-        status, verdicts = filter_node(pod, info, nominated, skip, key)
-        attempt.nodes[info.name] = NodeEvaluation(info.name, status, verdicts)
-        attempt.processed += 1
-        if status.ok:
-            attempt.feasible.append(info.name)
-            if len(attempt.feasible) >= attempt.nodes_to_find:
+    start = attempt.start_index % len(nodes) if nodes else 0
+    evaluations, feasible, to_find = attempt.nodes, attempt.feasible, attempt.nodes_to_find
+    # The common case (no nominated pods, a node already filtered for this spec) is one
+    # dictionary lookup per node: the loop below runs for hundreds of nodes per pod.
+    cached = None if nominated else key
+    processed = 0
+    for info in nodes[start:] + nodes[:start]:
+        found = info.results.get(cached) if cached is not None else None
+        status, verdicts = found if found is not None else filter_node(pod, info, nominated, skip, key)
+        evaluations[info.name] = NodeEvaluation(info.name, status, verdicts)
+        processed += 1
+        if status.code == SUCCESS:
+            feasible.append(info.name)
+            if len(feasible) >= to_find:
                 break
-    attempt.feasible.sort()
+    attempt.processed = processed
+    feasible.sort()
 
     if not attempt.feasible:
         attempt.preemption = preempt(pod, snapshot, attempt, nominated)

@@ -13,6 +13,10 @@ Obj = dict[str, Any]
 NO_NODE_AVAILABLE = "0/{} nodes are available"
 #: validation.NoteLengthLimit: an Event's message is cut to this many characters
 EVENT_MESSAGE_LIMIT = 1024
+#: a binding's one-line summary names this many of the best-scored nodes
+SUMMARY_SCORES = 10
+#: … and names the nodes the filters rejected, up to this many (beyond: counts by reason)
+SUMMARY_REJECTED = 10
 
 
 def fit_error_message(
@@ -80,7 +84,10 @@ def binding_summary(attempt: Any) -> str:
     noun = "node" if feasible == 1 else "nodes"
     count = f"{feasible} {noun} feasible" if feasible == attempt.num_nodes else f"{feasible} of {attempt.num_nodes} nodes feasible"
     rejected = sorted(attempt.node_statuses.items())
-    if rejected:
+    if len(rejected) > SUMMARY_REJECTED:
+        reasons = Counter(reason for _, status in rejected for reason in status.reasons)
+        count += f" ({len(rejected)} rejected: " + ", ".join(sorted(f"{c} {r}" for r, c in reasons.items())) + ")"
+    elif rejected:
         count += " (" + "; ".join(f"{n}: {s.message()}" for n, s in rejected) + ")"
     if attempt.processed and attempt.processed < attempt.num_nodes and len(attempt.feasible) >= attempt.nodes_to_find:
         count += (f", after looking at {attempt.processed} nodes: in a cluster this large kube-scheduler stops "
@@ -88,7 +95,10 @@ def binding_summary(attempt: Any) -> str:
     if feasible == 1:
         return head + count + ", so no scoring was needed"
     totals = sorted(((attempt.nodes[n].total or 0, n) for n in attempt.feasible), key=lambda t: (-t[0], t[1]))
-    return head + count + "; scores " + ", ".join(f"{n} {t}" for t, n in totals)
+    listed = ", ".join(f"{n} {t}" for t, n in totals[:SUMMARY_SCORES])
+    if len(totals) > SUMMARY_SCORES:
+        listed += f", and {len(totals) - SUMMARY_SCORES} more (every score is in the scheduling explanation)"
+    return head + count + "; scores " + listed
 
 
 def watch_message(pod: Obj, attempt_number: int) -> str:
@@ -102,57 +112,49 @@ def _status(status: Status) -> dict[str, Any]:
     return status.as_dict()
 
 
-#: the stored form of an explanation (``expand`` reads it back into the documented form)
-STORED_FORMAT = 2
+#: the stored form of an explanation (``expand`` reads it back into the documented form);
+#: records of format 2 (scores kept per node) are still read
+STORED_FORMAT = 3
+_NODE_SCORES_FORMAT = 2
 
 
 def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -> dict[str, Any]:
     """The record kept for this attempt, in its stored (compact) form: JSON only.
 
-    A pod's attempt covers every node with every filter's verdict and every score: on 100
-    nodes that is over a thousand small objects, nearly all alike. Stored, each distinct
-    verdict and status is written once and the nodes refer to them by index; ``expand``
-    gives the documented shape (``nodes[].filters[]``, ``nodes[].scores[]``) back.
+    A pod's attempt covers every node with every filter's verdict and every score: on a
+    thousand nodes that is thousands of small objects, nearly all alike. Stored, each
+    distinct verdict list and status is written once and nodes refer to them by index;
+    scores are kept as the cycle computes them, a column per plugin over the feasible
+    nodes. ``expand`` gives the documented shape (``nodes[].filters[]``,
+    ``nodes[].scores[]``) back.
     """
     meta = attempt.pod.get("metadata") or {}
-    nodes = []
-    feasible = set(attempt.feasible)
     verdicts: dict[tuple[str, Status, bool], int] = {}
-    statuses: dict[Status, int] = {}
-    # A score plugin's weight is fixed: plugins are indexed by name.
-    score_plugins: dict[str, int] = {}
-    weights: list[int] = []
-    # Nodes share verdict lists and statuses (every node that passed has the same ones):
-    # each distinct list is indexed once, found again by identity.
-    by_list: dict[int, list[int]] = {}
+    filter_lists: list[list[int]] = []
+    statuses: list[Status] = []
+    # Nodes share verdict lists and statuses (every node that passed has the same ones,
+    # cached per node for pods of one spec): each distinct one is indexed once, found
+    # again by identity.
+    by_list: dict[int, int] = {}
     by_status: dict[int, int] = {}
-    for name in sorted(attempt.nodes):
-        e = attempt.nodes[name]
+    nodes = []
+    for name, e in attempt.nodes.items():
         filters = by_list.get(id(e.verdicts))
         if filters is None:
-            filters = []
+            indexes = []
             for v in e.verdicts:
                 key = (v.plugin, v.status, v.ran)
                 index = verdicts.get(key)
                 if index is None:
                     index = verdicts[key] = len(verdicts)
-                filters.append(index)
-            by_list[id(e.verdicts)] = filters
-        if e.scores:
-            for plugin, s in e.scores.items():
-                if plugin not in score_plugins:
-                    score_plugins[plugin] = len(score_plugins)
-                    weights.append(s.weight)
-            scores = [[score_plugins[plugin], s.raw, s.normalized] for plugin, s in e.scores.items()]
-        else:
-            scores = []
+                indexes.append(index)
+            filters = by_list[id(e.verdicts)] = len(filter_lists)
+            filter_lists.append(indexes)
         status = by_status.get(id(e.status))
         if status is None:
-            status = statuses.get(e.status)
-            if status is None:
-                status = statuses[e.status] = len(statuses)
-            by_status[id(e.status)] = status
-        nodes.append([name, name in feasible, e.skipped_by, status, filters, scores, e.total])
+            status = by_status[id(e.status)] = len(statuses)
+            statuses.append(e.status)
+        nodes.append([name, e.skipped_by, status, filters, e.total])
     preemption = None
     if attempt.preemption is not None:
         p = attempt.preemption
@@ -185,20 +187,42 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
             {"plugin": plugin, "passed": status.ok, "code": status.code, "reasons": list(status.reasons), "counted": ran}
             for (plugin, status, ran) in verdicts
         ],
+        "filterLists": filter_lists,
         "statuses": [_status(status) for status in statuses],
-        "scorePlugins": [[plugin, weights[i]] for plugin, i in score_plugins.items()],
+        "scores": [[c.plugin, c.weight, c.raw, c.normalized] for c in attempt.scores],
         "nodes": nodes,
         "preemption": preemption,
     }
 
 
+_STORED_ONLY = ("format", "filterVerdicts", "filterLists", "statuses", "scorePlugins", "scores", "nodes")
+
+
 def expand(record: dict[str, Any]) -> dict[str, Any]:
-    """A stored explanation in its documented shape: per node its status, every filter's
-    verdict and every score (plugin, raw, normalized, weight, weighted) and the total."""
-    if record.get("format") != STORED_FORMAT:
+    """A stored explanation in its documented shape: per node (by name) its status, every
+    filter's verdict and every score (plugin, raw, normalized, weight, weighted) and the
+    total."""
+    fmt = record.get("format")
+    if fmt not in (STORED_FORMAT, _NODE_SCORES_FORMAT):
         return record
-    verdicts, statuses, plugins = record["filterVerdicts"], record["statuses"], record["scorePlugins"]
-    out = {k: v for k, v in record.items() if k not in ("format", "filterVerdicts", "statuses", "scorePlugins", "nodes")}
+    verdicts, statuses = record["filterVerdicts"], record["statuses"]
+    out = {k: v for k, v in record.items() if k not in _STORED_ONLY}
+    if fmt == _NODE_SCORES_FORMAT:
+        plugins = record["scorePlugins"]
+        rows = [
+            (name, feasible, skipped_by, status, filters,
+             [(plugins[i][0], plugins[i][1], raw, normalized) for i, raw, normalized in scores], total)
+            for name, feasible, skipped_by, status, filters, scores, total in record["nodes"]
+        ]
+    else:
+        lists, columns = record["filterLists"], record["scores"]
+        position = {name: i for i, name in enumerate(record["feasible"])}
+        rows = []
+        for name, skipped_by, status, filters, total in record["nodes"]:
+            i = position.get(name)
+            scores = [] if i is None else [(plugin, weight, raw[i], normalized[i]) for plugin, weight, raw, normalized in columns]
+            rows.append((name, i is not None, skipped_by, status, lists[filters], scores, total))
+        rows.sort(key=lambda row: row[0])
     out["nodes"] = [
         {
             "name": name,
@@ -207,12 +231,11 @@ def expand(record: dict[str, Any]) -> dict[str, Any]:
             "status": dict(statuses[status]),
             "filters": [dict(verdicts[i]) for i in filters],
             "scores": [
-                {"plugin": plugins[i][0], "raw": raw, "normalized": normalized, "weight": plugins[i][1],
-                 "weighted": normalized * plugins[i][1]}
-                for i, raw, normalized in scores
+                {"plugin": plugin, "raw": raw, "normalized": normalized, "weight": weight, "weighted": normalized * weight}
+                for plugin, weight, raw, normalized in scores
             ],
             "total": total,
         }
-        for name, feasible, skipped_by, status, filters, scores, total in record["nodes"]
+        for name, feasible, skipped_by, status, filters, scores, total in rows
     ]
     return out

@@ -298,3 +298,24 @@ def test_pods_of_one_spec_see_each_node_as_the_last_binding_left_it(demo):
     waiting = get_pod(demo, next(f"p{i}" for i in range(10) if node_of(demo, f"p{i}") is None))
     condition = next(c for c in waiting["status"]["conditions"] if c["type"] == "PodScheduled")
     assert condition["message"].startswith("0/3 nodes are available: 3 Insufficient cpu.")
+
+
+def test_decision_of_an_earlier_stored_format_still_reads(demo):
+    """Explanations stored before scores were kept by plugin (format 2, scores per node)
+    read back in the same documented shape."""
+    from kubeviz.engine import clock
+    from kubeviz.scheduler.services import decision_save
+
+    ok = {"code": "Success", "reasons": [], "plugin": ""}
+    record = {
+        "pod": {"namespace": "default", "name": "old", "uid": "u"}, "attempt": 1, "result": "Scheduled",
+        "chosen": "node-2", "feasible": ["node-1", "node-2"], "format": 2,
+        "filterVerdicts": [{"plugin": "NodeName", "passed": True, "code": "Success", "reasons": [], "counted": True}],
+        "statuses": [ok], "scorePlugins": [["TaintToleration", 3]],
+        "nodes": [["node-2", True, "", 0, [0], [[0, 0, 100]], 300], ["node-1", True, "", 0, [0], [[0, 1, 0]], 0]],
+    }
+    decision_save(cluster=demo, namespace="default", name="old", uid="u", explanation=record, created=clock.now(demo))
+    nodes = decision_get(demo, "default", "old")["explanation"]["nodes"]
+    assert [n["name"] for n in nodes] == ["node-2", "node-1"]  # format 2 kept its own (sorted) order
+    assert nodes[0]["scores"] == [{"plugin": "TaintToleration", "raw": 0, "normalized": 100, "weight": 3, "weighted": 300}]
+    assert nodes[1]["filters"] == [record["filterVerdicts"][0]] and nodes[1]["total"] == 0

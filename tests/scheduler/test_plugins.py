@@ -442,7 +442,7 @@ def test_cycle_spreads_by_least_allocated_and_scores_are_explained():
     assert attempt.chosen == "node-3"
     totals = {n: attempt.nodes[n].total for n in attempt.feasible}
     assert totals["node-3"] > totals["node-2"] > totals["node-1"]
-    scores = attempt.nodes["node-3"].scores
+    scores = attempt.scores_of("node-3")
     assert scores["TaintToleration"].weighted == 300 and scores["NodeResourcesFit"].raw == 81
     assert "NodeAffinity" in attempt.skipped_scores
     assert explain.binding_summary(attempt).startswith("bound default/p to node-3: 3 nodes feasible; scores node-3 ")
@@ -458,7 +458,7 @@ def test_cycle_tie_break_is_seeded():
 def test_cycle_single_feasible_node_is_not_scored():
     nodes = [node("node-1", cpu="1"), node("node-2", cpu="1"), node("node-3")]
     attempt = schedule_pod(pod(cpu="2"), snapshot_build(nodes, []), rng=random.Random(1))
-    assert attempt.chosen == "node-3" and attempt.nodes["node-3"].scores == {}
+    assert attempt.chosen == "node-3" and attempt.scores_of("node-3") == {}
     assert explain.binding_summary(attempt) == (
         "bound default/p to node-3: 1 of 3 nodes feasible (node-1: Insufficient cpu; node-2: Insufficient cpu), "
         "so no scoring was needed")
@@ -555,3 +555,14 @@ def test_a_large_cluster_stops_filtering_once_enough_nodes_fit_and_the_next_cycl
     second = schedule_pod(pod(cpu="1"), snap, rng=random.Random(1), start_index=first.start_index + first.processed)
     assert not set(second.feasible) & set(first.feasible)
     assert "percentageOfNodesToScore" in explain.binding_summary(first)
+
+
+def test_binding_summary_stays_short_on_a_large_cluster():
+    """Past ten nodes the one-line summary counts rejections by reason and names only the
+    best ten scores: the explanation keeps the rest."""
+    nodes = [node(f"node-{i:02d}", cpu="1") for i in range(12)] + [node(f"big-{i:02d}") for i in range(12)]
+    attempt = schedule_pod(pod(cpu="2"), snapshot_build(nodes, []), rng=random.Random(1))
+    summary = explain.binding_summary(attempt)
+    assert "12 of 24 nodes feasible (12 rejected: 12 Insufficient cpu)" in summary
+    assert summary.endswith(", and 2 more (every score is in the scheduling explanation)")
+    assert summary.count("big-") == 11  # the chosen node, then ten scores
