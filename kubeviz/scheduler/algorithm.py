@@ -234,6 +234,8 @@ def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Atte
             active.append(plugin)
         else:
             attempt.skipped_scores.append(plugin.name)
+    if not feasible:
+        return {}
     nodes = snapshot.nodes
     score_key = (key, "scores")
     rows = []
