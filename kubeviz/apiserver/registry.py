@@ -431,6 +431,9 @@ def objects(cluster: Cluster, plural: str, namespace: str | None = None, **index
 
 
 # ---- writes ----------------------------------------------------------------------------
+# Each write works on its own copy (of the request body, or of the value just read from
+# the store, which is decoded afresh for every read) and hands that copy back: nothing
+# else holds it, so the caller may keep or change what it gets without another copy.
 
 
 @_atomic
@@ -484,7 +487,7 @@ def create(
     except store.KeyExists:
         raise errors.already_exists(strategy.plural, meta["name"], strategy.group) from None
     _record_write(cluster, strategy, obj, kv.mod_revision, "create")
-    return _decorate(deep_copy(obj), strategy, kv.mod_revision)
+    return _decorate(obj, strategy, kv.mod_revision)
 
 
 def _stored(cluster: Cluster, strategy: Strategy, ns: str, name: str) -> store.KeyValue:
@@ -509,7 +512,7 @@ def _write_update(
     """Store ``new`` over ``current`` unless nothing changed; finish deletion if due."""
     old = current.value
     if new == old:
-        return _decorate(deep_copy(old), strategy, current.mod_revision)
+        return _decorate(old, strategy, current.mod_revision)
     meta = new["metadata"]
     if meta.get("deletionTimestamp") and strategy.finalized(new):
         if dry_run:
@@ -527,7 +530,7 @@ def _write_update(
     except store.RevisionMismatch:
         raise errors.stale(strategy.plural, name, strategy.group) from None
     _record_write(cluster, strategy, new, kv.mod_revision, "update", subresource, actor)
-    return _decorate(deep_copy(new), strategy, kv.mod_revision)
+    return _decorate(new, strategy, kv.mod_revision)
 
 
 def _merge_for_update(
@@ -665,7 +668,7 @@ def bind(cluster: Cluster, namespace: str, name: str, binding: Any, *, actor: Ac
     if not target:
         raise errors.invalid("Binding", name, [v.required("target.name")])
     current = _stored(cluster, strategy, namespace, name)
-    pod = deep_copy(current.value)
+    pod = current.value
     uid = (binding.get("metadata") or {}).get("uid")
     if uid and uid != pod["metadata"].get("uid"):
         raise errors.conflict("pods", name, "Precondition failed: UID in precondition does not match")
@@ -687,7 +690,7 @@ def bind(cluster: Cluster, namespace: str, name: str, binding: Any, *, actor: Ac
         cluster.pk, current.key, pod, _index(strategy, pod), expected_mod_revision=current.mod_revision
     )
     _record_write(cluster, strategy, pod, kv.mod_revision, "update", "binding")
-    return _decorate(deep_copy(pod), strategy, kv.mod_revision)
+    return _decorate(pod, strategy, kv.mod_revision)
 
 
 def _success_status(strategy: Strategy, obj: Obj) -> Obj:

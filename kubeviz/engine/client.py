@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kubeviz.apiserver import errors, registry
-from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.etcd.models import Cluster
 from kubeviz.flow.services import StepRecord, name_object, step_record
@@ -63,8 +62,8 @@ class Client:
 
     def create(self, plural: str, namespace: str | None, obj: Obj, *, message: str | None = None, step: int | None = 1, category: str = "flow") -> Obj:
         strategy = by_plural(plural)
-        body = deep_copy(obj)
-        body.setdefault("metadata", {})
+        # The API server copies what it stores; here only the namespace is set.
+        body = {**obj, "metadata": dict(obj.get("metadata") or {})}
         if namespace:
             body["metadata"]["namespace"] = namespace
         request = self._request("create", body, strategy.kind, message, step, category)

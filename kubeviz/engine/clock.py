@@ -23,8 +23,18 @@ def now(cluster: Cluster) -> datetime:
 
 
 def rfc3339(moment: datetime) -> str:
-    """Kubernetes' metav1.Time: second precision, UTC, ``Z``."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """Kubernetes' metav1.Time: second precision, UTC, ``Z``. A simulated instant is
+    stamped on many objects in a row, so the last one formatted is kept."""
+    global _last_stamp
+    last = _last_stamp
+    if last is not None and last[0] == moment:
+        return last[1]
+    text = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    _last_stamp = (moment, text)
+    return text
+
+
+_last_stamp: tuple[datetime, str] | None = None
 
 
 def parse_rfc3339(text: str) -> datetime:

@@ -121,10 +121,21 @@ def loads(raw: Any) -> Any:
 
 def datetime_param(value: Any) -> Any:
     """A datetime as the database column takes it. On SQLite, Django stores naive UTC text
-    (``str()`` of the naive datetime); an aware UTC datetime is turned into that directly."""
+    (``str()`` of the naive datetime); an aware UTC datetime is turned into that directly.
+    Steps and log lines come in runs of one simulated instant: the last one is kept."""
+    global _last_param
+    last = _last_param
+    if last is not None and last[0] is value:
+        return last[1]
     if isinstance(value, datetime) and value.tzinfo is UTC and _vendor() == "sqlite":
-        return str(value.replace(tzinfo=None))
-    return connection.ops.adapt_datetimefield_value(value)
+        param: Any = str(value.replace(tzinfo=None))
+    else:
+        param = connection.ops.adapt_datetimefield_value(value)
+    _last_param = (value, param)
+    return param
+
+
+_last_param: tuple[Any, Any] | None = None
 
 
 @lru_cache(maxsize=1)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from kubeviz.etcd import sql
 from kubeviz.etcd.models import Cluster
@@ -24,9 +24,9 @@ _INSERT = (
 ID_PREFIX = "containerd://"
 
 
-@dataclass(frozen=True)
-class Entry:
-    """One line to append to one container instance's log."""
+class Entry(NamedTuple):
+    """One line to append to one container instance's log (a tuple: a starting nginx
+    writes dozens at once)."""
 
     pod_uid: str
     container: str

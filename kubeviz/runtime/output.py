@@ -14,6 +14,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from .images import resolve
@@ -227,10 +228,15 @@ def render(text: str, moment: datetime, pod_ip: str = "") -> str:
     line uses: a starting nginx prints dozens of lines)."""
     if "{" not in text:
         return text
-    for placeholder, fill in _PLACEHOLDERS.items():
-        if placeholder in text:
-            text = text.replace(placeholder, fill(moment, pod_ip))
+    for placeholder in _placeholders_in(text):
+        text = text.replace(placeholder, _PLACEHOLDERS[placeholder](moment, pod_ip))
     return text
+
+
+@lru_cache(maxsize=1024)
+def _placeholders_in(text: str) -> tuple[str, ...]:
+    """The placeholders an image line uses (its lines repeat in every container)."""
+    return tuple(p for p in _PLACEHOLDERS if p in text)
 
 
 _PLACEHOLDERS: dict[str, Callable[[datetime, str], str]] = {
