@@ -49,7 +49,9 @@ class Cluster(models.Model):
 class Entry(models.Model):
     """A key's current value. The JSON is the truth; the other columns are indexes."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="entries")
+    # No index of its own: the composite indexes below start with the cluster.
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="entries", db_index=False)
     key = models.CharField(max_length=512)
     resource = models.CharField(max_length=64)
     namespace = models.CharField(max_length=253, blank=True, default="")
@@ -81,7 +83,9 @@ class Change(models.Model):
     PUT = "PUT"
     DELETE = "DELETE"
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="changes")
+    # No index of its own: the composite indexes below start with the cluster.
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="changes", db_index=False)
     revision = models.BigIntegerField()
     key = models.CharField(max_length=512)
     resource = models.CharField(max_length=64)

@@ -8,15 +8,18 @@ Values are stored as given; the API server stamps ``resourceVersion`` from
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import transaction
 
 from . import sql
 from .models import Change, Cluster, Entry
+
+T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -104,7 +107,7 @@ def _known_revisions() -> dict[int, int] | None:
     """The revisions this transaction already knows, where the database can keep them:
     on SQLite a write transaction holds the only write lock, so nobody else moves them
     (the backend forgets them when the transaction or a savepoint ends)."""
-    db = connections[DEFAULT_DB_ALIAS]
+    db = sql.db()
     return getattr(db, "revisions", None) if db.in_atomic_block else None
 
 
@@ -155,6 +158,22 @@ def _append_change(cluster_id: int, rev: int, key: str, resource: str, namespace
         f"VALUES (%s, %s, %s, %s, %s, %s, {j}, {j})",
         (cluster_id, rev, key, resource, namespace, type_, value, prev),
     )
+
+
+def _write(func: Callable[..., T]) -> Callable[..., T]:
+    """Run a store write inside the caller's transaction, or in one of its own.
+
+    Like a failed etcd transaction, a refused write uses no revision and writes nothing:
+    it raises before its first statement that changes anything, so the caller's
+    transaction stays usable without a savepoint of the store's own."""
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        if sql.db().in_atomic_block:
+            return func(*args, **kwargs)
+        with transaction.atomic():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def current_revision(cluster_id: int) -> int:
@@ -215,34 +234,30 @@ def count(cluster_id: int, resource: str, namespace: str | None = None) -> int:
     return qs.count()
 
 
+@_write
 def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> KeyValue:
-    """Put a key that must not exist yet (etcd txn: create_revision == 0).
-
-    Like a failed etcd transaction, a refused write uses no revision and writes nothing,
-    and it is raised outside the store's atomic block, so a caller's transaction stays
-    usable (``savepoint=False`` would otherwise mark it for rollback).
-    """
-    with transaction.atomic(savepoint=False):
-        rev = _lock(cluster_id) + 1
-        text = sql.dumps(value)
-        j = sql.json_placeholder()
-        # The insert itself is the existence check (etcd: create_revision == 0).
-        inserted = sql.count(
-            'INSERT INTO "etcd_entry" ("cluster_id", "key", "resource", "namespace", "name", "uid", "node_name", '
-            '"owner_uid", "labels", "value", "create_revision", "mod_revision", "version") '
-            f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, {j}, %s, %s, 1) "
-            'ON CONFLICT ("cluster_id", "key") DO NOTHING',
-            (cluster_id, key, index.resource, index.namespace, index.name, index.uid, index.node_name,
-             index.owner_uid, sql.dumps(index.labels), text, rev, rev),
-        )
-        if inserted:
-            _set_revision(cluster_id, rev)
-            _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, None)
-            _maybe_compact(cluster_id, rev)
-            return KeyValue(key, value, rev, rev, 1)
+    """Put a key that must not exist yet (etcd txn: create_revision == 0)."""
+    rev = _lock(cluster_id) + 1
+    text = sql.dumps(value)
+    j = sql.json_placeholder()
+    # The insert itself is the existence check (etcd: create_revision == 0).
+    inserted = sql.count(
+        'INSERT INTO "etcd_entry" ("cluster_id", "key", "resource", "namespace", "name", "uid", "node_name", '
+        '"owner_uid", "labels", "value", "create_revision", "mod_revision", "version") '
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, {j}, %s, %s, 1) "
+        'ON CONFLICT ("cluster_id", "key") DO NOTHING',
+        (cluster_id, key, index.resource, index.namespace, index.name, index.uid, index.node_name,
+         index.owner_uid, sql.dumps(index.labels), text, rev, rev),
+    )
+    if inserted:
+        _set_revision(cluster_id, rev)
+        _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, None)
+        _maybe_compact(cluster_id, rev)
+        return KeyValue(key, value, rev, rev, 1)
     raise KeyExists(key)
 
 
+@_write
 def update(
     cluster_id: int,
     key: str,
@@ -252,43 +267,42 @@ def update(
     expected_mod_revision: int | None = None,
 ) -> KeyValue:
     """Replace an existing key, optionally only if its mod_revision is still the one read."""
-    with transaction.atomic(savepoint=False):
-        rev = _lock(cluster_id) + 1
-        row = _entry_row(cluster_id, key)
-        refused = _check(row, key, expected_mod_revision)
-        if refused is None:
-            assert row is not None
-            text = sql.dumps(value)
-            j = sql.json_placeholder()
-            sql.one(
-                f'UPDATE "etcd_entry" SET "value" = {j}, "mod_revision" = %s, "version" = %s, "resource" = %s, '
-                f'"namespace" = %s, "name" = %s, "uid" = %s, "node_name" = %s, "owner_uid" = %s, "labels" = {j} '
-                'WHERE "id" = %s',
-                (text, rev, row[4] + 1, index.resource, index.namespace, index.name, index.uid,
-                 index.node_name, index.owner_uid, sql.dumps(index.labels), row[5]),
-            )
-            _set_revision(cluster_id, rev)
-            _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, sql.text(row[1]))
-            _maybe_compact(cluster_id, rev)
-            return KeyValue(key, value, row[2], rev, row[4] + 1)
+    rev = _lock(cluster_id) + 1
+    row = _entry_row(cluster_id, key)
+    refused = _check(row, key, expected_mod_revision)
+    if refused is None:
+        assert row is not None
+        text = sql.dumps(value)
+        j = sql.json_placeholder()
+        sql.one(
+            f'UPDATE "etcd_entry" SET "value" = {j}, "mod_revision" = %s, "version" = %s, "resource" = %s, '
+            f'"namespace" = %s, "name" = %s, "uid" = %s, "node_name" = %s, "owner_uid" = %s, "labels" = {j} '
+            'WHERE "id" = %s',
+            (text, rev, row[4] + 1, index.resource, index.namespace, index.name, index.uid,
+             index.node_name, index.owner_uid, sql.dumps(index.labels), row[5]),
+        )
+        _set_revision(cluster_id, rev)
+        _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, sql.text(row[1]))
+        _maybe_compact(cluster_id, rev)
+        return KeyValue(key, value, row[2], rev, row[4] + 1)
     raise refused
 
 
+@_write
 def delete(cluster_id: int, key: str, *, expected_mod_revision: int | None = None) -> KeyValue:
     """Delete a key; returns the deleted value with the delete's revision as mod_revision."""
-    with transaction.atomic(savepoint=False):
-        rev = _lock(cluster_id) + 1
-        row = _entry_row(cluster_id, key)
-        refused = _check(row, key, expected_mod_revision)
-        if refused is None:
-            assert row is not None
-            sql.one('DELETE FROM "etcd_entry" WHERE "id" = %s', (row[5],))
-            _set_revision(cluster_id, rev)
-            text = sql.text(row[1])
-            _append_change(cluster_id, rev, key, row[6], row[7], Change.DELETE, text, text)
-            value = sql.loads(row[1])
-            _maybe_compact(cluster_id, rev)
-            return KeyValue(key, value, row[2], rev, row[4])
+    rev = _lock(cluster_id) + 1
+    row = _entry_row(cluster_id, key)
+    refused = _check(row, key, expected_mod_revision)
+    if refused is None:
+        assert row is not None
+        sql.one('DELETE FROM "etcd_entry" WHERE "id" = %s', (row[5],))
+        _set_revision(cluster_id, rev)
+        text = sql.text(row[1])
+        _append_change(cluster_id, rev, key, row[6], row[7], Change.DELETE, text, text)
+        value = sql.loads(row[1])
+        _maybe_compact(cluster_id, rev)
+        return KeyValue(key, value, row[2], rev, row[4])
     raise refused
 
 

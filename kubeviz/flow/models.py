@@ -5,7 +5,8 @@ from kubeviz.etcd.models import Cluster
 
 
 class Step(models.Model):
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="steps")
+    # No index of its own: the composite indexes below start with the cluster.
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="steps", db_index=False)
     seq = models.BigIntegerField()
     step = models.PositiveSmallIntegerField(null=True, blank=True)
     source = models.CharField(max_length=128)

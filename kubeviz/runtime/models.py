@@ -12,7 +12,9 @@ from kubeviz.etcd.models import Cluster
 class LogLine(models.Model):
     """One line of one container instance's log, stamped with the simulated clock."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="log_lines")
+    # No index of its own: the composite indexes below start with the cluster.
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="log_lines", db_index=False)
     pod_uid = models.CharField(max_length=36)
     container = models.CharField(max_length=253)
     # The hex part of containerStatuses[].containerID (``containerd://<hex>``).

@@ -94,10 +94,15 @@ def binding_summary(attempt: Any) -> str:
                   f"once {attempt.nodes_to_find} nodes fit (percentageOfNodesToScore)")
     if feasible == 1:
         return head + count + ", so no scoring was needed"
-    totals = sorted(((attempt.nodes[n].total or 0, n) for n in attempt.feasible), key=lambda t: (-t[0], t[1]))
+    # Best first; among equal scores the chosen node leads.
+    totals = sorted(((attempt.nodes[n].total or 0, n) for n in attempt.feasible),
+                    key=lambda t: (-t[0], t[1] != attempt.chosen, t[1]))
     listed = ", ".join(f"{n} {t}" for t, n in totals[:SUMMARY_SCORES])
     if len(totals) > SUMMARY_SCORES:
         listed += f", and {len(totals) - SUMMARY_SCORES} more (every score is in the scheduling explanation)"
+    tied = sum(1 for t, _ in totals if t == totals[0][0])
+    if tied > 1:
+        listed += f"; {tied} nodes tied for the best score and one was picked at random"
     return head + count + "; scores " + listed
 
 

@@ -7,7 +7,9 @@ from kubeviz.etcd.models import Cluster
 class SchedulingDecision(models.Model):
     """Why a pod went where it went (or why it could not go anywhere): the latest attempt."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="scheduling_decisions")
+    # No index of its own: the composite indexes below start with the cluster.
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="scheduling_decisions", db_index=False)
     namespace = models.CharField(max_length=253)
     name = models.CharField(max_length=253)
     uid = models.CharField(max_length=36, blank=True, default="")

@@ -564,5 +564,6 @@ def test_binding_summary_stays_short_on_a_large_cluster():
     attempt = schedule_pod(pod(cpu="2"), snapshot_build(nodes, []), rng=random.Random(1))
     summary = explain.binding_summary(attempt)
     assert "12 of 24 nodes feasible (12 rejected: 12 Insufficient cpu)" in summary
-    assert summary.endswith(", and 2 more (every score is in the scheduling explanation)")
+    assert summary.endswith(", and 2 more (every score is in the scheduling explanation); "
+                            "12 nodes tied for the best score and one was picked at random")
     assert summary.count("big-") == 11  # the chosen node, then ten scores
