@@ -1,5 +1,4 @@
 """ASGI entry point: HTTP through Django (with the body cap), websockets through Channels."""
-import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -12,6 +11,7 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from kubeviz.bodylimit import BodySizeLimit  # noqa: E402
+from kubeviz.engine import gctune  # noqa: E402
 from kubeviz.live.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
@@ -23,6 +23,5 @@ application = ProtocolTypeRouter({
 
 # Everything loaded so far lives as long as the process: keep it out of the garbage
 # collector's generations, so that collections during a request (a 1,000-pod list makes
-# tens of thousands of objects) do not walk it again and again.
-gc.collect()
-gc.freeze()
+# tens of thousands of objects) do not walk it again and again; the engine runs here too.
+gctune.tune()

@@ -3,6 +3,7 @@ words (framework.FitError), the one-line summary of a binding, and the explanati
 kept per attempt (every node, every filter's verdict, every score)."""
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from typing import Any
 
@@ -94,13 +95,21 @@ def binding_summary(attempt: Any) -> str:
                   f"once {attempt.nodes_to_find} nodes fit (percentageOfNodesToScore)")
     if feasible == 1:
         return head + count + ", so no scoring was needed"
-    # Best first; among equal scores the chosen node leads.
-    totals = sorted(((attempt.nodes[n].total or 0, n) for n in attempt.feasible),
-                    key=lambda t: (-t[0], t[1] != attempt.chosen, t[1]))
-    listed = ", ".join(f"{n} {t}" for t, n in totals[:SUMMARY_SCORES])
-    if len(totals) > SUMMARY_SCORES:
-        listed += f", and {len(totals) - SUMMARY_SCORES} more (every score is in the scheduling explanation)"
-    tied = sum(1 for t, _ in totals if t == totals[0][0])
+    # Best first, by name among equals (feasible is sorted and nlargest is stable), except
+    # that the chosen node leads its equals.
+    names = attempt.feasible
+    totals = [attempt.nodes[n].total or 0 for n in names]
+    best = heapq.nlargest(SUMMARY_SCORES, range(len(names)), key=totals.__getitem__)
+    if attempt.chosen in names:
+        chosen = names.index(attempt.chosen)
+        if chosen in best:
+            best.remove(chosen)
+        best.insert(0, chosen)
+        best = best[:SUMMARY_SCORES]
+    listed = ", ".join(f"{names[i]} {totals[i]}" for i in best)
+    if len(names) > SUMMARY_SCORES:
+        listed += f", and {len(names) - SUMMARY_SCORES} more (every score is in the scheduling explanation)"
+    tied = totals.count(max(totals))
     if tied > 1:
         listed += f"; {tied} nodes tied for the best score and one was picked at random"
     return head + count + "; scores " + listed
