@@ -136,8 +136,31 @@ def _set_revision(cluster_id: int, rev: int) -> None:
         known[cluster_id] = rev
 
 
+def _known_rows() -> dict[tuple[int, str], tuple | None] | None:
+    """Entry rows this transaction already read or wrote (see ``_known_revisions``)."""
+    db = sql.db()
+    return getattr(db, "entry_rows", None) if db.in_atomic_block else None
+
+
+_UNKNOWN = object()
+
+
 def _entry_row(cluster_id: int, key: str) -> tuple | None:
-    return sql.one(_ENTRY + ' WHERE "cluster_id" = %s AND "key" = %s', (cluster_id, key))
+    known = _known_rows()
+    if known is not None:
+        found = known.get((cluster_id, key), _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found  # type: ignore[return-value]
+    row = sql.one(_ENTRY + ' WHERE "cluster_id" = %s AND "key" = %s', (cluster_id, key))
+    if known is not None:
+        known[(cluster_id, key)] = row
+    return row
+
+
+def _remember_row(cluster_id: int, key: str, row: tuple | None) -> None:
+    known = _known_rows()
+    if known is not None:
+        known[(cluster_id, key)] = row
 
 
 def _check(row: tuple | None, key: str, expected_mod_revision: int | None) -> StoreError | None:
@@ -250,6 +273,9 @@ def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> Ke
          index.owner_uid, sql.dumps(index.labels), text, rev, rev),
     )
     if inserted:
+        known = _known_rows()
+        if known is not None:
+            known.pop((cluster_id, key), None)  # read afresh (with its id) if asked for
         _set_revision(cluster_id, rev)
         _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, None)
         _maybe_compact(cluster_id, rev)
@@ -281,6 +307,7 @@ def update(
             (text, rev, row[4] + 1, index.resource, index.namespace, index.name, index.uid,
              index.node_name, index.owner_uid, sql.dumps(index.labels), row[5]),
         )
+        _remember_row(cluster_id, key, (key, text, row[2], rev, row[4] + 1, row[5], index.resource, index.namespace))
         _set_revision(cluster_id, rev)
         _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, sql.text(row[1]))
         _maybe_compact(cluster_id, rev)
@@ -297,6 +324,7 @@ def delete(cluster_id: int, key: str, *, expected_mod_revision: int | None = Non
     if refused is None:
         assert row is not None
         sql.one('DELETE FROM "etcd_entry" WHERE "id" = %s', (row[5],))
+        _remember_row(cluster_id, key, None)
         _set_revision(cluster_id, rev)
         text = sql.text(row[1])
         _append_change(cluster_id, rev, key, row[6], row[7], Change.DELETE, text, text)

@@ -7,9 +7,11 @@ that arrives while another holds the lock for 35 ms wakes after 53 ms: the steps
 work, set the tail latency of every API request. Here BEGIN alone polls every
 ``POLL_SECONDS`` with SQLite's handler off, then restores it for everything else.
 
-While a transaction holds that lock nobody else can bump a cluster's revision, so the
-store remembers the revisions it read or wrote (``revisions``) until the transaction (or a
-savepoint) ends instead of reading them again before every write. Savepoints, one per
+While a transaction holds that lock nobody else can write, so the store remembers the
+revisions and entry rows it read or wrote (``revisions``, ``entry_rows``) until the
+transaction (or a savepoint) ends, instead of reading them again: an update reads the row
+it is about to replace twice (the API server's read, the store's compare-and-swap), and
+every create looks up its namespace. Savepoints, one per
 engine action, go straight to sqlite3 rather than through a Django cursor.
 """
 from __future__ import annotations
@@ -29,6 +31,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().__init__(*args, **kwargs)
         #: cluster id → revision, valid only inside the current write transaction
         self.revisions: dict[int, int] = {}
+        #: (cluster id, key) → the entry's row (None: no such key), likewise
+        self.entry_rows: dict[tuple[int, str], tuple | None] = {}
+
+    def _forget(self) -> None:
+        self.revisions.clear()
+        self.entry_rows.clear()
 
     def get_new_connection(self, conn_params: dict) -> sqlite3.Connection:
         conn = super().get_new_connection(conn_params)
@@ -36,7 +44,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return conn
 
     def _start_transaction_under_autocommit(self) -> None:
-        self.revisions.clear()
+        self._forget()
         begin = "BEGIN" if self.transaction_mode is None else f"BEGIN {self.transaction_mode}"
         raw = self.connection
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
@@ -56,11 +64,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raw.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
 
     def _commit(self) -> None:
-        self.revisions.clear()
+        self._forget()
         return super()._commit()
 
     def _rollback(self) -> None:
-        self.revisions.clear()
+        self._forget()
         return super()._rollback()
 
     def _savepoint(self, sid: str) -> None:
@@ -68,7 +76,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.connection.execute(self.ops.savepoint_create_sql(sid))
 
     def _savepoint_rollback(self, sid: str) -> None:
-        self.revisions.clear()
+        self._forget()
         with self.wrap_database_errors:
             self.connection.execute(self.ops.savepoint_rollback_sql(sid))
 
