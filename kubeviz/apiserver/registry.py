@@ -135,7 +135,6 @@ def _index(strategy: Strategy, obj: Obj) -> store.Index:
         uid=meta.get("uid", ""),
         node_name=strategy.node_name(obj),
         owner_uid=owner,
-        labels=meta.get("labels") or {},
     )
 
 

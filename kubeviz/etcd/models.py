@@ -5,6 +5,8 @@ import secrets
 
 from django.db import models
 
+from .fields import StoredJSONField
+
 
 def new_token() -> str:
     return secrets.token_urlsafe(32)
@@ -50,7 +52,6 @@ class Entry(models.Model):
     """A key's current value. The JSON is the truth; the other columns are indexes."""
 
     # No index of its own: the composite indexes below start with the cluster.
-
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="entries", db_index=False)
     key = models.CharField(max_length=512)
     resource = models.CharField(max_length=64)
@@ -59,8 +60,7 @@ class Entry(models.Model):
     uid = models.CharField(max_length=36, blank=True, default="")
     node_name = models.CharField(max_length=253, blank=True, default="")
     owner_uid = models.CharField(max_length=36, blank=True, default="")
-    labels = models.JSONField(default=dict, blank=True)
-    value = models.JSONField()
+    value = StoredJSONField()
     create_revision = models.BigIntegerField()
     mod_revision = models.BigIntegerField()
     version = models.BigIntegerField(default=1)
@@ -84,7 +84,6 @@ class Change(models.Model):
     DELETE = "DELETE"
 
     # No index of its own: the composite indexes below start with the cluster.
-
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="changes", db_index=False)
     revision = models.BigIntegerField()
     key = models.CharField(max_length=512)
@@ -92,8 +91,8 @@ class Change(models.Model):
     namespace = models.CharField(max_length=253, blank=True, default="")
     type = models.CharField(max_length=6)
     # For a put, the new value; for a delete, the last value (as etcd's prev_kv).
-    value = models.JSONField()
-    prev_value = models.JSONField(null=True, blank=True)
+    value = StoredJSONField()
+    prev_value = StoredJSONField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -62,7 +62,6 @@ class Index:
     uid: str = ""
     node_name: str = ""
     owner_uid: str = ""
-    labels: dict[str, str] = field(default_factory=dict)
 
     def columns(self) -> dict[str, Any]:
         return {
@@ -72,7 +71,6 @@ class Index:
             "uid": self.uid,
             "node_name": self.node_name,
             "owner_uid": self.owner_uid,
-            "labels": self.labels,
         }
 
 
@@ -233,7 +231,7 @@ def range_(
     """Entries of one resource in key order, optionally narrowed by the index columns.
 
     Raw SQL, as the write path: a list of 1,000 pods through the ORM spent most of its
-    time building model instances and decoding the unused ``labels`` column."""
+    time building model instances."""
     where = ['"cluster_id" = %s', '"resource" = %s']
     params: list[Any] = [cluster_id, resource]
     for column, value in (("namespace", namespace), ("name", name), ("node_name", node_name), ("owner_uid", owner_uid)):
@@ -266,11 +264,11 @@ def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> Ke
     # The insert itself is the existence check (etcd: create_revision == 0).
     inserted = sql.count(
         'INSERT INTO "etcd_entry" ("cluster_id", "key", "resource", "namespace", "name", "uid", "node_name", '
-        '"owner_uid", "labels", "value", "create_revision", "mod_revision", "version") '
-        f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, {j}, %s, %s, 1) "
+        '"owner_uid", "value", "create_revision", "mod_revision", "version") '
+        f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, %s, %s, 1) "
         'ON CONFLICT ("cluster_id", "key") DO NOTHING',
         (cluster_id, key, index.resource, index.namespace, index.name, index.uid, index.node_name,
-         index.owner_uid, sql.dumps(index.labels), text, rev, rev),
+         index.owner_uid, text, rev, rev),
     )
     if inserted:
         known = _known_rows()
@@ -302,10 +300,10 @@ def update(
         j = sql.json_placeholder()
         sql.one(
             f'UPDATE "etcd_entry" SET "value" = {j}, "mod_revision" = %s, "version" = %s, "resource" = %s, '
-            f'"namespace" = %s, "name" = %s, "uid" = %s, "node_name" = %s, "owner_uid" = %s, "labels" = {j} '
+            '"namespace" = %s, "name" = %s, "uid" = %s, "node_name" = %s, "owner_uid" = %s '
             'WHERE "id" = %s',
             (text, rev, row[4] + 1, index.resource, index.namespace, index.name, index.uid,
-             index.node_name, index.owner_uid, sql.dumps(index.labels), row[5]),
+             index.node_name, index.owner_uid, row[5]),
         )
         _remember_row(cluster_id, key, (key, text, row[2], rev, row[4] + 1, row[5], index.resource, index.namespace))
         _set_revision(cluster_id, rev)

@@ -13,7 +13,6 @@ class LogLine(models.Model):
     """One line of one container instance's log, stamped with the simulated clock."""
 
     # No index of its own: the composite indexes below start with the cluster.
-
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="log_lines", db_index=False)
     pod_uid = models.CharField(max_length=36)
     container = models.CharField(max_length=253)

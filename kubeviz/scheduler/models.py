@@ -1,6 +1,7 @@
 """The scheduler's own record: the latest explanation of each pod's placement."""
 from django.db import models
 
+from kubeviz.etcd.fields import StoredJSONField
 from kubeviz.etcd.models import Cluster
 
 
@@ -8,12 +9,11 @@ class SchedulingDecision(models.Model):
     """Why a pod went where it went (or why it could not go anywhere): the latest attempt."""
 
     # No index of its own: the composite indexes below start with the cluster.
-
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="scheduling_decisions", db_index=False)
     namespace = models.CharField(max_length=253)
     name = models.CharField(max_length=253)
     uid = models.CharField(max_length=36, blank=True, default="")
-    explanation = models.JSONField(default=dict)
+    explanation = StoredJSONField(default=dict)
     created = models.DateTimeField()
 
     class Meta:

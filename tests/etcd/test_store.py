@@ -83,7 +83,7 @@ def test_index_columns_are_kept_beside_the_value(c1):
     store.create(
         c1.pk, "/registry/pods/default/p", {"spec": {}}, store.Index(
             resource="pods", name="p", namespace="default", uid="u-1", node_name="node-1",
-            owner_uid="o-1", labels={"app": "web"},
+            owner_uid="o-1",
         ),
     )
     store.update(
@@ -92,7 +92,7 @@ def test_index_columns_are_kept_beside_the_value(c1):
         ),
     )
     entry = Entry.objects.get(cluster=c1, key="/registry/pods/default/p")
-    assert (entry.uid, entry.node_name, entry.owner_uid, entry.labels) == ("u-1", "node-2", "", {})
+    assert (entry.uid, entry.node_name, entry.owner_uid) == ("u-1", "node-2", "")
     assert [kv.key for kv in store.range_(c1.pk, "pods", node_name="node-2")] == ["/registry/pods/default/p"]
     assert store.range_(c1.pk, "pods", node_name="node-1") == []
     assert store.get_by_uid(c1.pk, "u-1").key == "/registry/pods/default/p"
