@@ -76,6 +76,8 @@ class ScoreColumn:
 
 @dataclass(slots=True)
 class NodeEvaluation:
+    """One node as a cycle saw it (a view: ``Attempt`` keeps the parts in flat maps)."""
+
     name: str
     status: Status = OK
     verdicts: list[FilterVerdict] | tuple[()] = ()
@@ -84,11 +86,26 @@ class NodeEvaluation:
     skipped_by: str = ""
 
 
+#: a node's filter result: its status and every filter's verdict
+FilterResult = tuple[Status, "list[FilterVerdict]"]
+
+
 @dataclass
 class Attempt:
+    """Everything one cycle decided. Per-node results are kept in flat maps, filled as
+    the phases produce them: a cycle on a large cluster looks at hundreds of nodes, and
+    an object per node was a sizeable part of its cost."""
+
     pod: Obj
     num_nodes: int = 0
-    nodes: dict[str, NodeEvaluation] = field(default_factory=dict)
+    #: node → filter result, in the order the nodes were evaluated
+    evaluated: dict[str, FilterResult] = field(default_factory=dict)
+    #: node → the plugin whose PreFilter left it out (its status is ``absent_status``)
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: node → the status of each evaluated node the filters rejected (NodeToStatus)
+    node_statuses: dict[str, Status] = field(default_factory=dict)
+    #: node → total weighted score, for the scored (feasible) nodes
+    totals: dict[str, int] = field(default_factory=dict)
     feasible: list[str] = field(default_factory=list)
     chosen: str | None = None
     #: the pod's nominated node passed the filters: taken without scoring
@@ -107,10 +124,21 @@ class Attempt:
     processed: int = 0
     start_index: int = 0
 
+    def evaluate(self, node: str, result: FilterResult) -> None:
+        self.evaluated[node] = result
+        if result[0].rejected:
+            self.node_statuses[node] = result[0]
+
     @property
-    def node_statuses(self) -> dict[str, Status]:
-        """The explicit per-node rejections (NodeToStatus)."""
-        return {n: e.status for n, e in self.nodes.items() if not e.skipped_by and e.status.rejected}
+    def nodes(self) -> dict[str, NodeEvaluation]:
+        """Every node the cycle looked at or left out, as one view each."""
+        out = {
+            name: NodeEvaluation(name, self.absent_status or Status(UNRESOLVABLE), skipped_by=plugin)
+            for name, plugin in self.skipped.items()
+        }
+        for name, (status, verdicts) in self.evaluated.items():
+            out[name] = NodeEvaluation(name, status, verdicts, self.totals.get(name))
+        return out
 
     def scores_of(self, node: str) -> dict[str, PluginScore]:
         """One node's score from each plugin (empty if it was not scored)."""
@@ -120,9 +148,9 @@ class Attempt:
         return {c.plugin: PluginScore(c.raw[i], c.normalized[i], c.weight) for c in self.scores}
 
     def status_of(self, node: str) -> Status:
-        evaluation = self.nodes.get(node)
-        if evaluation is not None and not evaluation.skipped_by:
-            return evaluation.status
+        result = self.evaluated.get(node)
+        if result is not None:
+            return result[0]
         return self.absent_status or Status(UNRESOLVABLE)
 
     @property
@@ -254,10 +282,8 @@ def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Atte
         weight = plugin.weight
         totals = [t + v * weight for t, v in zip(totals, values, strict=True)]
         attempt.scores.append(ScoreColumn(plugin.name, weight, list(column), values))
-    evaluations = attempt.nodes
-    for n, total in zip(feasible, totals, strict=True):
-        evaluations[n].total = total
-    return dict(zip(feasible, totals, strict=True))
+    attempt.totals = dict(zip(feasible, totals, strict=True))
+    return attempt.totals
 
 
 def select_host(totals: dict[str, int], rng: random.Random) -> str:
@@ -289,8 +315,7 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
     allowed, pre_status = plugins.PRE_FILTER.pre_filter(pod)
     if pre_status.rejected:
         attempt.prefilter_status = attempt.absent_status = pre_status
-        for info in snapshot.list():
-            attempt.nodes[info.name] = NodeEvaluation(info.name, pre_status, skipped_by=NODE_AFFINITY)
+        attempt.skipped = dict.fromkeys(snapshot.nodes, NODE_AFFINITY)
         attempt.preemption = preempt(pod, snapshot, attempt, nominated)
         return attempt
 
@@ -300,7 +325,7 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
     if info is not None and (allowed is None or info.name in allowed):
         status, verdicts = run_filters_with_nominated(pod, info, nominated)
         if status.ok:
-            attempt.nodes[info.name] = NodeEvaluation(info.name, status, verdicts)
+            attempt.evaluate(info.name, (status, verdicts))
             attempt.feasible = [info.name]
             attempt.chosen = info.name
             attempt.nominated_fast_path = True
@@ -311,27 +336,30 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
     nodes = snapshot.list()
     if allowed is not None:
         attempt.absent_status = Status(UNRESOLVABLE, (f"node(s) didn't satisfy plugin(s) [{NODE_AFFINITY}]",), NODE_AFFINITY)
-        for info in nodes:
-            if info.name not in allowed:
-                attempt.nodes[info.name] = NodeEvaluation(info.name, attempt.absent_status, skipped_by=NODE_AFFINITY)
+        attempt.skipped = {info.name: NODE_AFFINITY for info in nodes if info.name not in allowed}
         nodes = [info for info in nodes if info.name in allowed]
     attempt.nodes_to_find = num_feasible_nodes_to_find(len(nodes))
     attempt.start_index = start_index % len(snapshot)
     start = attempt.start_index % len(nodes) if nodes else 0
-    evaluations, feasible, to_find = attempt.nodes, attempt.feasible, attempt.nodes_to_find
+    evaluated, rejected = attempt.evaluated, attempt.node_statuses
+    feasible, to_find = attempt.feasible, attempt.nodes_to_find
     # The common case (no nominated pods, a node already filtered for this spec) is one
     # dictionary lookup per node: the loop below runs for hundreds of nodes per pod.
     cached = None if nominated else key
     processed = 0
     for info in nodes[start:] + nodes[:start]:
         found = info.results.get(cached) if cached is not None else None
-        status, verdicts = found if found is not None else filter_node(pod, info, nominated, skip, key)
-        evaluations[info.name] = NodeEvaluation(info.name, status, verdicts)
+        if found is None:
+            found = filter_node(pod, info, nominated, skip, key)
+        evaluated[info.name] = found
         processed += 1
+        status = found[0]
         if status.code == SUCCESS:
             feasible.append(info.name)
             if len(feasible) >= to_find:
                 break
+        elif status.rejected:
+            rejected[info.name] = status
     attempt.processed = processed
     feasible.sort()
 

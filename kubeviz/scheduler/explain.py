@@ -98,7 +98,7 @@ def binding_summary(attempt: Any) -> str:
     # Best first, by name among equals (feasible is sorted and nlargest is stable), except
     # that the chosen node leads its equals.
     names = attempt.feasible
-    totals = [attempt.nodes[n].total or 0 for n in names]
+    totals = [attempt.totals.get(n) or 0 for n in names]
     best = heapq.nlargest(SUMMARY_SCORES, range(len(names)), key=totals.__getitem__)
     if attempt.chosen in names:
         chosen = names.index(attempt.chosen)
@@ -152,23 +152,27 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
     by_list: dict[int, int] = {}
     by_status: dict[int, int] = {}
     nodes = []
-    for name, e in attempt.nodes.items():
-        filters = by_list.get(id(e.verdicts))
+    totals = attempt.totals
+    absent = attempt.absent_status
+    rows = [(name, plugin, absent, ()) for name, plugin in attempt.skipped.items()]
+    rows += [(name, "", status, found) for name, (status, found) in attempt.evaluated.items()]
+    for name, skipped_by, node_status, node_verdicts in rows:
+        filters = by_list.get(id(node_verdicts))
         if filters is None:
             indexes = []
-            for v in e.verdicts:
+            for v in node_verdicts:
                 key = (v.plugin, v.status, v.ran)
                 index = verdicts.get(key)
                 if index is None:
                     index = verdicts[key] = len(verdicts)
                 indexes.append(index)
-            filters = by_list[id(e.verdicts)] = len(filter_lists)
+            filters = by_list[id(node_verdicts)] = len(filter_lists)
             filter_lists.append(indexes)
-        status = by_status.get(id(e.status))
+        status = by_status.get(id(node_status))
         if status is None:
-            status = by_status[id(e.status)] = len(statuses)
-            statuses.append(e.status)
-        nodes.append([name, e.skipped_by, status, filters, e.total])
+            status = by_status[id(node_status)] = len(statuses)
+            statuses.append(node_status)
+        nodes.append([name, skipped_by, status, filters, totals.get(name)])
     preemption = None
     if attempt.preemption is not None:
         p = attempt.preemption
@@ -188,7 +192,7 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
         "chosen": attempt.chosen,
         "message": message,
         "numNodes": attempt.num_nodes,
-        "numNodesEvaluated": len(attempt.nodes),
+        "numNodesEvaluated": len(attempt.evaluated) + len(attempt.skipped),
         "feasibleNodesToFind": attempt.nodes_to_find,
         "feasible": list(attempt.feasible),
         "error": attempt.error,
