@@ -4,6 +4,7 @@ Score, and the choice of a host. Everything it decides is kept in an Attempt, wh
 """
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -214,16 +215,31 @@ def nominated_for(pod: Obj, node: str, nominated: Iterable[Obj]) -> list[Obj]:
 RESULTS_LIMIT = 256
 
 
-def equivalence_key(pod: Obj) -> bytes:
+def equivalence_key(pod: Obj) -> int:
     """Pods with the same spec get the same verdicts and scores on a node that has not
     changed (the idea of kube-scheduler's old equivalence-class cache): replicas of one
     template are scheduled one after another, and between two of them only the node that
-    took the last one changed. The key is the spec itself; every plugin reads only that."""
-    return orjson.dumps(pod.get("spec") or {}, option=orjson.OPT_SORT_KEYS)
+    took the last one changed. The class is the spec itself (every plugin reads only
+    that), numbered: a cycle looks its class up on hundreds of nodes, and comparing a
+    kilobyte of spec each time cost more than the lookups themselves. Filter results are
+    kept under the number, raw scores under its complement."""
+    spec = orjson.dumps(pod.get("spec") or {}, option=orjson.OPT_SORT_KEYS)
+    number = _CLASSES.get(spec)
+    if number is None:
+        if len(_CLASSES) >= CLASSES_LIMIT:
+            _CLASSES.clear()  # numbers are never reused: what nodes kept under old ones is just not found
+        number = _CLASSES.setdefault(spec, next(_NUMBERS))
+    return number
+
+
+#: equivalence classes numbered so far (spec → number), and the numbers to come
+CLASSES_LIMIT = 4096
+_CLASSES: dict[bytes, int] = {}
+_NUMBERS = itertools.count(1)
 
 
 def filter_node(pod: Obj, info: NodeInfo, nominated: list[Obj], skip: frozenset[str],
-                key: bytes | None) -> tuple[Status, list[FilterVerdict]]:
+                key: int | None) -> tuple[Status, list[FilterVerdict]]:
     """The node's filter verdicts for ``pod``, from the node's results when a pod of the
     same spec was already filtered against it (never with nominated pods in the way)."""
     if key is None or (nominated and nominated_for(pod, info.name, nominated)):
@@ -253,7 +269,7 @@ def run_filters_with_nominated(pod: Obj, node_info: NodeInfo, nominated: Iterabl
 # ---- scores --------------------------------------------------------------------------------
 
 
-def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Attempt, key: bytes | None = None) -> dict[str, int]:
+def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Attempt, key: int | None = None) -> dict[str, int]:
     """Every score plugin's raw score per feasible node, normalized and weighted. Raw
     scores come from the node's results for pods of this spec when it has them."""
     active = []
@@ -265,7 +281,7 @@ def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Atte
     if not feasible:
         return {}
     nodes = snapshot.nodes
-    score_key = (key, "scores")
+    score_key = ~key if key is not None else None
     rows = []
     for n in feasible:
         info = nodes[n]
