@@ -615,7 +615,14 @@ def update(
     _type_errors(body, strategy)
     _check_kind(body, strategy)
     ns = _require_namespace(cluster, strategy, namespace)
-    new = deep_copy(body)
+    if subresource == "status":
+        # Only the status (and, for apps/v1, annotations) is taken from the body: the rest
+        # is not copied, and nothing here changes it.
+        new = {**body, "metadata": dict(body.get("metadata") or {}), "status": deep_copy(body.get("status"))}
+        if "status" not in body:
+            del new["status"]
+    else:
+        new = deep_copy(body)
     meta = new.setdefault("metadata", {}) or {}
     new["metadata"] = meta
     if meta.get("name") and meta["name"] != name:

@@ -43,5 +43,5 @@ def status_update_keeping_annotations(new: Obj, old: Obj) -> Obj:
     result["status"] = new.get("status", old.get("status"))
     annotations = (new.get("metadata") or {}).get("annotations")
     if annotations is not None:
-        result["metadata"]["annotations"] = annotations
+        result["metadata"]["annotations"] = dict(annotations)
     return result
