@@ -9,24 +9,43 @@ from django.db import models
 from kubeviz.etcd.models import Cluster
 
 
-class LogLine(models.Model):
-    """One line of one container instance's log, stamped with the simulated clock."""
+class LogFile(models.Model):
+    """One container instance's log file (CRI opens one per container start). The lines
+    refer to it, rather than each repeating whose they are: a starting nginx writes dozens
+    of lines, and their rows (and indexes) were mostly these names."""
 
-    # No index of its own: the composite indexes below start with the cluster.
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="log_lines", db_index=False)
+    # No index of its own: the unique constraint below starts with the cluster.
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="log_files", db_index=False)
     pod_uid = models.CharField(max_length=36)
     container = models.CharField(max_length=253)
     # The hex part of containerStatuses[].containerID (``containerd://<hex>``).
     container_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "container_id"], name="logfile_unique_container"),
+        ]
+        indexes = [models.Index(fields=["cluster", "pod_uid"])]
+
+    def __str__(self) -> str:
+        return f"{self.container} {self.container_id[:12]}"
+
+
+class LogLine(models.Model):
+    """One line of one container instance's log, stamped with the simulated clock."""
+
+    # No index of its own: the index below starts with the file.
+    file = models.ForeignKey(LogFile, on_delete=models.CASCADE, related_name="lines", db_index=False)
     time = models.DateTimeField()
     stream = models.CharField(max_length=6, default="stdout")
     text = models.TextField()
 
     class Meta:
-        indexes = [
-            models.Index(fields=["cluster", "container_id", "id"]),
-            models.Index(fields=["cluster", "pod_uid"]),
-        ]
+        indexes = [models.Index(fields=["file", "id"])]
+
+    @property
+    def container(self) -> str:
+        return self.file.container
 
     def __str__(self) -> str:
-        return f"{self.container} {self.time:%H:%M:%S} {self.text[:40]}"
+        return f"{self.time:%H:%M:%S} {self.text[:40]}"

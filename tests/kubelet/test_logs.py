@@ -55,7 +55,7 @@ def test_servers_print_their_startup_lines(cluster, image, first, contains):
     assert any(contains in line for line in lines)
     # Stamped by the simulated clock, at the container's start.
     started = clock.parse_rfc3339(pod(cluster, "srv")["status"]["containerStatuses"][0]["state"]["running"]["startedAt"])
-    stamps = [row.time for row in LogLine.objects.filter(cluster=cluster)]
+    stamps = [row.time for row in LogLine.objects.filter(file__cluster=cluster)]
     assert all(started <= t < started + timedelta(seconds=1) for t in stamps)
     assert stamps == sorted(stamps)
 
@@ -76,7 +76,7 @@ def test_a_command_prints_its_echoes_as_time_passes_then_exits(cluster):
     p = pod(cluster, "job")
     assert p["status"]["phase"] == "Failed"
     assert texts(cluster, "job") == ["hello", "bye from job"]
-    rows = list(LogLine.objects.filter(cluster=cluster).order_by("id"))
+    rows = list(LogLine.objects.filter(file__cluster=cluster).order_by("id"))
     assert (rows[1].time - rows[0].time).total_seconds() == 2
 
 
@@ -84,7 +84,7 @@ def test_a_loop_prints_every_period_with_the_simulated_date(cluster):
     script = 'i=0; while true; do echo "$i: $(date)"; i=$((i+1)); sleep 2; done'
     make_pod(cluster, "counter", shell(script))
     settle(cluster, 11)
-    rows = list(LogLine.objects.filter(cluster=cluster).order_by("id"))
+    rows = list(LogLine.objects.filter(file__cluster=cluster).order_by("id"))
     assert [r.text.split(":")[0] for r in rows] == [str(i) for i in range(len(rows))]
     assert 5 <= len(rows) <= 6
     for row in rows:
@@ -95,10 +95,10 @@ def test_a_fast_loop_keeps_only_the_newest_lines(cluster):
     make_pod(cluster, "chatty", shell("while true; do echo tick; usleep 2000; done"))
     settle(cluster, 4)
     source = log_source(pod(cluster, "chatty"), "main", False)
-    assert LogLine.objects.filter(cluster=cluster).count() <= LOG_MAX_LINES + 600
+    assert LogLine.objects.filter(file__cluster=cluster).count() <= LOG_MAX_LINES + 600
     assert len(log_lines(cluster, source)) >= LOG_MAX_LINES
     settle(cluster, 2)
-    assert LogLine.objects.filter(cluster=cluster).count() <= LOG_MAX_LINES + 600
+    assert LogLine.objects.filter(file__cluster=cluster).count() <= LOG_MAX_LINES + 600
 
 
 def test_a_crash_keeps_the_previous_instance_log(cluster):
@@ -121,7 +121,7 @@ def test_an_injected_crash_prints_an_error_before_the_container_dies(cluster):
     previous = texts(cluster, "web", previous=True)
     assert previous[0].startswith("/docker-entrypoint.sh")
     assert previous[-1].startswith("fatal error: unexpected signal during runtime execution")
-    row = LogLine.objects.filter(cluster=cluster, text__startswith="fatal error").get()
+    row = LogLine.objects.filter(file__cluster=cluster, text__startswith="fatal error").get()
     assert row.stream == "stderr"
 
 
@@ -154,13 +154,13 @@ def test_a_stopped_pod_says_goodbye_and_its_logs_go_after_it(cluster):
     uid = pod(cluster, "web")["metadata"]["uid"]
     registry.delete(cluster, by_plural("pods"), "default", "web")
     engine.settle(horizon=5)
-    lines = list(LogLine.objects.filter(cluster=cluster, pod_uid=uid).order_by("id").values_list("text", flat=True))
+    lines = list(LogLine.objects.filter(file__cluster=cluster, file__pod_uid=uid).order_by("id").values_list("text", flat=True))
     assert lines[-7].endswith("[notice] 1#1: signal 3 (SIGQUIT) received, shutting down")
     assert lines[-1].endswith("[notice] 1#1: exit")
     engine.settle(horizon=20)
-    assert LogLine.objects.filter(cluster=cluster, pod_uid=uid).exists()  # kept a little while
+    assert LogLine.objects.filter(file__cluster=cluster, file__pod_uid=uid).exists()  # kept a little while
     engine.settle(horizon=60)
-    assert not LogLine.objects.filter(cluster=cluster, pod_uid=uid).exists()
+    assert not LogLine.objects.filter(file__cluster=cluster, file__pod_uid=uid).exists()
 
 
 def test_logs_of_pods_deleted_while_no_kubelet_ran_are_swept(cluster):
@@ -169,8 +169,8 @@ def test_logs_of_pods_deleted_while_no_kubelet_ran_are_swept(cluster):
     registry.delete(cluster, by_plural("pods"), "default", "web", options={"gracePeriodSeconds": 0})
     make_pod(cluster, "other", [{"name": "main", "image": "redis"}])
     settle(cluster, 60)
-    assert set(LogLine.objects.filter(cluster=cluster).values_list("container", flat=True)) == {"main"}
-    assert {r.text.split()[0] for r in LogLine.objects.filter(cluster=cluster)} <= {"1:C", "1:M"}
+    assert set(LogLine.objects.filter(file__cluster=cluster).values_list("file__container", flat=True)) == {"main"}
+    assert {r.text.split()[0] for r in LogLine.objects.filter(file__cluster=cluster)} <= {"1:C", "1:M"}
 
 
 def test_the_same_pod_prints_the_same_lines(cluster):
