@@ -10,7 +10,6 @@ import functools
 import hashlib
 import json
 import random
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -93,11 +92,15 @@ class _SeededRandom:
             self._seed = self._make_seed()
         return self._seed
 
-    def uuid4(self) -> uuid.UUID:
-        """A version-4 UUID drawn from the seed alone: seeding a Mersenne Twister for one
-        number cost more than the rest of an Event's validation."""
-        digest = hashlib.blake2b(self.seed().encode(), digest_size=16, person=b"kubeviz-uid").digest()
-        return uuid.UUID(bytes=digest, version=4)
+    def uuid4(self) -> str:
+        """A version-4 UUID drawn from the seed alone, as text: seeding a Mersenne Twister
+        for one number cost more than the rest of an Event's validation. (The version and
+        variant bits are set as ``uuid.UUID(..., version=4)`` sets them.)"""
+        raw = bytearray(hashlib.blake2b(self.seed().encode(), digest_size=16, person=b"kubeviz-uid").digest())
+        raw[6] = (raw[6] & 0x0F) | 0x40
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def __getattr__(self, name: str) -> Any:
         if self._rng is None:
@@ -479,7 +482,7 @@ def create(
         _check_namespace_exists(cluster, ns, strategy, meta.get("name", ""))
     for f in ("resourceVersion", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds", "managedFields"):
         meta.pop(f, None)
-    meta["uid"] = str(ctx.rng.uuid4())
+    meta["uid"] = ctx.rng.uuid4()
     meta["creationTimestamp"] = clock.rfc3339(ctx.now)
     if strategy.tracks_generation:
         meta["generation"] = 1

@@ -143,7 +143,7 @@ def datetime_param(value: Any) -> Any:
     if last is not None and last[0] is value:
         return last[1]
     if isinstance(value, datetime) and value.tzinfo is UTC and _vendor() == "sqlite":
-        param: Any = str(value.replace(tzinfo=None))
+        param: Any = value.isoformat(" ")[:-6]  # str() of the naive datetime, less "+00:00"
     else:
         param = connection.ops.adapt_datetimefield_value(value)
     _last_param = (value, param)

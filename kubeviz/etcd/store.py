@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import transaction
 
-from . import sql
+from . import counters, sql
 from .models import Change, Cluster, Entry
 
 T = TypeVar("T")
@@ -101,41 +101,25 @@ def _row_kv(row: tuple) -> KeyValue:
     return KeyValue(row[0], sql.loads(row[1]), row[2], row[3], row[4])
 
 
-def _known_revisions() -> dict[int, int] | None:
-    """The revisions this transaction already knows, where the database can keep them:
-    on SQLite a write transaction holds the only write lock, so nobody else moves them
-    (the backend forgets them when the transaction or a savepoint ends)."""
-    db = sql.db()
-    return getattr(db, "revisions", None) if db.in_atomic_block else None
-
-
 def _lock(cluster_id: int) -> int:
     """Serialise this cluster's writers until commit; returns the current revision (a row
     lock on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
-    known = _known_revisions()
-    if known is not None:
-        rev = known.get(cluster_id)
-        if rev is None:
-            rev = known[cluster_id] = current_revision(cluster_id)
-        return rev
     if sql.locks_rows():
         row = sql.one('SELECT "revision" FROM "etcd_cluster" WHERE "id" = %s FOR UPDATE', (cluster_id,))
         if row is None:
             raise Cluster.DoesNotExist(cluster_id)
         return row[0]
-    return current_revision(cluster_id)
+    return counters.read(cluster_id, counters.REVISION)
 
 
 def _set_revision(cluster_id: int, rev: int) -> None:
     """Move the cluster's revision to ``rev`` (the lock taken by ``_lock`` is still held)."""
-    sql.one('UPDATE "etcd_cluster" SET "revision" = %s WHERE "id" = %s', (rev, cluster_id))
-    known = _known_revisions()
-    if known is not None:
-        known[cluster_id] = rev
+    counters.write(cluster_id, counters.REVISION, rev)
 
 
 def _known_rows() -> dict[tuple[int, str], tuple | None] | None:
-    """Entry rows this transaction already read or wrote (see ``_known_revisions``)."""
+    """Entry rows this transaction already read or wrote (kept by the SQLite backend, as
+    the counters are: see ``kubeviz.etcd.counters``)."""
     db = sql.db()
     return getattr(db, "entry_rows", None) if db.in_atomic_block else None
 
@@ -198,13 +182,7 @@ def _write(func: Callable[..., T]) -> Callable[..., T]:
 
 
 def current_revision(cluster_id: int) -> int:
-    known = _known_revisions()
-    if known is not None and cluster_id in known:
-        return known[cluster_id]
-    row = sql.one('SELECT "revision" FROM "etcd_cluster" WHERE "id" = %s', (cluster_id,))
-    if row is None:
-        raise Cluster.DoesNotExist(cluster_id)
-    return row[0]
+    return counters.read(cluster_id, counters.REVISION)
 
 
 def get(cluster_id: int, key: str) -> KeyValue | None:

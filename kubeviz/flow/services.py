@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from kubeviz.engine import clock
-from kubeviz.etcd import sql
+from kubeviz.etcd import counters, sql
 from kubeviz.etcd.models import Cluster
 
 _INSERT = (
@@ -24,7 +24,6 @@ _INSERT = (
     '"name", "uid", "message", "revision", "time", "category", "client") '
     "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
-_TAKE_SEQS = 'UPDATE "etcd_cluster" SET "step_seq" = "step_seq" + %s WHERE "id" = %s RETURNING "step_seq"'
 
 
 @dataclass
@@ -82,9 +81,7 @@ def _write(records: list[StepRecord]) -> None:
     for record in records:
         by_cluster.setdefault(record.cluster_id, []).append(record)
     for cluster_id, group in by_cluster.items():
-        row = sql.one(_TAKE_SEQS, (len(group), cluster_id))
-        assert row is not None
-        first = row[0] - len(group) + 1
+        first = counters.take(cluster_id, counters.STEP_SEQ, len(group))
         for offset, record in enumerate(group):
             record.seq = first + offset
         sql.many(_INSERT, [r.row() for r in group])

@@ -230,3 +230,18 @@ def test_two_clusters_never_see_each_other(c1, c2):
     with pytest.raises(store.KeyNotFound):
         store.update(c2.pk, _key("b"), {}, _index("b"))
     assert store.current_revision(c1.pk) == 2
+
+
+def test_the_revision_kept_by_a_transaction_agrees_with_savepoints_and_the_orm(c1):
+    """Inside a write transaction SQLite's store keeps the revision in memory: the ORM still
+    reads it as it stands, and rolling back to a savepoint brings back the one it had."""
+    from django.db import transaction
+
+    _put(c1, "a", {"n": 1})
+    with pytest.raises(RuntimeError), transaction.atomic():
+        _put(c1, "b", {"n": 1})
+        _put(c1, "c", {"n": 1})
+        raise RuntimeError("roll back")
+    assert store.current_revision(c1.pk) == 1 and store.get(c1.pk, _key("b")) is None
+    assert _put(c1, "d", {}).mod_revision == 2
+    assert Cluster.objects.values_list("revision", flat=True).get(pk=c1.pk) == 2

@@ -1,0 +1,64 @@
+"""A cluster's counters (its revision and its step sequence) inside a write transaction.
+
+Every store write moves the revision and every batch of steps moves the step sequence:
+two single-row updates that were a fifth of the engine's statements. On SQLite a write
+transaction holds the database's only write lock, so nobody else can move them until it
+ends: the transaction keeps them in memory and the backend writes them back once, before
+the commit, before each savepoint (so that rolling back to it restores them) and before
+any statement through Django's cursors (so the ORM reads them as they are). Elsewhere
+(PostgreSQL, or outside a transaction) each change is written at once.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from . import sql
+
+REVISION = "revision"
+STEP_SEQ = "step_seq"
+
+
+def _transaction() -> Any:
+    """The connection, if it keeps counters for this transaction (see the SQLite backend)."""
+    db = sql.db()
+    return db if db.in_atomic_block and hasattr(db, "counters") else None
+
+
+def read(cluster_id: int, column: str) -> int:
+    db = _transaction()
+    if db is not None:
+        value = db.counters.get((column, cluster_id))
+        if value is not None:
+            return value
+    row = sql.one(f'SELECT "{column}" FROM "etcd_cluster" WHERE "id" = %s', (cluster_id,))
+    if row is None:
+        from .models import Cluster
+
+        raise Cluster.DoesNotExist(cluster_id)
+    if db is not None:
+        db.counters[(column, cluster_id)] = row[0]
+    return row[0]
+
+
+def write(cluster_id: int, column: str, value: int) -> None:
+    db = _transaction()
+    if db is None:
+        sql.one(f'UPDATE "etcd_cluster" SET "{column}" = %s WHERE "id" = %s', (value, cluster_id))
+        return
+    db.counters[(column, cluster_id)] = value
+    db.dirty_counters.add((column, cluster_id))
+
+
+def take(cluster_id: int, column: str, count: int) -> int:
+    """Advance the counter by ``count``; returns the first of the numbers taken."""
+    db = _transaction()
+    if db is None:
+        row = sql.one(
+            f'UPDATE "etcd_cluster" SET "{column}" = "{column}" + %s WHERE "id" = %s RETURNING "{column}"',
+            (count, cluster_id),
+        )
+        assert row is not None
+        return row[0] - count + 1
+    last = read(cluster_id, column)
+    write(cluster_id, column, last + count)
+    return last + 1
