@@ -240,8 +240,12 @@ class Snapshot:
     nodes: dict[str, NodeInfo]
     #: the node names in order, when the builder already knows them
     names: list[str] | None = None
+    #: the infos in that order, when the builder keeps them so
+    ordered: list[NodeInfo] | None = None
 
     def list(self) -> list[NodeInfo]:
+        if self.ordered is not None:
+            return list(self.ordered)
         return [self.nodes[n] for n in (self.names if self.names is not None else sorted(self.nodes))]
 
     def get(self, name: str) -> NodeInfo | None:
@@ -295,6 +299,9 @@ class SnapshotCache:
         self._infos: dict[str, NodeInfo] = {}
         self._names: list[str] = []
         self._name_set: set[str] = set()
+        # The infos in name order (and each name's place), kept up to date as nodes change.
+        self._index: dict[str, int] = {}
+        self._ordered: list[NodeInfo] = []
         self._image_states: dict[str, dict[str, ImageState]] = {}
         self._position: tuple[int, int] | None = None
         self._nodes_generation = -1
@@ -318,18 +325,27 @@ class SnapshotCache:
         if len(self._names) != len(self._infos) or not changed <= self._name_set:
             self._names = sorted(self._infos)
             self._name_set = set(self._names)
+            self._index = {name: i for i, name in enumerate(self._names)}
+            self._ordered = [self._infos[n] for n in self._names]
+        else:
+            for name in changed:
+                self._ordered[self._index[name]] = self._infos[name]
         nodes_generation = cache.generation("nodes")
         if nodes_generation != self._nodes_generation:
             self._nodes_generation = nodes_generation
             _set_image_states(self._infos)
             self._image_states = {name: info.image_states for name, info in self._infos.items()}
         infos = dict(self._infos)
+        ordered = self._ordered
         for pod in assumed:
             name = (pod.get("spec") or {}).get("nodeName")
             if name in infos and not is_terminal(pod):
                 infos[name] = infos[name].clone()
                 infos[name].add_pod(pod)
-        return Snapshot(infos, self._names)
+                if ordered is self._ordered:
+                    ordered = list(ordered)
+                ordered[self._index[name]] = infos[name]
+        return Snapshot(infos, self._names, ordered)
 
 
 def with_node_name(pod: Obj, node: str) -> Obj:
