@@ -6,16 +6,13 @@ transaction with the steps that describe it, so a failed request writes nothing.
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, TypeVar
-
-from django.db import transaction
+from typing import Any
 
 from kubeviz.engine import clock
 from kubeviz.etcd import sql, store
@@ -37,7 +34,6 @@ from .selectors import (
 )
 from .strategy import Context, Obj, Strategy
 
-T = TypeVar("T")
 GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 MAX_GENERATED_PREFIX = 58
 
@@ -60,21 +56,9 @@ SYSTEM = Actor("apiserver")
 # ---- helpers -----------------------------------------------------------------------------
 
 
-def _atomic(func: Callable[..., T]) -> Callable[..., T]:
-    """``transaction.atomic`` for a write called on its own; inside a caller's transaction
-    (a request, an engine action) the write joins it without a savepoint of its own.
-
-    Every write here checks everything before its first store write and raises nothing
-    after it, so there is nothing a savepoint would undo; the caller's transaction (or
-    savepoint) covers the unexpected. Savepoints were a twentieth of the engine's time."""
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        if sql.db().in_atomic_block:
-            return func(*args, **kwargs)
-        with transaction.atomic():
-            return func(*args, **kwargs)
-
-    return wrapper
+# Every write here checks everything before its first store write and raises nothing after
+# it; the caller's transaction (a request, an engine action) covers the unexpected.
+_atomic = sql.joins_transaction
 
 
 class _SeededRandom:

@@ -8,18 +8,15 @@ Values are stored as given; the API server stamps ``resourceVersion`` from
 """
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 
 from . import counters, sql
 from .models import Change, Cluster, Entry
-
-T = TypeVar("T")
 
 
 class StoreError(Exception):
@@ -165,20 +162,10 @@ def _append_change(cluster_id: int, rev: int, key: str, resource: str, namespace
     )
 
 
-def _write(func: Callable[..., T]) -> Callable[..., T]:
-    """Run a store write inside the caller's transaction, or in one of its own.
-
-    Like a failed etcd transaction, a refused write uses no revision and writes nothing:
-    it raises before its first statement that changes anything, so the caller's
-    transaction stays usable without a savepoint of the store's own."""
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        if sql.db().in_atomic_block:
-            return func(*args, **kwargs)
-        with transaction.atomic():
-            return func(*args, **kwargs)
-
-    return wrapper
+# Like a failed etcd transaction, a refused write uses no revision and writes nothing: it
+# raises before its first statement that changes anything, so the caller's transaction
+# stays usable without a savepoint of the store's own.
+_write = sql.joins_transaction
 
 
 def current_revision(cluster_id: int) -> int:
