@@ -18,6 +18,7 @@ from django.db import transaction
 
 from kubeviz.apiserver import errors
 from kubeviz.apiserver.watchall import changes_since, head_revision
+from kubeviz.etcd import sql
 from kubeviz.etcd.models import Cluster
 from kubeviz.flow.services import steps_batch
 
@@ -157,7 +158,7 @@ class Engine:
         api = Client(self.cluster, getattr(component, "actor", component.name), event_source=event_source_for(component.name),
                      events=self.events)
         try:
-            with transaction.atomic(), steps_batch():
+            with sql.savepoint(), steps_batch():
                 again = component.sync(self.cache, api, item.key)
         except errors.StatusError as exc:
             # A conflict or a vanished object: the cache was stale. Look again soon.

@@ -38,7 +38,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         #: (cluster id, key) → the entry's row (None: no such key), likewise
         self.entry_rows: dict[tuple[int, str], tuple | None] = {}
 
-    def _forget(self) -> None:
+    def forget(self) -> None:
+        """Drop what the transaction remembered (it ended, or rolled back to a savepoint)."""
         self.counters.clear()
         self.dirty_counters.clear()
         self.entry_rows.clear()
@@ -65,7 +66,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return conn
 
     def _start_transaction_under_autocommit(self) -> None:
-        self._forget()
+        self.forget()
         begin = "BEGIN" if self.transaction_mode is None else f"BEGIN {self.transaction_mode}"
         raw = self.connection
         timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
@@ -88,11 +89,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.connection is not None:
             with self.wrap_database_errors:
                 self.write_back()
-        self._forget()
+        self.forget()
         return super()._commit()
 
     def _rollback(self) -> None:
-        self._forget()
+        self.forget()
         return super()._rollback()
 
     def _savepoint(self, sid: str) -> None:
@@ -101,7 +102,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.connection.execute(self.ops.savepoint_create_sql(sid))
 
     def _savepoint_rollback(self, sid: str) -> None:
-        self._forget()
+        self.forget()
         with self.wrap_database_errors:
             self.connection.execute(self.ops.savepoint_rollback_sql(sid))
 
