@@ -137,42 +137,40 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
 
     A pod's attempt covers every node with every filter's verdict and every score: on a
     thousand nodes that is thousands of small objects, nearly all alike. Stored, each
-    distinct verdict list and status is written once and nodes refer to them by index;
-    scores are kept as the cycle computes them, a column per plugin over the feasible
-    nodes. ``expand`` gives the documented shape (``nodes[].filters[]``,
-    ``nodes[].scores[]``) back.
+    distinct verdict list and status is written once and the nodes (columns: names,
+    status, filters) refer to them by index; scores are kept as the cycle computes them,
+    a column per plugin over the feasible nodes (a node's total is their weighted sum).
+    ``expand`` gives the documented shape (``nodes[].filters[]``, ``nodes[].scores[]``)
+    back.
     """
     meta = attempt.pod.get("metadata") or {}
-    verdicts: dict[tuple[str, Status, bool], int] = {}
-    filter_lists: list[list[int]] = []
-    statuses: list[Status] = []
-    # Nodes share verdict lists and statuses (every node that passed has the same ones,
-    # cached per node for pods of one spec): each distinct one is indexed once, found
-    # again by identity.
-    by_list: dict[int, int] = {}
-    by_status: dict[int, int] = {}
-    nodes = []
-    totals = attempt.totals
     absent = attempt.absent_status
-    rows = [(name, plugin, absent, ()) for name, plugin in attempt.skipped.items()]
-    rows += [(name, "", status, found) for name, (status, found) in attempt.evaluated.items()]
-    for name, skipped_by, node_status, node_verdicts in rows:
-        filters = by_list.get(id(node_verdicts))
-        if filters is None:
-            indexes = []
-            for v in node_verdicts:
-                key = (v.plugin, v.status, v.ran)
-                index = verdicts.get(key)
-                if index is None:
-                    index = verdicts[key] = len(verdicts)
-                indexes.append(index)
-            filters = by_list[id(node_verdicts)] = len(filter_lists)
-            filter_lists.append(indexes)
-        status = by_status.get(id(node_status))
-        if status is None:
-            status = by_status[id(node_status)] = len(statuses)
-            statuses.append(node_status)
-        nodes.append([name, skipped_by, status, filters, totals.get(name)])
+    names = list(attempt.skipped) + list(attempt.evaluated)
+    results = [(absent, ())] * len(attempt.skipped) + list(attempt.evaluated.values())
+    # Nodes share verdict lists and statuses (every node that passed has the same ones,
+    # cached per node for pods of one spec): each distinct one is indexed once, by
+    # identity, and the nodes refer to it by number.
+    lists = list({id(r[1]): r[1] for r in results}.values())
+    list_index = {id(found): i for i, found in enumerate(lists)}
+    statuses = list({id(r[0]): r[0] for r in results}.values())
+    status_index = {id(status): i for i, status in enumerate(statuses)}
+    verdicts: dict[tuple[str, Status, bool], int] = {}
+    filter_lists = []
+    for found in lists:
+        indexes = []
+        for v in found:
+            key = (v.plugin, v.status, v.ran)
+            index = verdicts.get(key)
+            if index is None:
+                index = verdicts[key] = len(verdicts)
+            indexes.append(index)
+        filter_lists.append(indexes)
+    nodes = {
+        "names": names,
+        "skippedBy": dict(attempt.skipped),
+        "status": [status_index[id(r[0])] for r in results],
+        "filters": [list_index[id(r[1])] for r in results],
+    }
     preemption = None
     if attempt.preemption is not None:
         p = attempt.preemption
@@ -192,7 +190,7 @@ def explanation(attempt: Any, *, attempt_number: int, time: str, message: str) -
         "chosen": attempt.chosen,
         "message": message,
         "numNodes": attempt.num_nodes,
-        "numNodesEvaluated": len(attempt.evaluated) + len(attempt.skipped),
+        "numNodesEvaluated": len(names),
         "feasibleNodesToFind": attempt.nodes_to_find,
         "feasible": list(attempt.feasible),
         "error": attempt.error,
@@ -233,13 +231,15 @@ def expand(record: dict[str, Any]) -> dict[str, Any]:
             for name, feasible, skipped_by, status, filters, scores, total in record["nodes"]
         ]
     else:
-        lists, columns = record["filterLists"], record["scores"]
+        lists, columns, table = record["filterLists"], record["scores"], record["nodes"]
         position = {name: i for i, name in enumerate(record["feasible"])}
+        skipped = table["skippedBy"]
         rows = []
-        for name, skipped_by, status, filters, total in record["nodes"]:
+        for name, status, filters in zip(table["names"], table["status"], table["filters"], strict=True):
             i = position.get(name)
             scores = [] if i is None else [(plugin, weight, raw[i], normalized[i]) for plugin, weight, raw, normalized in columns]
-            rows.append((name, i is not None, skipped_by, status, lists[filters], scores, total))
+            total = sum(weight * normalized for _, weight, _, normalized in scores) if scores else None
+            rows.append((name, i is not None, skipped.get(name, ""), status, lists[filters], scores, total))
         rows.sort(key=lambda row: row[0])
     out["nodes"] = [
         {
