@@ -223,6 +223,22 @@ _IMAGES = {
 }
 
 
+_last_second: tuple[datetime, str, str] | None = None
+
+
+def _to_the_second(moment: datetime, fmt: str) -> str:
+    """``moment.strftime(fmt)`` for a format with no fraction of a second: a starting nginx
+    stamps dozens of lines within one second, so the last one formatted is kept."""
+    global _last_second
+    second = moment.replace(microsecond=0)
+    last = _last_second
+    if last is not None and last[0] == second and last[1] == fmt:
+        return last[2]
+    text = moment.strftime(fmt)
+    _last_second = (second, fmt, text)
+    return text
+
+
 def render(text: str, moment: datetime, pod_ip: str = "") -> str:
     """Fill an image line's own timestamp formats from the simulated clock (only those the
     line uses: a starting nginx prints dozens of lines)."""
@@ -240,7 +256,7 @@ def _placeholders_in(text: str) -> tuple[str, ...]:
 
 
 _PLACEHOLDERS: dict[str, Callable[[datetime, str], str]] = {
-    "{nginx_time}": lambda m, ip: m.strftime("%Y/%m/%d %H:%M:%S"),
+    "{nginx_time}": lambda m, ip: _to_the_second(m, "%Y/%m/%d %H:%M:%S"),
     "{redis_time}": lambda m, ip: m.strftime("%d %b %Y %H:%M:%S.") + f"{m.microsecond // 1000:03d}",
     "{pg_time}": lambda m, ip: m.strftime("%Y-%m-%d %H:%M:%S.") + f"{m.microsecond // 1000:03d}",
     "{httpd_time}": lambda m, ip: m.strftime("%a %b %d %H:%M:%S.%f %Y"),
