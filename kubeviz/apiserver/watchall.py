@@ -6,6 +6,7 @@ change log once per poll (instead of once per resource) keeps that cheap.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from kubeviz.etcd import store
@@ -40,10 +41,10 @@ def changes_since(cluster: Cluster, revision: int, *, limit: int = 2000) -> tupl
     out = []
     for row in rows:
         strategy = _strategy_for_key(row.key)
-        obj = dict(row.value)
+        obj = row.value  # decoded for this read alone: decorated in place
         obj["kind"] = strategy.kind
         obj["apiVersion"] = strategy.api_version
-        obj["metadata"] = {**obj.get("metadata", {}), "resourceVersion": str(row.revision)}
+        obj.setdefault("metadata", {})["resourceVersion"] = str(row.revision)
         out.append(Change(strategy.plural, row.type, obj, row.revision))
     last = rows[-1].revision if rows else revision
     if len(rows) < limit:
@@ -55,12 +56,16 @@ def head_revision(cluster: Cluster) -> int:
     return store.current_revision(cluster.pk)
 
 
-def _strategy_for_key(key: str) -> Strategy:
-    """The kind a registry key belongs to (nodes live under minions/, as in Kubernetes)."""
-    parts = key.split("/")
-    prefix = parts[2]
+@lru_cache(maxsize=64)
+def _strategy_for_prefix(prefix: str, sub: str) -> Strategy:
     if prefix == "minions":
         return by_plural("nodes")
     if prefix == "services":
-        return by_plural("services" if parts[3] == "specs" else "endpoints")
+        return by_plural("services" if sub == "specs" else "endpoints")
     return by_plural(prefix)
+
+
+def _strategy_for_key(key: str) -> Strategy:
+    """The kind a registry key belongs to (nodes live under minions/, as in Kubernetes)."""
+    parts = key.split("/", 4)
+    return _strategy_for_prefix(parts[2], parts[3] if parts[2] == "services" else "")
