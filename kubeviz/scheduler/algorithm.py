@@ -5,6 +5,7 @@ Score, and the choice of a host. Everything it decides is kept in an Attempt, wh
 from __future__ import annotations
 
 import itertools
+import operator
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -282,21 +283,39 @@ def score_nodes(pod: Obj, snapshot: Snapshot, feasible: list[str], attempt: Atte
         return {}
     nodes = snapshot.nodes
     score_key = ~key if key is not None else None
-    rows = []
-    for n in feasible:
-        info = nodes[n]
+    columns, index = snapshot.columns, snapshot.index
+    if key is not None and columns is not None and index is not None and len(feasible) > 1:
+        # Raw scores by class and node place (see ``_filter_by_columns``).
+        kept = columns.scores(key)
+        places = operator.itemgetter(*feasible)(index)
+        rows = list(operator.itemgetter(*places)(kept))
+        for i, place in enumerate(places):
+            if place in snapshot.own:
+                rows[i] = None
+    else:
+        kept, places, rows = None, (), [None] * len(feasible)
+    i = -1
+    while True:  # only the unknown ones, found by C-level scans
+        try:
+            i = rows.index(None, i + 1)
+        except ValueError:
+            break
+        info = nodes[feasible[i]]
         raws = info.results.get(score_key) if key is not None else None
         if raws is None:
             raws = tuple(plugin.score(pod, info, snapshot) for plugin in active)
             if key is not None:
                 info.results[score_key] = raws
-        rows.append(raws)
+        rows[i] = raws
+        if kept is not None and places[i] not in snapshot.own:
+            kept[places[i]] = raws
     totals = [0] * len(feasible)
+    pick = operator.itemgetter(*feasible)
     for plugin, column in zip(active, zip(*rows, strict=True), strict=True):
         normalized = plugin.normalize(dict(zip(feasible, column, strict=True)))
-        values = [normalized[n] for n in feasible]
+        values = list(pick(normalized)) if len(feasible) > 1 else [normalized[feasible[0]]]
         weight = plugin.weight
-        totals = [t + v * weight for t, v in zip(totals, values, strict=True)]
+        totals = list(map(operator.add, totals, map(operator.mul, values, itertools.repeat(weight))))
         attempt.scores.append(ScoreColumn(plugin.name, weight, list(column), values))
     attempt.totals = dict(zip(feasible, totals, strict=True))
     return attempt.totals
@@ -364,6 +383,9 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
     # In the common case (no nominated pods, a node already filtered for this spec) a
     # node's result is one dictionary lookup.
     cached = None if nominated else key
+    if cached is not None and allowed is None and snapshot.columns is not None and snapshot.columns.size == len(nodes):
+        _filter_by_columns(pod, snapshot, attempt, nodes, start, cached, skip)
+        return _after_filters(pod, snapshot, attempt, nominated, rng, key)
     rotated = nodes[start:] + nodes[:start]
     processed = 0
     while len(feasible) < to_find and processed < len(rotated):
@@ -378,8 +400,60 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
         feasible += [n for n, r in zip(names, results, strict=True) if r[0].code == SUCCESS]
         rejected.update((n, r[0]) for n, r in zip(names, results, strict=True) if r[0].rejected)
     attempt.processed = processed
-    feasible.sort()
+    return _after_filters(pod, snapshot, attempt, nominated, rng, key)
 
+
+_FIRST = operator.itemgetter(0)
+_CODE = operator.attrgetter("code")
+
+
+def _filter_by_columns(pod: Obj, snapshot: Snapshot, attempt: Attempt, nodes: list[NodeInfo], start: int,
+                       key: int, skip: frozenset[str]) -> None:
+    """The filter loop of ``schedule_pod`` when the snapshot keeps its nodes' results by
+    class (``framework.ClassColumns``): the same nodes in the same order, each slice read
+    from the columns, only unknown results computed, the rest done by C-level builtins."""
+    assert snapshot.columns is not None and snapshot.names is not None
+    results, own, n = snapshot.columns.results(key), snapshot.own, len(nodes)
+    ring = results[start:] + results[:start]
+    for position in own:
+        ring[(position - start) % n] = None
+    names = snapshot.names[start:] + snapshot.names[:start]
+    evaluated, rejected, feasible = attempt.evaluated, attempt.node_statuses, attempt.feasible
+    found, processed = 0, 0
+    while found < attempt.nodes_to_find and processed < n:
+        end = min(n, processed + attempt.nodes_to_find - found)
+        batch = ring[processed:end]
+        j = -1
+        while True:
+            try:
+                j = batch.index(None, j + 1)
+            except ValueError:
+                break
+            position = (start + processed + j) % n
+            batch[j] = filter_node(pod, nodes[position], [], skip, key)
+            if position not in own:
+                results[position] = batch[j]
+        ok = list(map(SUCCESS.__eq__, map(_CODE, map(_FIRST, batch))))
+        batch_names = names[processed:end]
+        evaluated.update(zip(batch_names, batch, strict=True))
+        feasible.extend(itertools.compress(batch_names, ok))
+        passed = sum(ok)
+        if passed < len(ok):
+            rejected.update(
+                (name, result[0]) for name, result, good in zip(batch_names, batch, ok, strict=True)
+                if not good and result[0].rejected
+            )
+        found += passed
+        processed = end
+    attempt.processed = processed
+
+
+def _after_filters(pod: Obj, snapshot: Snapshot, attempt: Attempt, nominated: list[Obj], rng: random.Random,
+                   key: int | None) -> Attempt:
+    """PostFilter (preemption) when no node fits; else Score and the choice of a host."""
+    from .preemption import preempt
+
+    attempt.feasible.sort()
     if not attempt.feasible:
         attempt.preemption = preempt(pod, snapshot, attempt, nominated)
         return attempt

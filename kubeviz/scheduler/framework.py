@@ -242,6 +242,13 @@ class Snapshot:
     names: list[str] | None = None
     #: the infos in that order, when the builder keeps them so
     ordered: list[NodeInfo] | None = None
+    #: per equivalence class (see ``algorithm.equivalence_key``), what each node in
+    #: ``ordered`` concluded (None: not known), kept by the builder from cycle to cycle
+    columns: ClassColumns | None = None
+    #: places in ``ordered`` whose info is this cycle's own (assumed pods): not in columns
+    own: frozenset[int] = frozenset()
+    #: name → place in ``ordered``
+    index: dict[str, int] | None = None
 
     def list(self) -> list[NodeInfo]:
         if self.ordered is not None:
@@ -284,6 +291,41 @@ def _set_image_states(infos: dict[str, NodeInfo]) -> None:
                 info.image_states[image_name] = ImageState(size, len(on))
 
 
+class ClassColumns:
+    """For each equivalence class of pods, the filter result and the raw scores of each
+    node, in node order (None: not known yet, or the node changed since). A cycle on a
+    large cluster reads hundreds of them: kept as lists, they are sliced and picked by
+    position instead of being looked up node by node."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._results: dict[int, list[Any]] = {}
+        self._scores: dict[int, list[Any]] = {}
+
+    def results(self, key: int) -> list[Any]:
+        found = self._results.get(key)
+        if found is None:
+            if len(self._results) > COLUMNS_LIMIT:
+                self._results.clear()
+                self._scores.clear()
+            found = self._results[key] = [None] * self.size
+        return found
+
+    def scores(self, key: int) -> list[Any]:
+        found = self._scores.get(key)
+        if found is None:
+            found = self._scores[key] = [None] * self.size
+        return found
+
+    def changed(self, position: int) -> None:
+        for column in (*self._results.values(), *self._scores.values()):
+            column[position] = None
+
+
+#: equivalence classes whose columns are kept before they are all dropped
+COLUMNS_LIMIT = 256
+
+
 class SnapshotCache:
     """Node infos kept from one cycle to the next, as kube-scheduler's cache does
     (UpdateSnapshot): only the nodes that changed since the last cycle, themselves or the
@@ -302,6 +344,7 @@ class SnapshotCache:
         # The infos in name order (and each name's place), kept up to date as nodes change.
         self._index: dict[str, int] = {}
         self._ordered: list[NodeInfo] = []
+        self._columns = ClassColumns(0)
         self._image_states: dict[str, dict[str, ImageState]] = {}
         self._position: tuple[int, int] | None = None
         self._nodes_generation = -1
@@ -327,16 +370,21 @@ class SnapshotCache:
             self._name_set = set(self._names)
             self._index = {name: i for i, name in enumerate(self._names)}
             self._ordered = [self._infos[n] for n in self._names]
+            self._columns = ClassColumns(len(self._ordered))
         else:
             for name in changed:
-                self._ordered[self._index[name]] = self._infos[name]
+                position = self._index[name]
+                self._ordered[position] = self._infos[name]
+                self._columns.changed(position)
         nodes_generation = cache.generation("nodes")
         if nodes_generation != self._nodes_generation:
             self._nodes_generation = nodes_generation
             _set_image_states(self._infos)
             self._image_states = {name: info.image_states for name, info in self._infos.items()}
+            self._columns = ClassColumns(len(self._ordered))  # ImageLocality follows the image states
         infos = dict(self._infos)
         ordered = self._ordered
+        own = set()
         for pod in assumed:
             name = (pod.get("spec") or {}).get("nodeName")
             if name in infos and not is_terminal(pod):
@@ -345,7 +393,8 @@ class SnapshotCache:
                 if ordered is self._ordered:
                     ordered = list(ordered)
                 ordered[self._index[name]] = infos[name]
-        return Snapshot(infos, self._names, ordered)
+                own.add(self._index[name])
+        return Snapshot(infos, self._names, ordered, self._columns, frozenset(own), self._index)
 
 
 def with_node_name(pod: Obj, node: str) -> Obj:

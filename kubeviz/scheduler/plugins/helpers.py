@@ -112,7 +112,7 @@ def default_normalize_score(scores: dict[str, int], reverse: bool, max_priority:
     """Scale scores to 0..max by the highest one; ``reverse`` makes fewer better."""
     highest = max(scores.values(), default=0)
     if highest == 0:
-        return {n: (max_priority if reverse else s) for n, s in scores.items()}
+        return dict.fromkeys(scores, max_priority) if reverse else dict(scores)
     out = {}
     for name, score in scores.items():
         score = max_priority * score // highest
