@@ -319,3 +319,24 @@ def test_decision_of_an_earlier_stored_format_still_reads(demo):
     assert [n["name"] for n in nodes] == ["node-2", "node-1"]  # format 2 kept its own (sorted) order
     assert nodes[0]["scores"] == [{"plugin": "TaintToleration", "raw": 0, "normalized": 100, "weight": 3, "weighted": 300}]
     assert nodes[1]["filters"] == [record["filterVerdicts"][0]] and nodes[1]["total"] == 0
+
+
+def test_an_assumed_pod_counts_on_a_node_whose_results_were_kept_for_its_spec(demo):
+    """Two pods of one spec, the second scheduled before the cache shows the first bound:
+    node-2 (the only one holding the image, so the best scored) took the first and has no
+    room left, whatever was concluded about it for this spec a cycle earlier."""
+    node = registry.get(demo, NODES, None, "node-2")
+    node["status"]["images"] = [{"names": ["docker.io/library/nginx:1.27", "nginx:1.27"], "sizeBytes": 800_000_000}]
+    registry.update(demo, NODES, None, "node-2", node, subresource="status")
+    for name in ("first", "second"):
+        make_pod(demo, name, cpu="3")
+    cache = Cache()
+    for plural in ("pods", "nodes"):
+        for obj in registry.objects(demo, plural):
+            cache.put(plural, obj)
+    scheduler = Scheduler(demo)
+    api = Client(demo, "scheduler")
+    assert scheduler.sync(cache, api, "default/first") is None
+    assert node_of(demo, "first") == "node-2"
+    assert scheduler.sync(cache, api, "default/second") is None
+    assert node_of(demo, "second") in {"node-1", "node-3"}
