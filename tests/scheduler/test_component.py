@@ -210,15 +210,20 @@ def test_deleting_a_pod_frees_room_for_a_pending_one(demo):
     assert node_of(demo, "waiting") == freed
 
 
+def _without_informer(cluster):
+    """A cache filled from the store once, and a scheduler and client to sync with it: the
+    cache then never shows the scheduler's own bindings (no informer runs)."""
+    cache = Cache()
+    for plural in ("pods", "nodes"):
+        for obj in registry.objects(cluster, plural):
+            cache.put(plural, obj)
+    return cache, Scheduler(cluster), Client(cluster, "scheduler")
+
+
 def test_assumed_pods_count_before_the_cache_shows_the_binding(demo):
     for name in ("first", "second"):
         make_pod(demo, name, cpu="3", nodeSelector={"kubernetes.io/hostname": "node-1"})
-    cache = Cache()
-    for plural in ("pods", "nodes"):
-        for obj in registry.objects(demo, plural):
-            cache.put(plural, obj)
-    scheduler = Scheduler(demo)
-    api = Client(demo, "scheduler")
+    cache, scheduler, api = _without_informer(demo)
     assert scheduler.sync(cache, api, "default/first") is None
     assert node_of(demo, "first") == "node-1"
     # The cache still shows "first" unbound, yet the scheduler knows node-1 is taken.
@@ -330,12 +335,7 @@ def test_an_assumed_pod_counts_on_a_node_whose_results_were_kept_for_its_spec(de
     registry.update(demo, NODES, None, "node-2", node, subresource="status")
     for name in ("first", "second"):
         make_pod(demo, name, cpu="3")
-    cache = Cache()
-    for plural in ("pods", "nodes"):
-        for obj in registry.objects(demo, plural):
-            cache.put(plural, obj)
-    scheduler = Scheduler(demo)
-    api = Client(demo, "scheduler")
+    cache, scheduler, api = _without_informer(demo)
     assert scheduler.sync(cache, api, "default/first") is None
     assert node_of(demo, "first") == "node-2"
     assert scheduler.sync(cache, api, "default/second") is None
