@@ -1,4 +1,5 @@
-"""A cluster's counters (its revision and its step sequence) inside a write transaction.
+"""A cluster's counters (its revision, its step sequence, its compacted revision) inside a
+write transaction.
 
 Every store write moves the revision and every batch of steps moves the step sequence:
 two single-row updates that were a fifth of the engine's statements. On SQLite a write
@@ -16,6 +17,8 @@ from . import sql
 
 REVISION = "revision"
 STEP_SEQ = "step_seq"
+#: moved only by compaction, read before every read of the change log
+COMPACTED_REVISION = "compacted_revision"
 
 
 def _transaction() -> Any:

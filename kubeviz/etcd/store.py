@@ -312,10 +312,7 @@ def changes(
 
     Raises Compacted when records after ``after_revision`` may already be gone.
     """
-    found = sql.one('SELECT "compacted_revision" FROM "etcd_cluster" WHERE "id" = %s', (cluster_id,))
-    if found is None:
-        raise Cluster.DoesNotExist(cluster_id)
-    compacted = found[0]
+    compacted = counters.read(cluster_id, counters.COMPACTED_REVISION)
     if after_revision < compacted:
         raise Compacted(after_revision, compacted)
     where = ['"cluster_id" = %s', '"revision" > %s']
@@ -348,11 +345,10 @@ def changes(
 @transaction.atomic(savepoint=False)
 def compact(cluster_id: int, revision: int) -> None:
     """Forget change-log history at and below ``revision`` (etcd's compaction)."""
-    current = Cluster.objects.filter(pk=cluster_id).values_list("compacted_revision", flat=True)
-    if revision <= current.get():
+    if revision <= counters.read(cluster_id, counters.COMPACTED_REVISION):
         return
     Change.objects.filter(cluster_id=cluster_id, revision__lte=revision).delete()
-    Cluster.objects.filter(pk=cluster_id).update(compacted_revision=revision)
+    counters.write(cluster_id, counters.COMPACTED_REVISION, revision)
 
 
 def _maybe_compact(cluster_id: int, revision: int) -> None:
