@@ -169,8 +169,6 @@ def pod_log_open(req: ApiRequest) -> LogStream:
         raise
 
 
-
-
 # Subresources that need a real process or network; kubectl prints the reason as given.
 UNSUPPORTED_SUBRESOURCES = {
     "exec": "its containers are simulated, so there is no process to run a command in",

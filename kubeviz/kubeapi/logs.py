@@ -49,8 +49,6 @@ class LogOptions:
     limit_bytes: int | None = None
 
 
-
-
 def log_options(query: dict[str, str], name: str) -> LogOptions:
     """Parse and validate (pkg/apis/core/validation ValidatePodLogOptions)."""
     since_time = None

@@ -77,18 +77,11 @@ def _trim(file_id: int, keep: int = LOG_MAX_LINES) -> None:
         LogLine.objects.filter(file_id=file_id, id__lte=cut[0]).delete()
 
 
-def log_trim(*, cluster: Cluster, container_id: str, keep: int = LOG_MAX_LINES) -> None:
-    for file_id in LogFile.objects.filter(cluster=cluster, container_id=bare_id(container_id)).values_list("id", flat=True):
-        _trim(file_id, keep)
-
-
 def log_forget(*, cluster: Cluster, pod_uid: str) -> int:
     """Remove every log of a pod that is gone (the kubelet's container garbage collection).
     Returns how many lines went."""
-    files = LogFile.objects.filter(cluster=cluster, pod_uid=pod_uid)
-    lines = LogLine.objects.filter(file__in=files).count()
-    files.delete()
-    return lines
+    _, deleted = LogFile.objects.filter(cluster=cluster, pod_uid=pod_uid).delete()
+    return deleted.get(LogLine._meta.label, 0)
 
 
 # ---- reads -----------------------------------------------------------------------------------

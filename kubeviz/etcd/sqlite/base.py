@@ -13,8 +13,8 @@ read or wrote (``entry_rows``) until the transaction (or a savepoint) ends, inst
 reading them again: an update reads the row it is about to replace twice (the API
 server's read, the store's compare-and-swap), and every create looks up its namespace.
 Changed counters are written back before the commit, before each savepoint and before
-anything that goes through Django's cursors. Savepoints, one per
-engine action, go straight to sqlite3 rather than through a Django cursor.
+anything that goes through Django's cursors. Savepoints go straight to sqlite3 rather
+than through a Django cursor.
 """
 from __future__ import annotations
 

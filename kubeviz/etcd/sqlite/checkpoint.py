@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 INTERVAL_SECONDS = 0.2
@@ -45,14 +46,14 @@ def take_over(conn: sqlite3.Connection, name: object) -> None:
 
 
 def _run(path: str) -> None:
-    stop = threading.Event()
     try:
         conn = sqlite3.connect(path, timeout=0, check_same_thread=False, isolation_level=None)
     except sqlite3.Error:
         log.exception("no checkpoints for %s: cannot open it", path)
         return
     try:
-        while not stop.wait(INTERVAL_SECONDS):
+        while True:
+            time.sleep(INTERVAL_SECONDS)
             if not Path(path).exists():
                 return  # the database was removed (a test's, a benchmark's): nothing to keep
             try:
