@@ -496,4 +496,4 @@ def _kind(value: Any) -> str:
 
 
 def _num(value: float) -> str:
-    return f"{value:g}"
+    return str(value) if isinstance(value, int) else f"{value:g}"
