@@ -188,3 +188,13 @@ def test_loadfixture_builds_from_a_template_once(db):
     assert Cluster.objects.get(name="pools").fixture == "zones"
     with pytest.raises(CommandError, match="no template"):
         call_command("loadfixture", "nope")
+
+
+def test_the_example_in_the_authors_guide_checks_and_builds(db, tmp_path):
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "cluster-templates.md").read_text()
+    example = guide.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = _write(tmp_path, "gpu-lesson", example)
+    cluster = cluster_create(name="gpu-lesson", fixture=str(path))
+    nodes = {n["metadata"]["name"]: n for n in registry.objects(cluster, "nodes")}
+    assert sorted(nodes) == ["gpu-1", "web-1", "web-2"]
+    assert nodes["gpu-1"]["spec"]["taints"] == [{"key": "nvidia.com/gpu", "value": "present", "effect": "NoSchedule"}]
