@@ -342,6 +342,7 @@ class _Checker:
         if total > limit:
             why = "settings.maxNodes" if limit == settings.max_nodes else "the most a template may have"
             self.error(("nodes",), f"{total} nodes in all; at most {limit} ({why})")
+            return pools  # too many to name one by one
         seen: dict[str, int] = {}
         for i, pool in built:
             names = [node.name for node in pool.nodes()] if pool else []
