@@ -142,3 +142,53 @@ def load_one(text: str) -> Any:
     if len(docs) != 1:
         raise ManifestError("expected exactly one object in the request body")
     return docs[0].body
+
+
+Path = tuple[str | int, ...]
+
+
+@dataclass
+class Located:
+    """One YAML document with the line of every mapping key and sequence item, so a checker
+    can point at the line of the field it refuses (paths are keys and list indices)."""
+
+    value: Any
+    lines: dict[Path, int]
+    duplicates: list[tuple[Path, int]]  # keys given twice in one mapping, with their lines
+
+
+def load_located(text: str) -> Located:
+    """A single YAML document, loaded as the manifest form loads one (no aliases, depth
+    capped), with where each field is."""
+    loader = _NoAliasLoader(text)
+    try:
+        node = loader.get_single_node()
+        value = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = ", ".join(m for m in (exc.context, exc.problem) if m) or str(exc)
+        raise ManifestError(message, mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
+    except yaml.YAMLError as exc:
+        raise ManifestError(str(exc)) from None
+    finally:
+        loader.dispose()
+    located = Located(value, {(): 1}, [])
+    if node is not None:
+        located.lines[()] = node.start_mark.line + 1
+        _locate(node, (), located)
+    return located
+
+
+def _locate(node: yaml.Node, path: Path, located: Located) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else str(key_node.value)
+            here = (*path, key)
+            if here in located.lines:
+                located.duplicates.append((here, key_node.start_mark.line + 1))
+            located.lines[here] = key_node.start_mark.line + 1
+            _locate(value_node, here, located)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            located.lines[(*path, i)] = item.start_mark.line + 1
+            _locate(item, (*path, i), located)

@@ -9,6 +9,11 @@ from .nodestatus import image_entry
 KUBELET_VERSION = "v1.32.0"
 SANDBOX_IMAGE = "registry.k8s.io/pause:3.10"
 RUNTIME_VERSION = "containerd://1.7.24"
+# Labels the kubelet sets itself; a template's node labels may not override them.
+KUBELET_LABELS = (
+    "kubernetes.io/hostname", "kubernetes.io/os", "kubernetes.io/arch", "beta.kubernetes.io/os",
+    "beta.kubernetes.io/arch", "topology.kubernetes.io/zone", "topology.kubernetes.io/region",
+)
 
 
 def node_manifest(
@@ -20,9 +25,13 @@ def node_manifest(
     pods: int = 110,
     zone: str = "zone-a",
     region: str = "kubeviz",
+    labels: dict[str, str] | None = None,
+    taints: list[dict[str, str]] | None = None,
     now: str,
 ) -> dict[str, Any]:
-    """A worker node as its kubelet registers it, with the labels real nodes carry."""
+    """A worker node as its kubelet registers it, with the labels real nodes carry, plus
+    ``labels`` (``--node-labels``) and ``taints`` (``--register-with-taints``: key, value,
+    effect; an empty value is left out, as the kubelet leaves it)."""
     digest = hashlib.sha256(name.encode()).hexdigest()
     capacity = {
         "cpu": str(cpu), "ephemeral-storage": "100Gi", "hugepages-1Gi": "0", "hugepages-2Mi": "0",
@@ -31,6 +40,12 @@ def node_manifest(
     boot = hashlib.sha256(f"{name}/boot".encode()).hexdigest()
     # The sandbox (pause) image every pod needs is on the node before any pod arrives.
     sandbox = image_entry(SANDBOX_IMAGE)
+    spec: dict[str, Any] = {"podCIDR": f"10.244.{index}.0/24", "podCIDRs": [f"10.244.{index}.0/24"]}
+    if taints:
+        spec["taints"] = [
+            {"key": t["key"], **({"value": t["value"]} if t.get("value") else {}), "effect": t["effect"]}
+            for t in taints
+        ]
     return {
         "apiVersion": "v1",
         "kind": "Node",
@@ -44,10 +59,11 @@ def node_manifest(
                 "beta.kubernetes.io/arch": "amd64",
                 "topology.kubernetes.io/zone": zone,
                 "topology.kubernetes.io/region": region,
+                **(labels or {}),
             },
             "annotations": {"node.alpha.kubernetes.io/ttl": "0"},
         },
-        "spec": {"podCIDR": f"10.244.{index}.0/24", "podCIDRs": [f"10.244.{index}.0/24"]},
+        "spec": spec,
         "status": {
             "capacity": capacity,
             "allocatable": dict(capacity),

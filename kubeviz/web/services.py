@@ -104,31 +104,7 @@ def manifest_apply(*, cluster: Cluster, text: str) -> ApplyResult:
     All or nothing: every document is checked before anything is written, the writes run in
     one transaction, and if the API server refuses any document every write is rolled back.
     """
-    size = len(text.encode("utf-8"))
-    if size > MAX_MANIFEST_BYTES:
-        return ApplyResult(errors=[ApplyError(
-            f"the manifest is {size} bytes; the limit is {MAX_MANIFEST_BYTES} bytes (1 MiB). Nothing was applied.")])
-    try:
-        documents = load_documents(text)
-    except ManifestError as exc:
-        return ApplyResult(errors=[ApplyError(exc.message, exc.document, exc.line, exc.column)])
-    if not documents:
-        return ApplyResult(errors=[ApplyError("the manifest has no objects in it")])
-
-    items: list[_Item] = []
-    problems: list[ApplyError] = []
-    for doc in documents:
-        body = doc.body
-        if isinstance(body, dict) and body.get("kind") == "List" and isinstance(body.get("items"), list):
-            candidates = [(["items", i], item) for i, item in enumerate(body["items"])]
-        else:
-            candidates = [([], body)]
-        for path, candidate in candidates:
-            item, problem = _check(doc.index, doc.line, path, candidate)
-            if problem:
-                problems.append(problem)
-            else:
-                items.append(item)
+    items, problems = _items(text)
     if problems:
         return ApplyResult(errors=problems)
 
@@ -153,6 +129,41 @@ def manifest_apply(*, cluster: Cluster, text: str) -> ApplyResult:
             for item, exc in refused:
                 _record_request(cluster, item, "apply", refused=exc)
     return result
+
+
+def manifest_check(text: str) -> list[ApplyError]:
+    """What ``manifest_apply`` refuses before it writes anything (size, YAML, kinds, names),
+    without a cluster: for checking manifests that will be applied later."""
+    return _items(text)[1]
+
+
+def _items(text: str) -> tuple[list[_Item], list[ApplyError]]:
+    size = len(text.encode("utf-8"))
+    if size > MAX_MANIFEST_BYTES:
+        return [], [ApplyError(
+            f"the manifest is {size} bytes; the limit is {MAX_MANIFEST_BYTES} bytes (1 MiB). Nothing was applied.")]
+    try:
+        documents = load_documents(text)
+    except ManifestError as exc:
+        return [], [ApplyError(exc.message, exc.document, exc.line, exc.column)]
+    if not documents:
+        return [], [ApplyError("the manifest has no objects in it")]
+
+    items: list[_Item] = []
+    problems: list[ApplyError] = []
+    for doc in documents:
+        body = doc.body
+        if isinstance(body, dict) and body.get("kind") == "List" and isinstance(body.get("items"), list):
+            candidates = [(["items", i], item) for i, item in enumerate(body["items"])]
+        else:
+            candidates = [([], body)]
+        for path, candidate in candidates:
+            item, problem = _check(doc.index, doc.line, path, candidate)
+            if problem:
+                problems.append(problem)
+            else:
+                items.append(item)
+    return items, problems
 
 
 def _check(document: int, line: int, path: list[str | int], body: Any) -> tuple[_Item | None, ApplyError | None]:

@@ -1,20 +1,21 @@
-"""``manage.py loadfixture demo``: create a cluster from fixtures/<name>.yaml if missing."""
-from django.core.management.base import BaseCommand
+"""``manage.py loadfixture demo``: create a cluster from a template if it is missing."""
+from django.core.management.base import BaseCommand, CommandError
 
+from kubeviz.clusters.templates import TemplateError
 from kubeviz.engine.services import cluster_ensure
 
 
 class Command(BaseCommand):
-    help = "Create a cluster from a fixture in fixtures/ unless it exists (data is kept)."
+    help = "Create a cluster from a template (fixtures/clusters/<name>.yaml, or a path) unless it exists (data is kept)."
 
     def add_arguments(self, parser):
-        parser.add_argument("fixture")
-        parser.add_argument("--name", help="cluster name (defaults to the fixture's)")
+        parser.add_argument("fixture", help="template name or path")
+        parser.add_argument("--name", help="cluster name (defaults to the template's)")
 
     def handle(self, *args, fixture, name=None, **options):
-        from kubeviz.engine.services import fixture_read
-
-        name = name or fixture_read(fixture).get("name", fixture)
-        cluster, created = cluster_ensure(name=name, fixture=fixture)
+        try:
+            cluster, created = cluster_ensure(fixture=fixture, name=name)
+        except TemplateError as exc:
+            raise CommandError(str(exc)) from None
         word = "created" if created else "already exists, kept"
         self.stdout.write(f"cluster {cluster.name}: {word}")
