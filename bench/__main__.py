@@ -1,7 +1,8 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import browser, engine, kubeapi, websocket
+from bench import browser, engine, history, kubeapi, websocket
 
 engine.main([])
 websocket.main([])
 kubeapi.main([])
+history.main([])
 browser.main([])  # says why and skips itself where Chromium is missing
