@@ -1,8 +1,9 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import browser, engine, kubeapi, templates, websocket
+from bench import browser, engine, history, kubeapi, templates, websocket
 
 engine.main([])
 templates.main([])
 websocket.main([])
 kubeapi.main([])
+history.main([])
 browser.main([])  # says why and skips itself where Chromium is missing

@@ -126,8 +126,23 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 # The real API server refuses bodies over 3 MiB (CVE-2019-11253); so do we, before parsing.
 KUBEVIZ_MAX_BODY_BYTES = 3 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = KUBEVIZ_MAX_BODY_BYTES
-# How many change-log revisions a cluster keeps for watches before compacting.
+# How many change-log revisions a cluster keeps for watches at least, whatever compaction.
 KUBEVIZ_WATCH_HISTORY = int(os.environ.get("KUBEVIZ_WATCH_HISTORY", "20000"))
+# kube-apiserver --etcd-compaction-interval (simulated seconds; default 5m): each round
+# compacts the change log to the revision the previous round saw.
+KUBEVIZ_COMPACTION_INTERVAL = float(os.environ.get("KUBEVIZ_COMPACTION_INTERVAL", "300"))
+# Step history: a cluster keeps its newest KUBEVIZ_STEP_RETENTION steps, none older than
+# KUBEVIZ_STEP_RETENTION_SECONDS of simulated time (0: no age limit). Trimmed every
+# KUBEVIZ_STEP_TRIM_INTERVAL simulated seconds, KUBEVIZ_HISTORY_BATCH rows per transaction.
+KUBEVIZ_STEP_RETENTION = int(os.environ.get("KUBEVIZ_STEP_RETENTION", "20000"))
+KUBEVIZ_STEP_RETENTION_SECONDS = float(os.environ.get("KUBEVIZ_STEP_RETENTION_SECONDS", str(7 * 24 * 3600)))
+KUBEVIZ_STEP_TRIM_INTERVAL = float(os.environ.get("KUBEVIZ_STEP_TRIM_INTERVAL", "60"))
+KUBEVIZ_HISTORY_BATCH = int(os.environ.get("KUBEVIZ_HISTORY_BATCH", "1000"))
+# The most steps a websocket replays for {"after": N}; older ones are announced as a gap.
+KUBEVIZ_WS_REPLAY_MAX = int(os.environ.get("KUBEVIZ_WS_REPLAY_MAX", "1000"))
+# The kubelet's containerLogMaxSize (10Mi) and containerLogMaxFiles (5).
+KUBEVIZ_CONTAINER_LOG_MAX_SIZE = int(os.environ.get("KUBEVIZ_CONTAINER_LOG_MAX_SIZE", str(10 * 1024 * 1024)))
+KUBEVIZ_CONTAINER_LOG_MAX_FILES = int(os.environ.get("KUBEVIZ_CONTAINER_LOG_MAX_FILES", "5"))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

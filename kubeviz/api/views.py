@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kubeviz.etcd.models import Cluster
-from kubeviz.flow.selectors import step_list
+from kubeviz.flow.selectors import step_earliest, step_list
 from kubeviz.scheduler.selectors import decision_get
 from kubeviz.web.selectors import cluster_summaries
 
@@ -27,6 +27,9 @@ class StepQuery(serializers.Serializer):
     limit = serializers.IntegerField(min_value=1, max_value=5000, default=500)
 
 
+EARLIEST_HEADER = "X-Kubeviz-Earliest-Seq"
+
+
 class StepListView(APIView):
     @extend_schema(
         summary="Steps of a cluster, in order",
@@ -41,7 +44,9 @@ class StepListView(APIView):
         query = StepQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         steps = step_list(cluster=found, **query.validated_data)
-        return Response([s.as_message() for s in steps])
+        # Older steps may have been trimmed: the header says where the history starts, so
+        # a client asking after=0 knows what it cannot have (the body stays a plain list).
+        return Response([s.as_message() for s in steps], headers={EARLIEST_HEADER: str(step_earliest(cluster=found))})
 
 
 class SchedulingDecisionView(APIView):

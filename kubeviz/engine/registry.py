@@ -12,4 +12,6 @@ def build_components(cluster: Cluster) -> list[Component]:
     from kubeviz.proxy.component import KubeProxy
     from kubeviz.scheduler.component import Scheduler
 
-    return [*controller_manager(cluster), Scheduler(cluster), *kubelets(cluster), KubeProxy(cluster)]
+    from .housekeeping import Housekeeping
+
+    return [*controller_manager(cluster), Scheduler(cluster), *kubelets(cluster), KubeProxy(cluster), Housekeeping(cluster)]

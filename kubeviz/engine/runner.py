@@ -76,6 +76,11 @@ class Engine:
         for plural in sorted(self.watched()):
             for obj in list(self.cache.iter(plural)):
                 self._dispatch(plural, "ADDED", obj, None)
+        # Periodic jobs that no watch event starts (a relist keeps their schedule).
+        for component in self.components.values():
+            for key in getattr(component, "start_keys", ()):
+                if (component.name, key) not in self._pending:
+                    self.enqueue(component.name, key)
         self.started = True
 
     def pump(self) -> int:
@@ -150,6 +155,15 @@ class Engine:
     def pending(self) -> int:
         return len(self._pending)
 
+    def _background(self, component: str) -> bool:
+        """Whether the component only keeps house (``Housekeeping``): its periodic jobs are
+        no steps of the cluster, so they neither keep ``settle()`` going nor take a step."""
+        found = self.components.get(component)
+        return bool(getattr(found, "background", False))
+
+    def _only_background_left(self) -> bool:
+        return all(self._background(component) for component, _ in self._pending)
+
     def _run(self, item: WorkItem) -> None:
         self._pending.pop((item.component, item.key), None)
         component = self.components.get(item.component)
@@ -178,13 +192,17 @@ class Engine:
     def step(self) -> bool:
         """Run exactly one component action (advancing a paused clock to it)."""
         self.pump()
-        item = self._next()
-        if item is None:
-            return False
-        self._advance_to(item.due)
-        self._run(item)
-        self.pump()
-        return True
+        while True:
+            item = self._next()
+            if item is None or (self._background(item.component) and self._only_background_left()):
+                if item is not None:
+                    heapq.heappush(self._heap, item)
+                return False
+            self._advance_to(item.due)
+            self._run(item)
+            self.pump()
+            if not self._background(item.component):
+                return True
 
     def settle(self, *, max_actions: int = 1_000_000, until: Callable[[], bool] | None = None,
                horizon: float | None = None) -> int:
@@ -211,7 +229,9 @@ class Engine:
                     if item is None:
                         more = False
                         break
-                    if limit is not None and item.due > limit:
+                    if (limit is not None and item.due > limit) or (
+                        self._background(item.component) and self._only_background_left()
+                    ):
                         heapq.heappush(self._heap, item)
                         more = False
                         break

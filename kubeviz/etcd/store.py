@@ -2,7 +2,8 @@
 
 One revision counter per cluster, bumped by every put and delete. Each entry keeps
 ``create_revision``, ``mod_revision`` and ``version``. Every write appends to the change
-log, so any reader can watch from revision N until compaction removes that history.
+log, so any reader can watch from revision N until compaction removes that history
+(periodically, as kube-apiserver asks etcd to: ``kubeviz.apiserver.compaction``).
 Values are stored as given; the API server stamps ``resourceVersion`` from
 ``mod_revision`` when it reads, as Kubernetes' etcd3 storage does.
 """
@@ -12,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from . import counters, sql
@@ -241,7 +241,6 @@ def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> Ke
             known.pop((cluster_id, key), None)  # read afresh (with its id) if asked for
         _set_revision(cluster_id, rev)
         _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, None)
-        _maybe_compact(cluster_id, rev)
         return KeyValue(key, value, rev, rev, 1)
     raise KeyExists(key)
 
@@ -273,7 +272,6 @@ def update(
         _remember_row(cluster_id, key, (key, text, row[2], rev, row[4] + 1, row[5], index.resource, index.namespace))
         _set_revision(cluster_id, rev)
         _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, sql.text(row[1]))
-        _maybe_compact(cluster_id, rev)
         return KeyValue(key, value, row[2], rev, row[4] + 1)
     raise refused
 
@@ -292,7 +290,6 @@ def delete(cluster_id: int, key: str, *, expected_mod_revision: int | None = Non
         text = sql.text(row[1])
         _append_change(cluster_id, rev, key, row[6], row[7], Change.DELETE, text, text)
         value = sql.loads(row[1])
-        _maybe_compact(cluster_id, rev)
         return KeyValue(key, value, row[2], rev, row[4])
     raise refused
 
@@ -343,16 +340,24 @@ def changes(
 
 
 @transaction.atomic(savepoint=False)
-def compact(cluster_id: int, revision: int) -> None:
-    """Forget change-log history at and below ``revision`` (etcd's compaction)."""
-    if revision <= counters.read(cluster_id, counters.COMPACTED_REVISION):
-        return
-    Change.objects.filter(cluster_id=cluster_id, revision__lte=revision).delete()
-    counters.write(cluster_id, counters.COMPACTED_REVISION, revision)
+def compact(cluster_id: int, revision: int, *, batch: int | None = None) -> int:
+    """Forget change-log history at and below ``revision`` (etcd's compaction); returns how
+    many records were deleted.
 
-
-def _maybe_compact(cluster_id: int, revision: int) -> None:
-    """Keep the change log bounded: every 1,000 revisions, drop what is past the window."""
-    window = settings.KUBEVIZ_WATCH_HISTORY
-    if revision % 1000 == 0 and revision > window:
-        compact(cluster_id, revision - window)
+    Readers see the compaction at once (``Compacted``). With ``batch`` at most that many
+    records go per call, the oldest first, so a writer never waits for a long delete; call
+    again (any ``revision``, e.g. 0) until it returns less than ``batch`` to sweep the rest.
+    """
+    compacted = counters.read(cluster_id, counters.COMPACTED_REVISION)
+    if revision > compacted:
+        counters.write(cluster_id, counters.COMPACTED_REVISION, revision)
+        compacted = revision
+    if batch is None:
+        return sql.count('DELETE FROM "etcd_change" WHERE "cluster_id" = %s AND "revision" <= %s', (cluster_id, compacted))
+    first = sql.one('SELECT MIN("revision") FROM "etcd_change" WHERE "cluster_id" = %s', (cluster_id,))
+    if not first or first[0] is None or first[0] > compacted:
+        return 0
+    return sql.count(
+        'DELETE FROM "etcd_change" WHERE "cluster_id" = %s AND "revision" <= %s AND "revision" < %s',
+        (cluster_id, compacted, first[0] + batch),
+    )

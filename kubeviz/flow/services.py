@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from kubeviz.engine import clock
@@ -126,3 +126,27 @@ def name_object(step: StepRecord, obj: dict[str, Any]) -> None:
     if step.seq is not None:
         sql.one('UPDATE "flow_step" SET "name" = %s, "uid" = %s WHERE "cluster_id" = %s AND "seq" = %s',
                 (name, uid, step.cluster_id, step.seq))
+
+
+def steps_trim(*, cluster: Cluster, keep: int, max_age_seconds: float, batch: int) -> int:
+    """Delete the oldest steps beyond the cluster's retention: all but the newest ``keep``,
+    and (with ``max_age_seconds`` > 0) those stamped longer ago than that by the simulated
+    clock. At most ``batch`` rows per call, so a writer waits for one short statement, never
+    for the whole backlog; returns how many went (``batch`` means: call again).
+
+    What remains is always a suffix of the history (seqs, like step times, only grow), so
+    the smallest stored seq marks where history starts (``step_earliest``)."""
+    head = counters.read(cluster.pk, counters.STEP_SEQ)
+    first = sql.one('SELECT MIN("seq") FROM "flow_step" WHERE "cluster_id" = %s', (cluster.pk,))
+    if not first or first[0] is None:
+        return 0
+    below = first[0] + batch  # this call deletes only seqs below it
+    over_count = head - keep  # seqs at or below this are beyond the count
+    if max_age_seconds > 0:
+        cutoff = sql.datetime_param(clock.now(cluster) - timedelta(seconds=max_age_seconds))
+        return sql.count(
+            'DELETE FROM "flow_step" WHERE "cluster_id" = %s AND "seq" < %s AND ("seq" <= %s OR "time" < %s)',
+            (cluster.pk, below, over_count, cutoff),
+        )
+    return sql.count('DELETE FROM "flow_step" WHERE "cluster_id" = %s AND "seq" < %s AND "seq" <= %s',
+                     (cluster.pk, below, over_count))

@@ -84,7 +84,6 @@ class LogRecorder:
         specs = {c["name"]: c for c in (pod.get("spec") or {}).get("containers") or []}
         entries: list[runtime_logs.Entry] = []
         wake: float | None = None
-        loops = False
         for name, cs in after.items():
             container = specs.get(name)
             prev = before.get(name) or {}
@@ -100,7 +99,6 @@ class LogRecorder:
                 entries += self._entries(pod, cs, self._printed(prog, cs, started, until, fresh))
                 following = prog.next_after(started, until)
                 if following is not None:
-                    loops = True
                     seconds = max((following - now).total_seconds(), MIN_WAKE_SECONDS)
                     wake = seconds if wake is None else min(wake, seconds)
                 continue
@@ -115,7 +113,7 @@ class LogRecorder:
                 last_words = exit_lines(container, ended.get("reason", ""), int(ended.get("exitCode", 0)), crashed)
                 entries += self._entries(pod, prev, [(finished, text) for text in last_words], "stderr")
                 self.programs.pop(prev.get("containerID", ""), None)
-        runtime_logs.log_append(cluster=self.cluster, entries=entries, trim=loops)
+        runtime_logs.log_append(cluster=self.cluster, entries=entries)
         return wake
 
     @staticmethod

@@ -8,10 +8,17 @@ Server → client, JSON text frames:
   recreated under the same name): a client replaces its state on every snapshot.
 - ``{"type": "steps", "steps": [...]}``: steps in seq order, each seq once, starting right
   after the snapshot's ``seq``.
+- ``{"type": "gap", "from": a, "to": b, "earliest": e}``: the answer to ``{"after": N}``
+  does not replay the steps ``a..b`` (``a = N + 1``); the steps after ``b`` follow. Either
+  they were trimmed from the cluster's history (``earliest``, the smallest seq still
+  stored, is above ``a``) or there are more than ``KUBEVIZ_WS_REPLAY_MAX`` to replay: as a
+  Kubernetes watch from a compacted revision gets 410 Gone and relists, a client shows
+  what follows and says the older steps are not replayed.
 - ``{"type": "error", "message": ...}``: a client message was refused.
 
-Client → server: ``{"after": <seq>}`` re-sends every stored step with a greater seq (in
-pages of 500), then carries on live with no gap and no duplicate.
+Client → server: ``{"after": <seq>}`` re-sends the stored steps with a greater seq (in
+pages of 500; at most the newest ``KUBEVIZ_WS_REPLAY_MAX``, after a ``gap`` message if
+there are more), then carries on live with no gap and no duplicate.
 
 Close codes: 4404 no such cluster (the socket is accepted first, so that browsers see the
 code), 1009 a client frame over 4 KiB, 1011 an internal error. A foreign or missing
@@ -33,9 +40,10 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 
 from kubeviz.etcd.models import Cluster
-from kubeviz.flow.selectors import step_range
+from kubeviz.flow.selectors import step_earliest, step_range
 
 from . import tailer
 from .snapshot import snapshot_at
@@ -93,6 +101,11 @@ def _open(name: str) -> tuple[Cluster, int, str] | None:
 @database_sync_to_async
 def _head(cluster: Cluster) -> int | None:
     return Cluster.objects.filter(pk=cluster.pk).values_list("step_seq", flat=True).first()
+
+
+@database_sync_to_async
+def _earliest(cluster: Cluster) -> int:
+    return step_earliest(cluster=cluster)
 
 
 @database_sync_to_async
@@ -239,7 +252,11 @@ class StepsConsumer(AsyncJsonWebsocketConsumer):
             if after > head:
                 await self._error(f"after={after} is beyond the newest step ({head})")
                 return
-            self.last_sent = after
+            earliest = await _earliest(self.cluster)
+            start = max(after, head - settings.KUBEVIZ_WS_REPLAY_MAX, earliest - 1)
+            if start > after:
+                await self.send_json({"type": "gap", "from": after + 1, "to": start, "earliest": earliest})
+            self.last_sent = start
             await self._send_stored(through=head, always_reply=True)
 
     # ---- helpers -------------------------------------------------------------------------

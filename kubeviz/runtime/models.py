@@ -20,6 +20,12 @@ class LogFile(models.Model):
     container = models.CharField(max_length=253)
     # The hex part of containerStatuses[].containerID (``containerd://<hex>``).
     container_id = models.CharField(max_length=64)
+    # Rotation (kubeviz.runtime.logs): bytes in the current file; the id of the last line
+    # in a rotated file (the current file holds the lines after it); the last line ids of
+    # the rotated files still kept, oldest first (JSON).
+    size = models.BigIntegerField(default=0)
+    rotated_through = models.BigIntegerField(default=0)
+    rotations = models.TextField(default="[]")
 
     class Meta:
         constraints = [

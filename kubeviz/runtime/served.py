@@ -19,6 +19,8 @@ from . import logs as runtime_logs
 from .output import access_line
 
 Obj = dict[str, Any]
+#: a burst of more requests than this logs only its last ones (rotation would drop the rest)
+MAX_LOGGED_REQUESTS = 1000
 
 
 def record_requests(cluster: Cluster, namespace: str, counts: dict[str, int], ports: dict[str, int], *,
@@ -39,14 +41,14 @@ def record_requests(cluster: Cluster, namespace: str, counts: dict[str, int], po
             continue
         rng = random.Random(f"{cs.get('containerID')}:{now.isoformat()}:{count}")
         image = next((c.get("image", "") for c in pod["spec"].get("containers") or [] if c.get("name") == cs["name"]), "")
-        start = max(count - runtime_logs.LOG_MAX_LINES, 0)
+        start = max(count - MAX_LOGGED_REQUESTS, 0)
         for i in range(start, count):
             moment = now + timedelta(microseconds=i)
             line = access_line(image, client_ip, moment, rng)
             if line is None:
                 break
             entries.append(runtime_logs.Entry(pod["metadata"].get("uid", ""), cs["name"], cs.get("containerID", ""), moment, line))
-    return runtime_logs.log_append(cluster=cluster, entries=entries, trim=True)
+    return runtime_logs.log_append(cluster=cluster, entries=entries)
 
 
 def _serving_container(pod: Obj, port: int | None) -> Obj | None:

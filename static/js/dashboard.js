@@ -74,6 +74,21 @@
     pump();
   }
 
+  // Steps up to `through` will never come (the server trimmed them, or a resume replays
+  // only the newest ones): carry on after them and say so, as a watch relists after 410.
+  function skipTo(through) {
+    if (typeof through !== "number" || through <= stream.contig) return;
+    const from = stream.contig + 1;
+    stream.contig = through;
+    for (const seq of Array.from(stream.seen)) if (seq <= through) stream.seen.delete(seq);
+    while (stream.seen.has(stream.contig + 1)) {
+      stream.contig++;
+      stream.seen.delete(stream.contig);
+    }
+    $("last-seq").textContent = String(stream.contig);
+    flash(true, "Steps " + from + "–" + through + " are not replayed (older history is not kept); showing the recent ones.");
+  }
+
   // ---- the player ----------------------------------------------------------------------------
   let playing = false;
   let catchingUp = false;
@@ -352,6 +367,7 @@
         onSnapshot(msg);
       }
       else if (msg.type === "steps") receive(msg.steps);
+      else if (msg.type === "gap") skipTo(msg.to);
       else if (msg.type === "step") receive([msg.step || msg]);
       else if (typeof msg.seq === "number" && msg.source) receive([msg]);
     };
@@ -378,6 +394,8 @@
       try {
         const r = await fetch(data.urls.steps + "?after=" + stream.contig + "&limit=500", { headers: { Accept: "application/json" }, cache: "no-store" });
         if (r.ok) {
+          const earliest = Number(r.headers.get("X-Kubeviz-Earliest-Seq"));
+          if (earliest > stream.contig + 1) skipTo(earliest - 1);
           const steps = await r.json();
           if (Array.isArray(steps)) receive(steps);
         }

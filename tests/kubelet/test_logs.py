@@ -12,7 +12,7 @@ from kubeviz.engine.control import pod_crash
 from kubeviz.engine.runner import Engine, pause_clock, settle_cluster
 from kubeviz.kubelet.agent import Kubelet
 from kubeviz.kubelet.logs import LogUnavailable, log_lines, log_source
-from kubeviz.runtime.logs import LOG_MAX_LINES
+from kubeviz.runtime.logs import Entry, log_append
 from kubeviz.runtime.models import LogLine
 
 
@@ -91,14 +91,38 @@ def test_a_loop_prints_every_period_with_the_simulated_date(cluster):
         assert row.text.endswith(f"{row.time:%H:%M:%S} UTC {row.time.year}")
 
 
-def test_a_fast_loop_keeps_only_the_newest_lines(cluster):
+def test_a_fast_loop_rotates_its_log_and_keeps_a_bounded_number_of_files(cluster, settings):
+    settings.KUBEVIZ_CONTAINER_LOG_MAX_SIZE = 4500  # a hundred "tick" lines
+    settings.KUBEVIZ_CONTAINER_LOG_MAX_FILES = 3
     make_pod(cluster, "chatty", shell("while true; do echo tick; usleep 2000; done"))
-    settle(cluster, 4)
-    source = log_source(pod(cluster, "chatty"), "main", False)
-    assert LogLine.objects.filter(file__cluster=cluster).count() <= LOG_MAX_LINES + 600
-    assert len(log_lines(cluster, source)) >= LOG_MAX_LINES
-    settle(cluster, 2)
-    assert LogLine.objects.filter(file__cluster=cluster).count() <= LOG_MAX_LINES + 600
+    written = 0
+    for _ in range(6):
+        settle(cluster, 2)
+        stored = list(LogLine.objects.filter(file__cluster=cluster).order_by("id").values_list("id", flat=True))
+        written = max(written, stored[-1])
+        # Three files, each at most one batch (a second of lines, ~500) over the size.
+        assert len(stored) <= 3 * (100 + 600)
+        current = log_lines(cluster, log_source(pod(cluster, "chatty"), "main", False))
+        assert 0 < len(current) <= 100 + 600
+        # kubectl logs reads the current file: the newest lines, in order.
+        assert [r.id for r in current] == stored[-len(current):]
+    assert written > 3 * (100 + 600)
+
+
+def test_rotation_keeps_max_files_and_kubectl_logs_reads_the_current_one(cluster, settings):
+    settings.KUBEVIZ_CONTAINER_LOG_MAX_SIZE = 100  # each line below is 45 bytes in CRI format
+    settings.KUBEVIZ_CONTAINER_LOG_MAX_FILES = 3
+    make_pod(cluster, "quiet", shell("sleep 3600"))
+    settle(cluster, 5)
+    running = pod(cluster, "quiet")
+    cs = running["status"]["containerStatuses"][0]
+    start = clock.now(cluster)
+    for i in range(1, 21):
+        entry = Entry(running["metadata"]["uid"], "main", cs["containerID"], start + timedelta(seconds=i), f"l{i:03d}")
+        log_append(cluster=cluster, entries=[entry])
+    # Files rotate after lines 3, 6, … 18; two rotated files stay (13–15, 16–18).
+    assert texts(cluster, "quiet") == ["l019", "l020"]
+    assert [r.text for r in LogLine.objects.filter(file__cluster=cluster).order_by("id")] == [f"l{i:03d}" for i in range(13, 21)]
 
 
 def test_a_crash_keeps_the_previous_instance_log(cluster):

@@ -187,7 +187,8 @@ async def test_resume_while_steps_stream_in(cluster):
     await comm.disconnect()
 
 
-async def test_resume_pages_a_long_history(cluster):
+async def test_resume_pages_a_long_history(cluster, settings):
+    settings.KUBEVIZ_WS_REPLAY_MAX = 5000
     await record_steps(cluster, 1200, per_transaction=200)
     comm, snapshot = await connect()
     await comm.send_json_to({"after": 0})
@@ -199,6 +200,62 @@ async def test_resume_pages_a_long_history(cluster):
         total += len(message["steps"])
     assert max(pages) <= 500 and len(pages) >= 3
     assert await comm.receive_nothing(timeout=0.2)
+    await comm.disconnect()
+
+
+async def receive_replay(comm: WebsocketCommunicator, through: int) -> tuple[list[dict], list[dict]]:
+    """Read a resume's answer: its ``gap`` messages and its steps, through seq ``through``."""
+    gaps: list[dict] = []
+    steps: list[dict] = []
+    while not steps or steps[-1]["seq"] < through:
+        message = await comm.receive_json_from(timeout=TIMEOUT)
+        if message["type"] == "gap":
+            gaps.append(message)
+            continue
+        assert message["type"] == "steps", message
+        steps.extend(message["steps"])
+    return gaps, steps
+
+
+async def test_replay_from_the_start_is_capped_and_says_where_it_starts(cluster, settings):
+    settings.KUBEVIZ_WS_REPLAY_MAX = 1000
+    await record_steps(cluster, 1500, per_transaction=250)
+    comm, snapshot = await connect()
+    n = snapshot["seq"]
+    await comm.send_json_to({"after": 0})
+    gaps, replayed = await receive_replay(comm, n)
+    assert gaps == [{"type": "gap", "from": 1, "to": n - 1000, "earliest": 1}]
+    assert seqs(replayed) == list(range(n - 999, n + 1))
+    assert await comm.receive_nothing(timeout=0.2)
+
+    # A client that saw recent steps resumes with no gap and no duplicate, live included.
+    await comm.send_json_to({"after": n - 10})
+    gaps, resumed = await receive_replay(comm, n)
+    assert gaps == [] and seqs(resumed) == list(range(n - 9, n + 1))
+    await record_steps(cluster, 3)
+    assert seqs(await receive_steps(comm, 3)) == [n + 1, n + 2, n + 3]
+    await comm.disconnect()
+
+
+@database_sync_to_async
+def trim_steps(cluster, keep: int) -> int:
+    from kubeviz.flow.services import steps_trim
+
+    removed = 0
+    while (batch := steps_trim(cluster=cluster, keep=keep, max_age_seconds=0, batch=100)) > 0:
+        removed += batch
+    return removed
+
+
+async def test_replay_of_trimmed_history_starts_at_the_earliest_stored_step(cluster):
+    await record_steps(cluster, 300, per_transaction=100)
+    comm, snapshot = await connect()
+    n = snapshot["seq"]
+    assert await trim_steps(cluster, keep=50) == n - 50
+    await comm.send_json_to({"after": 5})
+    gaps, replayed = await receive_replay(comm, n)
+    assert gaps == [{"type": "gap", "from": 6, "to": n - 50, "earliest": n - 49}]
+    assert seqs(replayed) == list(range(n - 49, n + 1))
     await comm.disconnect()
 
 
