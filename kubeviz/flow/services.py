@@ -126,3 +126,10 @@ def name_object(step: StepRecord, obj: dict[str, Any]) -> None:
     if step.seq is not None:
         sql.one('UPDATE "flow_step" SET "name" = %s, "uid" = %s WHERE "cluster_id" = %s AND "seq" = %s',
                 (name, uid, step.cluster_id, step.seq))
+
+
+def steps_forget(*, cluster: Cluster) -> None:
+    """Delete every step of the cluster and start its numbering again from 1 (a reset
+    cluster is a new one to the dashboard: it takes a fresh snapshot)."""
+    sql.one('DELETE FROM "flow_step" WHERE "cluster_id" = %s', (cluster.pk,))
+    counters.write(cluster.pk, counters.STEP_SEQ, 0)
