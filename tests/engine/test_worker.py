@@ -79,3 +79,13 @@ def test_a_reset_in_place_rebuilds_the_engine_of_the_cluster(cluster):
     _press(fresh)
     worker.tick()
     assert len(_running(fresh)) == 3
+
+
+def test_a_worker_restarted_under_its_predecessors_name_takes_over_at_once(cluster):
+    Worker(holder="serve-1-worker").tick()
+    other = Worker(holder="someone-else")
+    other.tick()
+    assert other.engines == {}  # the lease is still live: another holder waits for it to expire
+    again = Worker(holder="serve-1-worker")
+    again.tick()
+    assert list(again.engines) == [cluster.pk]
