@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +14,7 @@ import pytest
 import requests
 import yaml
 
-from tests.liveserver import ClusterHandle, LiveServer, wait_for
+from tests.liveserver import ROOT, ClusterHandle, LiveServer, wait_for
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +80,18 @@ def _converged(cluster: ClusterHandle, name: str, replicas: int, image: str) -> 
     running = [p for p in pods if p["status"].get("phase") == "Running" and p["spec"]["containers"][0]["image"] == image
                and not p["metadata"].get("deletionTimestamp")]
     return len(pods) == replicas and len(running) == replicas
+
+
+def test_serve_tells_kubectl_where_it_listens(served):
+    """The start-up message names this interpreter as the README does, and
+    ``manage.py kubeconfig`` run without $TLS_PORT finds the port ``serve`` listens on."""
+    python = os.path.relpath(sys.executable, ROOT)
+    assert f"kubectl: {python} manage.py kubeconfig demo > kubeconfig" in (served.root / "serve.log").read_text()
+    served.new_cluster(name="where")
+    env = {k: v for k, v in served.env.items() if k not in ("TLS_PORT", "HOST")}
+    out = subprocess.run([sys.executable, "manage.py", "kubeconfig", "where"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert yaml.safe_load(out)["clusters"][0]["cluster"]["server"] == f"{served.https}/k8s/where"
 
 
 def test_a_killed_worker_is_restarted_and_the_site_keeps_answering(served):
