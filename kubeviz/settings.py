@@ -168,3 +168,10 @@ LOGGING = {
 # The local CA and serving certificate of the HTTPS Kubernetes API (kubectl sends bearer
 # tokens only over TLS).
 KUBEVIZ_TLS_DIR = Path(os.environ.get("KUBEVIZ_TLS_DIR", BASE_DIR / "var" / "tls"))
+
+# Where ``manage.py serve`` records the address it listens on (``server.json``), so that
+# ``manage.py kubeconfig`` points kubectl at the running server whatever its TLS_PORT.
+KUBEVIZ_RUN_DIR = Path(os.environ.get("KUBEVIZ_RUN_DIR", BASE_DIR / "var"))
+
+# How many nodes the REST API and the dashboard may add to one cluster.
+KUBEVIZ_MAX_NODES_PER_CLUSTER = int(os.environ.get("KUBEVIZ_MAX_NODES_PER_CLUSTER", "100"))

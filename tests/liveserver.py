@@ -123,6 +123,7 @@ class LiveServer:
             "HOST": "127.0.0.1",
             "PORT": str(http_port),
             "TLS_PORT": str(tls_port),
+            "KUBEVIZ_RUN_DIR": str(root),
         }
         env.pop("DATABASE_URL", None)
         if embedded:
@@ -171,19 +172,44 @@ class LiveServer:
                 "-e", f"ssl:port={self.env['TLS_PORT']}:interface=127.0.0.1:privateKey={tls}/server.key:certKey={tls}/server.crt",
                 "kubeviz.asgi:application",
             ]))
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(f"{self.http}/api/clusters/", timeout=5).status_code == 200:
-                        break
-                except (requests.ConnectionError, requests.Timeout):
-                    pass
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("daphne did not start: " + (self.root / "daphne.log").read_text())
-                time.sleep(0.2)
+            self._wait_up(proc, "daphne")
             if workers:
                 stack.enter_context(self._child("workers", [sys.executable, "manage.py", "runworkers"]))
             yield self
+
+    @contextmanager
+    def supervised(self) -> Iterator[LiveServer]:
+        """``manage.py serve`` as ``make run`` starts it: Daphne and a worker, supervised
+        (restarted when they die); its output goes to ``serve.log`` under root."""
+        with self._child("serve", [sys.executable, "manage.py", "serve"]) as proc:
+            self._wait_up(proc, "serve")
+            yield self
+
+    def _wait_up(self, proc: subprocess.Popen, name: str) -> None:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{self.http}/api/clusters/", timeout=5).status_code == 200:
+                    return
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"{name} did not start: " + (self.root / f"{name}.log").read_text())
+            time.sleep(0.2)
+
+    def worker_pids(self) -> list[int]:
+        """The engine workers ``serve`` runs now (its children running ``runworkers``)."""
+        serve = self.processes["serve"].pid
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+                cmdline = (stat.parent / "cmdline").read_bytes()
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == serve and b"runworkers" in cmdline:
+                found.append(int(stat.parent.name))
+        return found
 
     @contextmanager
     def _child(self, name: str, command: list[str]) -> Iterator[subprocess.Popen]:

@@ -839,6 +839,13 @@ def _delete_namespace(
     return _decorate(obj, strategy, kv.mod_revision), False
 
 
+def wipe(cluster: Cluster) -> int:
+    """Every object of the cluster gone at once, without a DELETED event each: the store
+    compacts its whole history, so watchers relist (as after an etcd restore). Returns
+    the revision watchers must list again from."""
+    return store.wipe(cluster.pk)
+
+
 # ---- watch -------------------------------------------------------------------------------
 
 

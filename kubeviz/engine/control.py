@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 
@@ -95,10 +96,16 @@ def node_cordon(*, cluster: Cluster, name: str, unschedulable: bool = True) -> d
 
 @transaction.atomic
 def node_add(*, cluster: Cluster, cpu: str = "4", memory: str = "8Gi", pods: int = 110, zone: str | None = None) -> dict:
+    """Register a new worker node, up to ``KUBEVIZ_MAX_NODES_PER_CLUSTER`` (the cap keeps
+    a button or a script from filling the dashboard and the store without end)."""
     existing = [n["metadata"]["name"] for n in registry.objects(cluster, "nodes")]
     index = 1
     while f"node-{index}" in existing:
         index += 1
+    limit = settings.KUBEVIZ_MAX_NODES_PER_CLUSTER
+    if len(existing) >= limit:
+        raise errors.forbidden("nodes", f"node-{index}", f"cluster {cluster.name} already has {len(existing)} nodes, "
+                               f"the most it may have (KUBEVIZ_MAX_NODES_PER_CLUSTER={limit})")
     zones = ["zone-a", "zone-b", "zone-c"]
     body = node_manifest(name=f"node-{index}", index=index, cpu=cpu, memory=memory, pods=pods,
                          zone=zone or zones[(index - 1) % 3], now=clock.rfc3339(clock.now(cluster)))

@@ -11,7 +11,7 @@ import os
 import socket
 import time
 
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections, connection
 from django.db.models import F
 
 from kubeviz.etcd.models import Cluster
@@ -37,18 +37,8 @@ class Worker:
         live_ids = set()
         for cluster in Cluster.objects.all():
             live_ids.add(cluster.pk)
-            if renew and not lease_acquire(cluster=cluster, holder=self.holder):
-                self.engines.pop(cluster.pk, None)
-                continue
-            if cluster.pk not in self.engines and not renew:
-                continue
-            engine = self.engines.get(cluster.pk)
-            if engine is None:
-                engine = self.engines[cluster.pk] = Engine(cluster)
-            else:
-                engine.cluster.refresh_from_db()
             try:
-                actions += self._drive(engine)
+                actions += self._tick_one(cluster, renew)
             except Exception:  # noqa: BLE001 - one broken cluster must not stop the others
                 log.exception("engine of cluster %s failed; rebuilding it", cluster.name)
                 self.engines.pop(cluster.pk, None)
@@ -56,6 +46,24 @@ class Worker:
             if pk not in live_ids:
                 del self.engines[pk]
         return actions
+
+    def _tick_one(self, cluster: Cluster, renew: bool) -> int:
+        """Renew the lease (every few seconds) and drive the engine of one cluster."""
+        if renew and not lease_acquire(cluster=cluster, holder=self.holder):
+            self.engines.pop(cluster.pk, None)
+            return 0
+        engine = self.engines.get(cluster.pk)
+        if engine is None:
+            if not renew:
+                return 0
+            engine = self.engines[cluster.pk] = Engine(cluster)
+        else:
+            created = engine.cluster.created
+            engine.cluster.refresh_from_db()
+            if engine.cluster.created != created:
+                # Reset (wiped in place): nothing the engine remembers holds any more.
+                engine = self.engines[cluster.pk] = Engine(engine.cluster)
+        return self._drive(engine)
 
     def _drive(self, engine: Engine) -> int:
         cluster = engine.cluster
@@ -80,7 +88,14 @@ class Worker:
         try:
             while True:
                 close_old_connections()
-                busy = self.tick()
+                try:
+                    busy = self.tick()
+                except DatabaseError:
+                    # Listing the clusters failed (the database locked or gone a moment):
+                    # start afresh on a new connection rather than end the worker.
+                    log.exception("listing the clusters failed; retrying")
+                    connection.close()
+                    busy = 0
                 if not busy:
                     time.sleep(interval)
         finally:

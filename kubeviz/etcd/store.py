@@ -361,3 +361,19 @@ def compact(cluster_id: int, revision: int, *, batch: int | None = None) -> int:
         'DELETE FROM "etcd_change" WHERE "cluster_id" = %s AND "revision" <= %s AND "revision" < %s',
         (cluster_id, compacted, first[0] + batch),
     )
+
+
+@transaction.atomic(savepoint=False)
+def wipe(cluster_id: int) -> int:
+    """Delete every key and the whole change log, keeping the revision: etcd's revision
+    never goes back, so a watcher from before the wipe gets 410 Gone and relists instead
+    of silently waiting for revisions it already saw. Returns the compacted revision."""
+    revision = _lock(cluster_id)
+    sql.one('DELETE FROM "etcd_entry" WHERE "cluster_id" = %s', (cluster_id,))
+    sql.one('DELETE FROM "etcd_change" WHERE "cluster_id" = %s', (cluster_id,))
+    known = _known_rows()
+    if known is not None:
+        for stale in [k for k in known if k[0] == cluster_id]:
+            del known[stale]
+    counters.write(cluster_id, counters.COMPACTED_REVISION, revision)
+    return revision

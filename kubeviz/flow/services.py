@@ -150,3 +150,10 @@ def steps_trim(*, cluster: Cluster, keep: int, max_age_seconds: float, batch: in
         )
     return sql.count('DELETE FROM "flow_step" WHERE "cluster_id" = %s AND "seq" < %s AND "seq" <= %s',
                      (cluster.pk, below, over_count))
+
+
+def steps_forget(*, cluster: Cluster) -> None:
+    """Delete every step of the cluster and start its numbering again from 1 (a reset
+    cluster is a new one to the dashboard: it takes a fresh snapshot)."""
+    sql.one('DELETE FROM "flow_step" WHERE "cluster_id" = %s', (cluster.pk,))
+    counters.write(cluster.pk, counters.STEP_SEQ, 0)

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
+from pathlib import Path
 
 import yaml
 from django.conf import settings
@@ -12,9 +14,33 @@ from kubeviz.etcd.models import Cluster
 from .tls import tls_ensure
 
 
+def _record_path() -> Path:
+    return Path(settings.KUBEVIZ_RUN_DIR) / "server.json"
+
+
+def server_record(*, host: str, tls_port: str) -> None:
+    """Note where ``serve`` listens, for ``kubeconfig`` run from another shell."""
+    path = _record_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"host": host, "tls_port": str(tls_port)}))
+    tmp.replace(path)
+
+
+def _recorded() -> dict[str, str]:
+    try:
+        found = json.loads(_record_path().read_text())
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def default_server() -> str:
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = os.environ.get("TLS_PORT", "8443")
+    """Where kubectl should go: $HOST and $TLS_PORT when set, else where the running
+    ``serve`` recorded it listens, else 127.0.0.1:8443."""
+    recorded = _recorded()
+    host = os.environ.get("HOST") or str(recorded.get("host") or "127.0.0.1")
+    port = os.environ.get("TLS_PORT") or str(recorded.get("tls_port") or "8443")
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"https://{host}:{port}"

@@ -118,7 +118,8 @@ _fetch = sync_to_async(_fetch_sync, thread_sensitive=True)
 
 @database_sync_to_async
 def _exists(cluster: Cluster) -> bool:
-    return Cluster.objects.filter(pk=cluster.pk).exists()
+    # A reset keeps the row but stamps a new ``created``: that is a new cluster too.
+    return Cluster.objects.filter(pk=cluster.pk, created=cluster.created).exists()
 
 
 class Tailer:

@@ -78,6 +78,22 @@ def test_add_node_and_crash_a_container(api, cluster):
     assert "running" in cs["state"]  # restarted after the back-off, and not crashing again
 
 
+def test_nodes_stop_at_the_per_cluster_limit_with_a_status_naming_it(api, cluster, settings):
+    settings.KUBEVIZ_MAX_NODES_PER_CLUSTER = 5
+    url = f"/api/clusters/{cluster.name}/nodes/"
+    assert [api.post(url, {}, format="json").status_code for _ in range(2)] == [201, 201]
+    r = api.post(url, {}, format="json")
+    assert r.status_code == 403
+    body = r.json()
+    assert (body["kind"], body["reason"], body["code"]) == ("Status", "Forbidden", 403)
+    assert body["message"] == ('nodes "node-6" is forbidden: cluster demo already has 5 nodes, '
+                               "the most it may have (KUBEVIZ_MAX_NODES_PER_CLUSTER=5)")
+    assert len(registry.objects(cluster, "nodes")) == 5
+    # Removing one makes room again.
+    assert api.delete(f"{url}node-5/").status_code == 200
+    assert api.post(url, {}, format="json").status_code == 201
+
+
 def test_reset_restores_the_fixture_and_keeps_the_token(api, cluster):
     registry.create(cluster, by_plural("namespaces"), None, {"metadata": {"name": "scratch"}})
     token = cluster.token

@@ -167,3 +167,11 @@ def test_actions_need_the_csrf_token(cluster):
     assert Cluster.objects.get(pk=cluster.pk).clock_mode == "step"
     r = browser.post("/api/clusters/demo/clock/", {"speed": "2"}, HTTP_X_CSRFTOKEN=token, **HX)
     assert r.json()["speed"] == 2.0
+
+
+def test_add_node_stops_at_the_limit_with_a_message(client, cluster, settings):
+    settings.KUBEVIZ_MAX_NODES_PER_CLUSTER = 3
+    r = post(client, "node-add", {"cpu": "4", "memory": "8Gi"})
+    assert b'class="flash error"' in r.content
+    assert b"KUBEVIZ_MAX_NODES_PER_CLUSTER=3" in r.content
+    assert len(registry.objects(cluster, "nodes")) == 3

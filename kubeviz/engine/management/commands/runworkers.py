@@ -8,10 +8,17 @@ from kubeviz.engine.worker import Worker
 class Command(BaseCommand):
     help = "Run the control-plane components and kubelets of every cluster."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--holder",
+            help="the name this worker holds cluster leases under (default host-pid); a worker restarted "
+                 "under its predecessor's name takes over its clusters at once, without waiting for the leases to expire",
+        )
+
+    def handle(self, *args, holder=None, **options):
         gctune.tune()
         self.stdout.write("engine worker running; Ctrl-C stops it")
         try:
-            Worker().run()
+            Worker(holder).run()
         except KeyboardInterrupt:
             pass

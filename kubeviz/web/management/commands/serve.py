@@ -1,19 +1,31 @@
 """``manage.py serve``: Daphne (HTTP for the browser, HTTPS for kubectl) plus the engine
-workers, as child processes; Ctrl-C (or SIGTERM) stops them all."""
+worker, as supervised child processes; Ctrl-C (or SIGTERM) stops them all."""
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-import subprocess
+import socket
 import sys
-import time
 from pathlib import Path
 
 from django.conf import settings
+from django.core.management import get_commands
 from django.core.management.base import BaseCommand
 
+from kubeviz.kubeapi.kubeconfig import server_record
 from kubeviz.kubeapi.tls import tls_ensure
+from kubeviz.web.supervisor import Supervisor
+
+
+def interpreter() -> str:
+    """This Python as the README's commands spell it: relative to the repository when
+    inside it (``.venv/bin/python``), else its absolute path."""
+    path = Path(sys.executable)
+    try:
+        return str(path.relative_to(Path(settings.BASE_DIR)))
+    except ValueError:
+        return str(path)
 
 
 class Command(BaseCommand):
@@ -29,44 +41,31 @@ class Command(BaseCommand):
         files = tls_ensure(settings.KUBEVIZ_TLS_DIR, [host])
         iface = host.strip("[]").replace(":", r"\:")
         daphne = shutil.which("daphne", path=str(Path(sys.executable).parent)) or "daphne"
-        commands = [[
+        children = {"daphne": [
             daphne, "-e", f"tcp:port={port}:interface={iface}",
             "-e", f"ssl:port={tls_port}:interface={iface}:privateKey={files.key}:certKey={files.cert}",
             "kubeviz.asgi:application",
-        ]]
-        worker_cmd = [sys.executable, "manage.py", "runworkers"]
-        if not no_workers and "runworkers" in _commands():
-            commands.append(worker_cmd)
-        children = [subprocess.Popen(c, cwd=settings.BASE_DIR) for c in commands]
+        ]}
+        if not no_workers and "runworkers" in get_commands():
+            # One name for every incarnation of this worker: a restarted one takes the
+            # leases of the one that died at once instead of waiting for them to expire.
+            holder = f"{socket.gethostname()}-serve-{os.getpid()}-worker"
+            children["worker"] = [sys.executable, "manage.py", "runworkers", "--holder", holder]
+        supervisor = Supervisor(children, cwd=settings.BASE_DIR, report=lambda line: self.stderr.write(line))
+        supervisor.start()
+        server_record(host=host, tls_port=tls_port)
+        python = interpreter()
         self.stdout.write(
             f"kubeviz is up: http://{host}:{port}/  (Kubernetes API: https://{host}:{tls_port}/k8s/<cluster>)\n"
-            f"kubectl: python manage.py kubeconfig demo > kubeconfig && kubectl --kubeconfig kubeconfig get nodes\n"
+            f"kubectl: {python} manage.py kubeconfig demo > kubeconfig && kubectl --kubeconfig kubeconfig get nodes\n"
             "Ctrl-C stops everything."
         )
+        self.stdout.flush()
 
         def stop(*_):
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-            deadline = time.monotonic() + 10
-            for child in children:
-                try:
-                    child.wait(timeout=max(0.1, deadline - time.monotonic()))
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            supervisor.stop()
             sys.exit(0)
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
-        while True:
-            for child in children:
-                if child.poll() is not None:
-                    self.stderr.write(f"{child.args[0]} exited with {child.returncode}; stopping")
-                    stop()
-            time.sleep(0.5)
-
-
-def _commands() -> set[str]:
-    from django.core.management import get_commands
-
-    return set(get_commands())
+        supervisor.run()
