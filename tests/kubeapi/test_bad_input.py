@@ -211,3 +211,22 @@ def test_negative_limit_lists_everything(kv_cluster):
     assert r.status_code == 200
     assert {"a", "b"} <= {i["metadata"]["name"] for i in r.json()["items"]}
     assert "continue" not in r.json()["metadata"]
+
+
+def test_a_stored_surrogate_is_answered_escaped(cluster):
+    """A value written before surrogates were refused still lists, gets and tables."""
+    from rest_framework.test import APIClient
+
+    from kubeviz.apiserver import registry
+    from kubeviz.apiserver.resources import by_plural
+
+    registry.create(cluster, by_plural("configmaps"), "default", {"metadata": {"name": "old"}, "data": {"k": "\ud800"}})
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {cluster.token}")
+    base = f"/k8s/{cluster.name}/api/v1"
+    table = "application/json;as=Table;v=v1;g=meta.k8s.io"
+    for path, accept in [(f"{base}/namespaces/default/configmaps/old", ""), (f"{base}/namespaces/default/configmaps", ""),
+                         (f"{base}/configmaps", ""), (f"{base}/configmaps?includeObject=Object", table)]:
+        r = client.get(path, HTTP_ACCEPT=accept) if accept else client.get(path)
+        assert r.status_code == 200
+        assert b'"k":"\\ud800"' in r.content
