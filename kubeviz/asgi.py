@@ -10,9 +10,12 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from kubeviz import httplimits  # noqa: E402
 from kubeviz.bodylimit import BodySizeLimit  # noqa: E402
 from kubeviz.engine import gctune  # noqa: E402
 from kubeviz.live.routing import websocket_urlpatterns  # noqa: E402
+
+httplimits.install()  # before Daphne's server starts: a too-long request line gets a 414
 
 application = ProtocolTypeRouter({
     "http": BodySizeLimit(django_asgi, settings.KUBEVIZ_MAX_BODY_BYTES),

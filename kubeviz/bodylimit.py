@@ -3,6 +3,10 @@
 Django's ASGI handler spools the whole body before DATA_UPLOAD_MAX_MEMORY_SIZE is looked
 at, so the cap is enforced here: by Content-Length up front, and by counting for chunked
 bodies. The answer is a Kubernetes Status (413 RequestEntityTooLarge).
+
+A chunked body has no Content-Length, and Django reads exactly Content-Length bytes of a
+body (none without it): so once the whole chunked body is read, the request goes on with
+the length it turned out to have, and Django sees all of it.
 """
 from __future__ import annotations
 
@@ -72,4 +76,9 @@ class BodySizeLimit:
                 return messages.pop(0)
             return await receive()
 
+        if total:
+            scope = {**scope, "headers": [
+                *((k, v) for k, v in scope.get("headers") or [] if k.lower() != b"transfer-encoding"),
+                (b"content-length", str(total).encode()),
+            ]}
         await self.app(scope, replay, send)

@@ -1,11 +1,17 @@
-"""Reading manifests safely: JSON or YAML, aliases refused, depth and count capped.
+"""Reading manifests safely: JSON or YAML, aliases refused, depth, size and time capped.
 
 PyYAML expands aliases without limit (the "billion laughs" of CVE-2019-11253), so the
-loader refuses anchors and aliases outright; a real manifest never needs them.
+loader refuses anchors and aliases outright; a real manifest never needs them. Pure-Python
+YAML also costs about 50 µs a node, so a 3 MiB document of 250,000 one-character keys would
+hold a worker for tens of seconds: the loader counts nodes and watches the clock, and stops
+as soon as either bound is passed. Every string (key or value) must be valid Unicode: a
+lone UTF-16 surrogate (``"\\ud800"``) cannot be written as UTF-8, so nothing that read it
+back could answer.
 """
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +19,10 @@ import yaml
 
 MAX_DOCUMENTS = 100
 MAX_DEPTH = 64
+# Nodes (mappings, sequences, scalars; a key is a node) in one request, all documents
+# together: a ConfigMap at its 1 MiB limit with ten-byte entries stays under it.
+MAX_NODES = 100_000
+MAX_PARSE_SECONDS = 5.0
 
 
 @dataclass
@@ -33,10 +43,26 @@ class ManifestError(Exception):
         return (", ".join(where) + ": " if where else "") + self.message
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors/aliases and deep nesting while composing."""
+def _too_many_nodes() -> ManifestError:
+    return ManifestError(f"more than {MAX_NODES} values (keys, items and scalars) in one request")
+
+
+class BoundedLoader(yaml.SafeLoader):
+    """The one loader for YAML from users: SafeLoader that refuses anchors/aliases, deep
+    nesting, more than MAX_NODES nodes and more than MAX_PARSE_SECONDS of work."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._nodes = 0
+        self._deadline = time.monotonic() + MAX_PARSE_SECONDS
 
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _too_many_nodes()
+        if not self._nodes % 1000 and time.monotonic() > self._deadline:
+            raise ManifestError(f"the YAML took longer than {MAX_PARSE_SECONDS:g} s to read; send less, or send JSON")
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise ManifestError(
@@ -48,7 +74,7 @@ class _NoAliasLoader(yaml.SafeLoader):
             raise ManifestError(
                 "YAML anchors are not allowed", event.start_mark.line + 1, event.start_mark.column + 1
             )
-        self._depth = getattr(self, "_depth", 0) + 1
+        self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise ManifestError(
@@ -60,7 +86,7 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 # Timestamps stay strings, as Kubernetes' YAML-to-JSON conversion keeps them.
-_NoAliasLoader.yaml_implicit_resolvers = {
+BoundedLoader.yaml_implicit_resolvers = {
     k: [(tag, regexp) for tag, regexp in v if tag != "tag:yaml.org,2002:timestamp"]
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
@@ -73,16 +99,37 @@ class Document:
     body: Any
 
 
-def _check_depth(value: Any, depth: int = 1) -> None:
-    """The top value is at depth 1, as the YAML loader counts, so both cap at MAX_DEPTH."""
-    if depth > MAX_DEPTH:
-        raise ManifestError(f"nesting deeper than {MAX_DEPTH} levels")
-    if isinstance(value, dict):
-        for v in value.values():
-            _check_depth(v, depth + 1)
-    elif isinstance(value, list):
-        for v in value:
-            _check_depth(v, depth + 1)
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_values(value: Any) -> None:
+    """Depth, node count and valid Unicode of a decoded body (keys included). The top value
+    is at depth 1, as the YAML loader counts, so both cap at MAX_DEPTH and MAX_NODES."""
+    budget = [MAX_NODES]
+
+    def walk(value: Any, depth: int) -> None:
+        if depth > MAX_DEPTH:
+            raise ManifestError(f"nesting deeper than {MAX_DEPTH} levels")
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise _too_many_nodes()
+        if isinstance(value, str):
+            if _has_surrogate(value):
+                raise ManifestError(f"invalid Unicode in string {json.dumps(value)[:80]}: a lone UTF-16 surrogate")
+        elif isinstance(value, dict):
+            for k, v in value.items():
+                walk(k, depth + 1)
+                walk(v, depth + 1)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, depth + 1)
+
+    walk(value, 1)
 
 
 def load_json(text: str) -> Any:
@@ -92,13 +139,13 @@ def load_json(text: str) -> Any:
         raise ManifestError(exc.msg, exc.lineno, exc.colno) from None
     except RecursionError:
         raise ManifestError(f"nesting deeper than {MAX_DEPTH} levels") from None
-    _check_depth(value)
+    check_values(value)
     return value
 
 
 def load_documents(text: str) -> list[Document]:
     """All non-empty YAML documents of a stream, with where each starts."""
-    loader = _NoAliasLoader(text)
+    loader = BoundedLoader(text)
     docs: list[Document] = []
     try:
         index = 0
@@ -115,6 +162,11 @@ def load_documents(text: str) -> list[Document]:
                 exc.document = index
                 raise
             if body is not None:
+                try:
+                    check_values(body)
+                except ManifestError as exc:
+                    exc.document = index
+                    raise
                 if len(docs) == MAX_DOCUMENTS:
                     raise ManifestError(f"more than {MAX_DOCUMENTS} documents in one request")
                 docs.append(Document(index, start, body))
@@ -131,6 +183,18 @@ def load_documents(text: str) -> list[Document]:
     finally:
         loader.dispose()
     return docs
+
+
+def compose_documents(text: str) -> list[Any]:
+    """The node trees of a YAML stream (for finding the line of a field), bounded alike."""
+    loader = BoundedLoader(text)
+    try:
+        nodes = []
+        while loader.check_node():
+            nodes.append(loader.get_node())
+        return nodes
+    finally:
+        loader.dispose()
 
 
 def load_one(text: str) -> Any:

@@ -21,6 +21,7 @@ from kubeviz.flow.services import step_record
 
 from . import errors
 from . import validation as v
+from .intfields import check_int_fields
 from .jsoncopy import deep_copy
 from .patch import apply_patch
 from .quantity import QuantityError
@@ -34,6 +35,7 @@ from .selectors import (
 )
 from .strategy import Context, Obj, Strategy
 
+MAX_REVISION = 2**63 - 1
 GENERATE_NAME_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 MAX_GENERATED_PREFIX = 58
 
@@ -151,35 +153,45 @@ def _check_namespace_exists(cluster: Cluster, namespace: str, strategy: Strategy
         raise err
 
 
+def _go_type(value: Any) -> str:
+    """How Go's JSON decoder names a JSON value's type in its errors."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), type(value).__name__)
+
+
 def _type_errors(obj: Any, strategy: Strategy) -> None:
     """Shapes a Go decoder would refuse: turn them into 400s before a strategy runs."""
     if not isinstance(obj, dict):
         raise errors.bad_request(f"the body of the request must be a {strategy.kind} object")
+    check_int_fields(strategy, obj)
     meta = obj.get("metadata", {})
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
         raise errors.bad_request(
-            f"json: cannot unmarshal {type(meta).__name__} into Go struct field "
+            f"json: cannot unmarshal {_go_type(meta)} into Go struct field "
             f"{strategy.kind}.metadata of type v1.ObjectMeta"
         )
     for f in ("labels", "annotations"):
         val = meta.get(f)
         if val is not None and not isinstance(val, dict):
             raise errors.bad_request(
-                f"json: cannot unmarshal {type(val).__name__} into Go struct field "
+                f"json: cannot unmarshal {_go_type(val)} into Go struct field "
                 f"ObjectMeta.metadata.{f} of type map[string]string"
             )
         for k, item in (val or {}).items():
             if not isinstance(item, str):
                 raise errors.bad_request(
-                    f"json: cannot unmarshal {type(item).__name__} into Go struct field "
+                    f"json: cannot unmarshal {_go_type(item)} into Go struct field "
                     f"ObjectMeta.metadata.{f} of type string ({f}[{k}])"
                 )
     for f in ("spec", "status"):
         if f in obj and obj[f] is not None and not isinstance(obj[f], dict):
             raise errors.bad_request(
-                f"json: cannot unmarshal {type(obj[f]).__name__} into Go struct field "
+                f"json: cannot unmarshal {_go_type(obj[f])} into Go struct field "
                 f"{strategy.kind}.{f}"
             )
 
@@ -346,7 +358,12 @@ def _encode_continue(revision: int, start_key: str) -> str:
 def _decode_continue(token: str) -> tuple[int, str]:
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode() + b"=" * (-len(token) % 4)))
-        return int(data["rv"]), str(data["start"])
+        revision, start = data["rv"], data["start"]
+        # The revision is an etcd int64 (storage.ParseResourceVersion): anything else,
+        # 1e999 or a float included, is a token the server never handed out.
+        if type(revision) is not int or not 0 < revision <= MAX_REVISION or not isinstance(start, str):
+            raise ValueError(revision)
+        return revision, start
     except (ValueError, KeyError, TypeError):
         raise errors.bad_request("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)") from None
 
@@ -369,6 +386,8 @@ def list_(
         else parse_field_selector(field_selector, strategy.field_selectors, strategy.plural)
     )
     ns = namespace if strategy.namespaced and namespace else None
+    if limit is not None and limit <= 0:
+        limit = None  # the etcd3 store pages only when limit > 0: anything else is "all"
     revision = store.current_revision(cluster.pk)
     after_key = None
     if continue_:
@@ -847,6 +866,20 @@ def wipe(cluster: Cluster) -> int:
 
 
 # ---- watch -------------------------------------------------------------------------------
+
+
+def parse_resource_version(strategy: Strategy, value: str) -> int:
+    """A resourceVersion from a request, as storage's ParseResourceVersion reads it (an
+    unsigned 64-bit number; etcd's revisions are int64, so at most 2^63-1 here). Anything
+    else is the 422 a watch or list answers, naming the value."""
+    if value.isascii() and value.isdigit():
+        if int(value) <= MAX_REVISION:
+            return int(value)
+        problem = "value out of range"
+    else:
+        problem = "invalid syntax"
+    detail = f'strconv.ParseUint: parsing {json.dumps(value)}: {problem}'
+    raise errors.invalid(strategy.plural, "", [v.invalid("resourceVersion", value, detail)], strategy.group)
 
 
 def watch_start_revision(cluster: Cluster) -> int:

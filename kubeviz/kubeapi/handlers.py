@@ -70,12 +70,20 @@ def is_watch(query: dict[str, str]) -> bool:
     return query.get("watch", "").lower() in ("true", "1")
 
 
+def _body_meta(req: ApiRequest, key: str) -> str | None:
+    """``metadata.<key>`` of the body when it is a string: step 1 is recorded before the
+    body is checked, so it must not trip over a body of the wrong shape."""
+    meta = req.body.get("metadata") if isinstance(req.body, dict) else None
+    value = meta.get(key) if isinstance(meta, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def _describe(req: ApiRequest, strategy: Strategy | None) -> str:
     info = req.info
     kind = strategy.kind if strategy else info.resource
-    name = info.name or ((req.body or {}).get("metadata") or {}).get("name") if isinstance(req.body, dict) else info.name
-    if not name and isinstance(req.body, dict):
-        gen = (req.body.get("metadata") or {}).get("generateName")
+    name = info.name or _body_meta(req, "name")
+    if not name:
+        gen = _body_meta(req, "generateName")
         name = f"{gen}*" if gen else None
     ns = info.namespace
     target = f"{ns}/{name}" if ns and name else (name or (f"in namespace {ns}" if ns else "in all namespaces"))
@@ -91,9 +99,7 @@ def _record_step1(req: ApiRequest, strategy: Strategy | None, refused: errors.St
         message = f"{req.client} asked the API server to {verb} {what}; the request was authenticated and validated"
     else:
         message = f"{req.client} asked the API server to {verb} {what}; refused with {refused.code} {refused.reason}: {refused.message}"
-    name = req.info.name
-    if not name and isinstance(req.body, dict):
-        name = (req.body.get("metadata") or {}).get("name")
+    name = req.info.name or _body_meta(req, "name")
     obj = {
         "kind": strategy.kind if strategy else "",
         "metadata": {"namespace": req.info.namespace or "", "name": name or ""},
@@ -244,8 +250,10 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
                 elif param == "orphanDependents":
                     value = value.lower() == "true"
                 options[param] = value
+        # DeleteOptions may carry dryRun in the body instead of the query, as kubectl sends it.
+        dry_run = req.dry_run or options.get("dryRun") == ["All"]
         body, finished = registry.delete(
-            cluster, strategy, info.namespace, info.name, options=options, actor=actor, dry_run=req.dry_run,
+            cluster, strategy, info.namespace, info.name, options=options, actor=actor, dry_run=dry_run,
         )
         return (200 if finished else 202) if body.get("kind") == "Status" else 200, body
     if verb == "deletecollection":

@@ -6,14 +6,13 @@ served by one web process see writes made by engine workers in other processes.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from asgiref.sync import sync_to_async
 
-from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver import errors, registry, wirejson
 from kubeviz.apiserver import validation as v
 from kubeviz.apiserver.selectors import parse_field_selector, parse_label_selector
 from kubeviz.apiserver.strategy import Strategy
@@ -28,7 +27,7 @@ DEFAULT_TIMEOUT = 1800
 
 
 def _line(event: dict[str, Any]) -> bytes:
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
+    return wirejson.dumps(event) + b"\n"
 
 
 def _bookmark(strategy: Strategy, revision: int, initial_end: bool = False) -> dict[str, Any]:
@@ -77,13 +76,9 @@ class WatchParams:
             self.timeout = int(query.get("timeoutSeconds") or DEFAULT_TIMEOUT)
         except ValueError:
             raise errors.bad_request("timeoutSeconds must be an integer") from None
+        self.start = None
         if self.resource_version not in ("", "0"):
-            try:
-                self.start = int(self.resource_version)
-            except ValueError:
-                raise errors.bad_request(f"invalid resource version: {self.resource_version}") from None
-        else:
-            self.start = None
+            self.start = registry.parse_resource_version(strategy, self.resource_version)
 
 
 async def watch_stream(

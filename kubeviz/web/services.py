@@ -13,7 +13,7 @@ from django.db import transaction
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.errors import StatusError
 from kubeviz.apiserver.jsoncopy import deep_copy
-from kubeviz.apiserver.manifests import ManifestError, load_documents
+from kubeviz.apiserver.manifests import ManifestError, compose_documents, load_documents
 from kubeviz.apiserver.patch import JSON_PATCH, MERGE_PATCH
 from kubeviz.apiserver.resources import by_kind, by_plural
 from kubeviz.apiserver.strategy import Strategy
@@ -345,10 +345,10 @@ def parse_field_path(path: str) -> list[str | int]:
 def field_line(text: str, document: int, path: list[str | int]) -> int | None:
     """The 1-based line where ``path`` is written in document number ``document``: the
     deepest part of the path that exists. The text has already passed the alias-refusing
-    loader, so composing it again is safe."""
+    loader, and composing it again uses that same bounded loader."""
     try:
-        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError:
+        nodes = compose_documents(text)
+    except (yaml.YAMLError, ManifestError):
         return None
     if not 1 <= document <= len(nodes) or nodes[document - 1] is None:
         return None

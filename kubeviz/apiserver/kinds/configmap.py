@@ -12,6 +12,14 @@ from ..strategy import Context, Obj, Strategy
 MAX_SIZE = 1024 * 1024
 
 
+def _size(field: str, value: str) -> int:
+    """Bytes, as ValidateConfigMap sums ``len(value)`` over Go strings and []byte: UTF-8
+    bytes of data, decoded bytes of binaryData. Keys do not count in Kubernetes either."""
+    if field == "binaryData":
+        return len(value) * 3 // 4 - value[-2:].count("=")
+    return len(value.encode("utf-8", "surrogatepass"))
+
+
 def _validate_keys(obj: Obj, fields: tuple[str, ...]) -> list[v.FieldError]:
     errs: list[v.FieldError] = []
     seen: set[str] = set()
@@ -32,7 +40,7 @@ def _validate_keys(obj: Obj, fields: tuple[str, ...]) -> list[v.FieldError]:
             if not isinstance(value, str):
                 errs.append(v.invalid(f"{field}[{key}]", value, "must be a string"))
             else:
-                total += len(value)
+                total += _size(field, value)
     if total > MAX_SIZE:
         errs.append(v.FieldError(v.TOO_LONG, "", None, f"must have at most {MAX_SIZE} bytes"))
     return errs
