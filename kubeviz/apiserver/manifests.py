@@ -224,7 +224,7 @@ class Located:
 def load_located(text: str) -> Located:
     """A single YAML document, loaded as the manifest form loads one (no aliases, depth
     capped), with where each field is."""
-    loader = _NoAliasLoader(text)
+    loader = BoundedLoader(text)
     try:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
