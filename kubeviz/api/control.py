@@ -55,7 +55,7 @@ class NodeActionView(StatusErrorsMixin, APIView):
         "uncordon": lambda c, n: control.node_cordon(cluster=c, name=n, unschedulable=False),
     }
 
-    @extend_schema(request=None, responses=OK, summary="Fail, recover, cordon or uncordon a node")
+    @extend_schema(request=None, responses=OK, summary="Fail, recover, cordon or uncordon a node", operation_id="clusters_nodes_action")
     def post(self, request: Request, cluster: str, name: str, action: str) -> Response:
         handler = self.ACTIONS.get(action)
         if handler is None:
