@@ -54,9 +54,9 @@ def cluster_ensure(*, name: str, fixture: str) -> tuple[Cluster, bool]:
 @transaction.atomic
 def cluster_reset(*, cluster: Cluster) -> Cluster:
     """Throw the cluster's state away and rebuild it from its fixture, keeping its token."""
-    name, fixture, token = cluster.name, cluster.fixture, cluster.token
+    name, fixture, salt = cluster.name, cluster.fixture, cluster.token_salt
     cluster.delete()
     fresh = cluster_create(name=name, fixture=fixture or None)
-    Cluster.objects.filter(pk=fresh.pk).update(token=token)
+    Cluster.objects.filter(pk=fresh.pk).update(token_salt=salt)
     fresh.refresh_from_db()
     return fresh
