@@ -129,9 +129,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = KUBEVIZ_MAX_BODY_BYTES
 KUBEVIZ_WATCH_HISTORY = int(os.environ.get("KUBEVIZ_WATCH_HISTORY", "20000"))
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "kubeviz.api.schema.RestAutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kubeviz.api.permissions.ClusterBearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["kubeviz.api.permissions.ClusterTokenOrCSRF"],
+    "EXCEPTION_HANDLER": "kubeviz.api.errors.rest_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 

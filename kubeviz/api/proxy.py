@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,7 +12,7 @@ from kubeviz.etcd.models import Cluster
 from kubeviz.proxy.selectors import proxy_rules
 from kubeviz.proxy.traffic import MAX_REQUESTS, traffic_send
 
-from .errors import StatusErrorsMixin
+from .errors import StatusErrorsMixin, StatusSerializer
 
 
 class ProxyEndpointSerializer(serializers.Serializer):
@@ -67,10 +67,6 @@ class TrafficResultSerializer(serializers.Serializer):
     sessionAffinity = serializers.CharField()
 
 
-ERROR = inline_serializer("ProxyError", {"message": serializers.CharField(), "reason": serializers.CharField(),
-                                         "code": serializers.IntegerField()})
-
-
 class ProxyRulesView(StatusErrorsMixin, APIView):
     @extend_schema(responses=ProxyRulesSerializer, summary="kube-proxy's rules on every node, and the Services' DNS names")
     def get(self, request: Request, cluster: str) -> Response:
@@ -82,9 +78,8 @@ class ServiceTrafficView(StatusErrorsMixin, APIView):
         request=TrafficRequestSerializer,
         responses={
             200: TrafficResultSerializer,
-            400: OpenApiResponse(description="invalid request"),
-            404: OpenApiResponse(ERROR, description="no such Service"),
-            503: OpenApiResponse(ERROR, description="the Service has no ready endpoints"),
+            404: OpenApiResponse(StatusSerializer, description="no such cluster or Service"),
+            503: OpenApiResponse(StatusSerializer, description="the Service has no ready endpoints"),
         },
         summary="Send N requests to a Service and see how kube-proxy spreads them over its pods",
     )
