@@ -52,10 +52,17 @@ class ProxyRulesSerializer(serializers.Serializer):
                                 help_text="DNS name → what cluster DNS answers")
 
 
+# A node's name is a DNS subdomain; a Service port is named as an IANA service name or numbered.
+NODE_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+PORT = r"^([0-9]{1,5}|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$"
+
+
 class TrafficRequestSerializer(serializers.Serializer):
     requests = serializers.IntegerField(min_value=1, max_value=MAX_REQUESTS)
-    node = serializers.CharField(required=False, help_text="the node the requests come from (default: the first node)")
-    port = serializers.CharField(required=False, help_text="Service port name or number (default: the first port)")
+    node = serializers.RegexField(NODE_NAME, max_length=253, required=False,
+                                  help_text="the node the requests come from (default: the first node)")
+    port = serializers.RegexField(PORT, max_length=15, required=False,
+                                  help_text="Service port name or number (default: the first port)")
 
 
 class TrafficResultSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,17 +27,14 @@ class ClusterListView(StatusErrorsMixin, APIView):
 
 
 class StepQuery(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, default=0)
-    limit = serializers.IntegerField(min_value=1, max_value=5000, default=500)
+    after = serializers.IntegerField(min_value=0, default=0, help_text="only steps with seq greater than this")
+    limit = serializers.IntegerField(min_value=1, max_value=5000, default=500, help_text="at most this many")
 
 
 class StepListView(StatusErrorsMixin, APIView):
     @extend_schema(
         summary="Steps of a cluster, in order",
-        parameters=[
-            OpenApiParameter("after", int, description="only steps with seq greater than this"),
-            OpenApiParameter("limit", int, description="at most this many (1–5000, default 500)"),
-        ],
+        parameters=[StepQuery],
         responses={200: StepSerializer(many=True),
                    400: OpenApiResponse(StatusSerializer, description="after or limit out of range")},
     )
