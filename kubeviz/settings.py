@@ -8,13 +8,24 @@ from pathlib import Path
 
 import dj_database_url
 
+from kubeviz.secretkey import secret_key_load
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "kubeviz-dev-insecure-change-me")
+# Never a key from the repository: DJANGO_SECRET_KEY, or one generated on first run and kept
+# (mode 0600) in KUBEVIZ_SECRET_KEY_FILE, var/secret_key by default.
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or secret_key_load(
+    Path(os.environ.get("KUBEVIZ_SECRET_KEY_FILE", BASE_DIR / "var" / "secret_key"))
+)
 DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
+# kubectl sends the host of its kubeconfig's server (https://$HOST:$TLS_PORT), so the host
+# make run listens on is allowed too; Django compares hosts without their port.
+_serve_host = os.environ.get("HOST", "").strip()
 ALLOWED_HOSTS = [
-    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h
+    h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h.strip()
 ]
+if _serve_host and "ALLOWED_HOSTS" not in os.environ:
+    ALLOWED_HOSTS.append(f"[{_serve_host}]" if ":" in _serve_host and not _serve_host.startswith("[") else _serve_host)
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
 ]
@@ -145,9 +156,10 @@ KUBEVIZ_CONTAINER_LOG_MAX_SIZE = int(os.environ.get("KUBEVIZ_CONTAINER_LOG_MAX_S
 KUBEVIZ_CONTAINER_LOG_MAX_FILES = int(os.environ.get("KUBEVIZ_CONTAINER_LOG_MAX_FILES", "5"))
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "kubeviz.api.schema.RestAutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": ["kubeviz.api.permissions.ClusterBearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["kubeviz.api.permissions.ClusterTokenOrCSRF"],
+    "EXCEPTION_HANDLER": "kubeviz.api.errors.rest_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
 
@@ -175,3 +187,26 @@ KUBEVIZ_RUN_DIR = Path(os.environ.get("KUBEVIZ_RUN_DIR", BASE_DIR / "var"))
 
 # How many nodes the REST API and the dashboard may add to one cluster.
 KUBEVIZ_MAX_NODES_PER_CLUSTER = int(os.environ.get("KUBEVIZ_MAX_NODES_PER_CLUSTER", "100"))
+
+# KUBEVIZ_PRODUCTION=1: what `manage.py check --deploy` asks for. Pages must then reach
+# Django over HTTPS: Daphne's own TLS endpoint (as the Kubernetes API always does), or a
+# TLS-terminating proxy that sets X-Forwarded-Proto (KUBEVIZ_TLS_PROXY=1; the proxy must
+# overwrite that header, or a client could claim HTTPS).
+PRODUCTION = os.environ.get("KUBEVIZ_PRODUCTION") == "1"
+if PRODUCTION:
+    if "ALLOWED_HOSTS" not in os.environ:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "KUBEVIZ_PRODUCTION=1 needs ALLOWED_HOSTS: the host names of the site, including the one "
+            "kubeconfigs point kubectl at"
+        )
+    DEBUG = False
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("KUBEVIZ_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if os.environ.get("KUBEVIZ_TLS_PROXY") == "1":
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,9 +12,16 @@ from kubeviz.engine import control
 from kubeviz.engine.services import cluster_reset
 from kubeviz.etcd.models import Cluster
 
-from .errors import StatusErrorsMixin
+from .errors import StatusErrorsMixin, unknown
 
 OK = inline_serializer("Ok", {"ok": serializers.BooleanField()})
+NODE_ADDED = inline_serializer("NodeAdded", {"ok": serializers.BooleanField(), "name": serializers.CharField()})
+POD_ACTIONS = ("crash", "kill")
+COMPONENT_ACTIONS = ("stop", "start")
+
+
+def _enum(name: str, values: tuple[str, ...] | list[str], description: str) -> OpenApiParameter:
+    return OpenApiParameter(name, str, OpenApiParameter.PATH, enum=list(values), description=description)
 
 
 def _cluster(name: str) -> Cluster:
@@ -55,11 +62,12 @@ class NodeActionView(StatusErrorsMixin, APIView):
         "uncordon": lambda c, n: control.node_cordon(cluster=c, name=n, unschedulable=False),
     }
 
-    @extend_schema(request=None, responses=OK, summary="Fail, recover, cordon or uncordon a node")
+    @extend_schema(request=None, responses=OK, summary="Fail, recover, cordon or uncordon a node", operation_id="clusters_nodes_action",
+                   parameters=[_enum("action", list(ACTIONS), "what to do to the node")])
     def post(self, request: Request, cluster: str, name: str, action: str) -> Response:
         handler = self.ACTIONS.get(action)
         if handler is None:
-            return Response({"detail": f"unknown action {action}; one of {', '.join(self.ACTIONS)}"}, status=404)
+            raise unknown("node action", action, list(self.ACTIONS))
         handler(_cluster(cluster), name)
         return Response({"ok": True})
 
@@ -71,7 +79,7 @@ class NodeAddSerializer(serializers.Serializer):
 
 
 class NodeListView(StatusErrorsMixin, APIView):
-    @extend_schema(request=NodeAddSerializer, responses=OK, summary="Add a worker node")
+    @extend_schema(request=NodeAddSerializer, responses={201: NODE_ADDED}, summary="Add a worker node")
     def post(self, request: Request, cluster: str) -> Response:
         body = NodeAddSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -80,36 +88,42 @@ class NodeListView(StatusErrorsMixin, APIView):
 
 
 class NodeView(StatusErrorsMixin, APIView):
-    @extend_schema(responses=OK, summary="Remove a node")
+    @extend_schema(responses={200: OK}, summary="Remove a node")
     def delete(self, request: Request, cluster: str, name: str) -> Response:
         control.node_remove(cluster=_cluster(cluster), name=name)
         return Response({"ok": True})
 
 
 class PodActionView(StatusErrorsMixin, APIView):
-    @extend_schema(request=None, responses=OK, summary="Crash a pod's containers, or kill (delete) the pod")
+    @extend_schema(request=None, responses=OK, summary="Crash a pod's containers, or kill (delete) the pod",
+                   parameters=[_enum("action", POD_ACTIONS, "crash: its containers exit once; kill: the pod is deleted")])
     def post(self, request: Request, cluster: str, namespace: str, name: str, action: str) -> Response:
+        if action not in POD_ACTIONS:
+            raise unknown("pod action", action, POD_ACTIONS)
         found = _cluster(cluster)
         if action == "crash":
             control.pod_crash(cluster=found, namespace=namespace, name=name)
-        elif action == "kill":
-            control.pod_kill(cluster=found, namespace=namespace, name=name)
         else:
-            return Response({"detail": "action must be crash or kill"}, status=404)
+            control.pod_kill(cluster=found, namespace=namespace, name=name)
         return Response({"ok": True})
 
 
 class ComponentView(StatusErrorsMixin, APIView):
-    @extend_schema(request=None, responses=OK, summary="Stop or start the scheduler or the controller manager")
+    @extend_schema(request=None, responses=OK, summary="Stop or start the scheduler or the controller manager",
+                   parameters=[_enum("component", control.COMPONENTS, "the control-plane component"),
+                               _enum("action", COMPONENT_ACTIONS, "stop: its work waits; start: it catches up")])
     def post(self, request: Request, cluster: str, component: str, action: str) -> Response:
-        if action not in ("stop", "start"):
-            return Response({"detail": "action must be stop or start"}, status=404)
+        if action not in COMPONENT_ACTIONS:
+            raise unknown("component action", action, COMPONENT_ACTIONS)
+        if component not in control.COMPONENTS:
+            raise unknown("component", component, control.COMPONENTS)
         control.component_set(cluster=_cluster(cluster), component=component, running=action == "start")
         return Response({"ok": True})
 
 
 class ResetView(StatusErrorsMixin, APIView):
-    @extend_schema(request=None, responses=OK, summary="Reset the cluster to its fixture (keeps its token)")
+    @extend_schema(request=None, responses=OK, summary="Reset the cluster to its fixture (keeps its token)",
+                   description="Rebuilding a cluster takes a while (seconds on a large one).")
     def post(self, request: Request, cluster: str) -> Response:
         cluster_reset(cluster=_cluster(cluster))
         return Response({"ok": True})

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -12,7 +12,7 @@ from kubeviz.etcd.models import Cluster
 from kubeviz.proxy.selectors import proxy_rules
 from kubeviz.proxy.traffic import MAX_REQUESTS, traffic_send
 
-from .errors import StatusErrorsMixin
+from .errors import StatusErrorsMixin, StatusSerializer
 
 
 class ProxyEndpointSerializer(serializers.Serializer):
@@ -52,10 +52,17 @@ class ProxyRulesSerializer(serializers.Serializer):
                                 help_text="DNS name → what cluster DNS answers")
 
 
+# A node's name is a DNS subdomain; a Service port is named as an IANA service name or numbered.
+NODE_NAME = r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"
+PORT = r"^([0-9]{1,5}|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$"
+
+
 class TrafficRequestSerializer(serializers.Serializer):
     requests = serializers.IntegerField(min_value=1, max_value=MAX_REQUESTS)
-    node = serializers.CharField(required=False, help_text="the node the requests come from (default: the first node)")
-    port = serializers.CharField(required=False, help_text="Service port name or number (default: the first port)")
+    node = serializers.RegexField(NODE_NAME, max_length=253, required=False,
+                                  help_text="the node the requests come from (default: the first node)")
+    port = serializers.RegexField(PORT, max_length=15, required=False,
+                                  help_text="Service port name or number (default: the first port)")
 
 
 class TrafficResultSerializer(serializers.Serializer):
@@ -65,10 +72,6 @@ class TrafficResultSerializer(serializers.Serializer):
     node = serializers.CharField()
     frontend = serializers.CharField()
     sessionAffinity = serializers.CharField()
-
-
-ERROR = inline_serializer("ProxyError", {"message": serializers.CharField(), "reason": serializers.CharField(),
-                                         "code": serializers.IntegerField()})
 
 
 class ProxyRulesView(StatusErrorsMixin, APIView):
@@ -82,9 +85,8 @@ class ServiceTrafficView(StatusErrorsMixin, APIView):
         request=TrafficRequestSerializer,
         responses={
             200: TrafficResultSerializer,
-            400: OpenApiResponse(description="invalid request"),
-            404: OpenApiResponse(ERROR, description="no such Service"),
-            503: OpenApiResponse(ERROR, description="the Service has no ready endpoints"),
+            404: OpenApiResponse(StatusSerializer, description="no such cluster or Service"),
+            503: OpenApiResponse(StatusSerializer, description="the Service has no ready endpoints"),
         },
         summary="Send N requests to a Service and see how kube-proxy spreads them over its pods",
     )

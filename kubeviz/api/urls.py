@@ -16,6 +16,7 @@ urlpatterns = [
     path("clusters/<slug:cluster>/pods/<str:namespace>/<str:name>/scheduling/", views.SchedulingDecisionView.as_view(), name="api-pod-scheduling"),
     path("clusters/<slug:cluster>/pods/<str:namespace>/<str:name>/<str:action>/", control.PodActionView.as_view(), name="api-pod-action"),
     path("clusters/<slug:cluster>/components/<str:component>/<str:action>/", control.ComponentView.as_view(), name="api-component"),
+    path("clusters/<slug:cluster>/token/rotate/", views.TokenRotateView.as_view(), name="api-token-rotate"),
     path("clusters/<slug:cluster>/reset/", control.ResetView.as_view(), name="api-reset"),
     path("clusters/<slug:cluster>/proxy/rules/", proxy.ProxyRulesView.as_view(), name="api-proxy-rules"),
     path("clusters/<slug:cluster>/services/<str:namespace>/<str:name>/traffic/", proxy.ServiceTrafficView.as_view(),

@@ -2,42 +2,44 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kubeviz.apiserver.errors import StatusError
+from kubeviz.apiserver.tokens import cluster_token_rotate
 from kubeviz.etcd.models import Cluster
 from kubeviz.flow.selectors import step_earliest, step_list
 from kubeviz.scheduler.selectors import decision_get
 from kubeviz.web.selectors import cluster_summaries
 
+from .errors import StatusErrorsMixin, StatusSerializer
 from .serializers import ClusterSerializer, StepSerializer
 
 
-class ClusterListView(APIView):
+class ClusterListView(StatusErrorsMixin, APIView):
     @extend_schema(responses=ClusterSerializer(many=True), summary="List clusters")
     def get(self, request: Request) -> Response:
         return Response(ClusterSerializer(cluster_summaries(), many=True).data)
 
 
 class StepQuery(serializers.Serializer):
-    after = serializers.IntegerField(min_value=0, default=0)
-    limit = serializers.IntegerField(min_value=1, max_value=5000, default=500)
+    after = serializers.IntegerField(min_value=0, default=0, help_text="only steps with seq greater than this")
+    limit = serializers.IntegerField(min_value=1, max_value=5000, default=500, help_text="at most this many")
 
 
 EARLIEST_HEADER = "X-Kubeviz-Earliest-Seq"
 
 
-class StepListView(APIView):
+class StepListView(StatusErrorsMixin, APIView):
     @extend_schema(
         summary="Steps of a cluster, in order",
-        parameters=[
-            OpenApiParameter("after", int, description="only steps with seq greater than this"),
-            OpenApiParameter("limit", int, description="at most this many (1–5000, default 500)"),
-        ],
-        responses=StepSerializer(many=True),
+        parameters=[StepQuery],
+        responses={200: StepSerializer(many=True),
+                   400: OpenApiResponse(StatusSerializer, description="after or limit out of range")},
     )
     def get(self, request: Request, cluster: str) -> Response:
         found = get_object_or_404(Cluster, name=cluster)
@@ -49,7 +51,7 @@ class StepListView(APIView):
         return Response([s.as_message() for s in steps], headers={EARLIEST_HEADER: str(step_earliest(cluster=found))})
 
 
-class SchedulingDecisionView(APIView):
+class SchedulingDecisionView(StatusErrorsMixin, APIView):
     @extend_schema(
         summary="The scheduler's latest decision for a pod: each node's filter verdicts and scores",
         responses=inline_serializer("SchedulingDecision", {
@@ -61,5 +63,19 @@ class SchedulingDecisionView(APIView):
         found = get_object_or_404(Cluster, name=cluster)
         decision = decision_get(found, namespace, name)
         if decision is None:
-            return Response({"detail": f"no scheduling decision recorded for pod {namespace}/{name}"}, status=404)
+            raise StatusError(404, "NotFound", f"no scheduling decision recorded for pod {namespace}/{name}")
         return Response(decision)
+
+
+class TokenRotateView(StatusErrorsMixin, APIView):
+    @extend_schema(
+        request=None,
+        responses=inline_serializer("TokenRotated", {
+            "rotated": serializers.BooleanField(),
+            "kubeconfig": serializers.CharField(help_text="where to download the kubeconfig with the new token"),
+        }),
+        summary="Give the cluster a new bearer token; the old one stops working at once",
+    )
+    def post(self, request: Request, cluster: str) -> Response:
+        cluster_token_rotate(cluster=get_object_or_404(Cluster, name=cluster))
+        return Response({"rotated": True, "kubeconfig": reverse("cluster-kubeconfig", args=[cluster])})

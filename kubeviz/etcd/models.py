@@ -8,8 +8,14 @@ from django.db import models
 from .fields import StoredJSONField
 
 
-def new_token() -> str:
+def new_token_salt() -> str:
+    """A cluster's random token salt: its bearer token is derived from it and the secret key
+    (kubeviz.apiserver.tokens), so the row holds nothing a client could use."""
     return secrets.token_urlsafe(32)
+
+
+# Migration 0001 names the default of the old plain-text token column.
+new_token = new_token_salt
 
 
 class Cluster(models.Model):
@@ -27,7 +33,7 @@ class Cluster(models.Model):
     compacted_revision = models.BigIntegerField(default=0)
     # Per-cluster sequence of recorded steps (kubeviz.flow).
     step_seq = models.BigIntegerField(default=0)
-    token = models.CharField(max_length=64, default=new_token, unique=True)
+    token_salt = models.CharField(max_length=64, default=new_token_salt)
     seed = models.BigIntegerField(default=0)
     # The simulated clock: sim_time at anchor, advancing at clock_speed while live.
     clock_mode = models.CharField(max_length=8, choices=CLOCK_MODES, default=CLOCK_LIVE)

@@ -1,13 +1,12 @@
 """Bearer tokens per cluster: one cluster's token never opens another."""
 from __future__ import annotations
 
-import hmac
-
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import BasePermission
 
 from kubeviz.apiserver import errors
+from kubeviz.apiserver.tokens import cluster_token_verify
 from kubeviz.etcd.models import Cluster
 
 
@@ -36,9 +35,8 @@ class ClusterTokenAuthentication(BaseAuthentication):
             return None
         if parts[0].lower() != self.keyword or len(parts) != 2:
             raise AuthenticationFailed()
-        name = request.parser_context["kwargs"]["cluster"]
-        cluster = cluster_for(name)
-        if not hmac.compare_digest(parts[1], cluster.token.encode()):
+        cluster = cluster_for(request.parser_context["kwargs"]["cluster"])
+        if not cluster_token_verify(cluster, parts[1]):
             raise AuthenticationFailed()
         return ClusterUser(cluster), cluster
 

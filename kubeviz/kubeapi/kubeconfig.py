@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 
+from kubeviz.apiserver.tokens import cluster_token
 from kubeviz.etcd.models import Cluster
 
 from .tls import tls_ensure
@@ -57,7 +58,7 @@ def kubeconfig_render(cluster: Cluster, server: str | None = None) -> str:
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": name, "cluster": entry}],
-        "users": [{"name": name, "user": {"token": cluster.token}}],
+        "users": [{"name": name, "user": {"token": cluster_token(cluster)}}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name, "namespace": "default"}}],
         "current-context": name,
         "preferences": {},

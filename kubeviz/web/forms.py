@@ -34,6 +34,10 @@ class NodeAddForm(forms.Form):
     memory = forms.RegexField(r"^[0-9]+(Mi|Gi)$", required=False, max_length=10)
 
 
+class NoFieldsForm(forms.Form):
+    """An action with nothing to fill in (its CSRF token is checked by the middleware)."""
+
+
 class ManifestForm(forms.Form):
     text = forms.CharField(required=False, strip=False, widget=forms.Textarea)
     file = forms.FileField(required=False)

@@ -16,6 +16,7 @@ from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kubeviz.apiserver.errors import StatusError
+from kubeviz.apiserver.tokens import cluster_token_rotate
 from kubeviz.engine import control
 from kubeviz.etcd.models import Cluster
 from kubeviz.flow.catalogue import catalogue_data
@@ -224,6 +225,11 @@ def _component(running: bool) -> Callable[[Cluster, dict], str]:
     return run
 
 
+def _token_rotate(cluster: Cluster, data: dict) -> str:
+    cluster_token_rotate(cluster=cluster)
+    return "new token: download the kubeconfig again, the old one no longer works"
+
+
 ACTIONS: dict[str, tuple[type[forms.forms.Form], Callable[[Cluster, dict], str]]] = {
     "scale": (forms.ScaleForm, _scale),
     "set-image": (forms.ImageForm, _set_image),
@@ -237,6 +243,7 @@ ACTIONS: dict[str, tuple[type[forms.forms.Form], Callable[[Cluster, dict], str]]
     "node-add": (forms.NodeAddForm, _node_add),
     "component-stop": (forms.ComponentForm, _component(False)),
     "component-start": (forms.ComponentForm, _component(True)),
+    "token-rotate": (forms.NoFieldsForm, _token_rotate),
 }
 
 

@@ -6,12 +6,13 @@ from rest_framework.test import APIClient
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
+from kubeviz.apiserver.tokens import cluster_token
 
 
 @pytest.fixture
 def api(cluster):
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {cluster.token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {cluster_token(cluster)}")
     return client
 
 
@@ -68,7 +69,7 @@ def test_traffic_distribution(api, cluster, web):
 def test_invalid_requests_are_400(api, cluster, web, payload):
     r = api.post(traffic_url(cluster), payload, format="json")
     assert r.status_code == 400
-    assert "requests" in r.json()
+    assert [c["field"] for c in r.json()["details"]["causes"]] == ["requests"]
 
 
 def test_missing_service_is_404_and_no_endpoints_503(api, cluster):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import yaml
 
+from kubeviz.apiserver.tokens import cluster_token
 from kubeviz.engine.runner import settle_cluster
 
 from .helpers import HX, create, deployment, get, pod
@@ -69,7 +70,7 @@ def test_kubeconfig_download(client, cluster):
     assert "no-store" in r["Cache-Control"]
     config = yaml.safe_load(r.content)
     assert config["kind"] == "Config"
-    assert config["users"][0]["user"]["token"] == cluster.token
+    assert config["users"][0]["user"]["token"] == cluster_token(cluster)
     assert config["clusters"][0]["cluster"]["server"].endswith("/k8s/demo")
     page = client.get("/clusters/demo/").content.decode()
     assert 'href="/clusters/demo/kubeconfig"' in page
