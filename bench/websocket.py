@@ -57,7 +57,7 @@ def writer_main(rate: float, seconds: float, batch: int) -> None:
     django.setup()
     from django.db import transaction
 
-    from kubeviz.etcd.models import Cluster
+    from kubeviz.clusters.models import Cluster
     from kubeviz.flow.services import step_record
 
     cluster = Cluster.objects.get(name=CLUSTER)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "channels",
+    "kubeviz.clusters",
     "kubeviz.etcd",
     "kubeviz.flow",
     "kubeviz.apiserver",

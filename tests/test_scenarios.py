@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine import control
 from kubeviz.engine.runner import Engine, pause_clock
-from kubeviz.etcd.models import Cluster
 from kubeviz.flow.models import Step
 
 DEPLOY = {

@@ -41,6 +41,8 @@ class Identity:
 
     user: AbstractBaseUser | None = None
     guest: str | None = None
+    #: set when the request carried a cluster's bearer token: that cluster's administrator
+    cluster_pk: int | None = None
 
     @property
     def role(self) -> str:

@@ -8,9 +8,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine import control
 from kubeviz.engine.services import cluster_reset
-from kubeviz.etcd.models import Cluster
 
 from .errors import StatusErrorsMixin, unknown
 

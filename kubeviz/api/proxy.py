@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.proxy.selectors import proxy_rules
 from kubeviz.proxy.traffic import MAX_REQUESTS, traffic_send
 

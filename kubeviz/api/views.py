@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from kubeviz.apiserver.errors import StatusError
 from kubeviz.apiserver.tokens import cluster_token_rotate
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.selectors import step_earliest, step_list
 from kubeviz.scheduler.selectors import decision_get
 from kubeviz.web.selectors import cluster_summaries

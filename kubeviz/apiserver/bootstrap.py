@@ -2,7 +2,7 @@
 ``kubernetes`` Service (pkg/controlplane's bootstrap controller)."""
 from __future__ import annotations
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 from . import errors, registry
 from .resources import by_plural

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from kubeviz.clusters.models import Cluster
 from kubeviz.etcd import store
-from kubeviz.etcd.models import Cluster
 
 
 class Compactor:

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.db import transaction
 
-from kubeviz.engine import clock
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 
 from . import errors, registry
 from . import validation as v

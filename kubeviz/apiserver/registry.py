@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from kubeviz.engine import clock
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.etcd import sql, store
-from kubeviz.etcd.models import Cluster
 from kubeviz.flow.services import step_record
 
 from . import errors

@@ -22,7 +22,7 @@ import hmac
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
-from kubeviz.etcd.models import Cluster, new_token_salt
+from kubeviz.clusters.models import Cluster, new_token_salt
 
 KEY_SALT = "kubeviz.apiserver.tokens.cluster-token"
 

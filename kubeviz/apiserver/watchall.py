@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from kubeviz.clusters.models import Cluster
 from kubeviz.etcd import store
-from kubeviz.etcd.models import Cluster
 
 from . import errors
 from .resources import by_plural

@@ -5,8 +5,8 @@ the informer cache and writes only through the API client, never touching the st
 """
 from __future__ import annotations
 
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.component import Component
-from kubeviz.etcd.models import Cluster
 
 
 def controller_manager(cluster: Cluster) -> list[Component]:

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kubeviz.apiserver.selectors import from_label_selector_object
+from kubeviz.clusters.clock import parse_rfc3339, rfc3339
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache, key_of, split_key
 from kubeviz.engine.client import Client
-from kubeviz.engine.clock import parse_rfc3339, rfc3339
-from kubeviz.etcd.models import Cluster
 
 from .intstr import scaled_value
 from .pods import is_pod_ready

@@ -24,10 +24,10 @@ from typing import Any
 
 from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.selectors import LabelSelector, Requirement
+from kubeviz.clusters.clock import rfc3339
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache, key_of, split_key
 from kubeviz.engine.client import Client
-from kubeviz.engine.clock import rfc3339
-from kubeviz.etcd.models import Cluster
 
 from .objects import new_controller_ref, timestamp
 from .pods import is_pod_ready, ready_condition

@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from kubeviz.apiserver.resources import all_resources
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache, key_of
 from kubeviz.engine.client import Client
-from kubeviz.etcd.models import Cluster
 
 Obj = dict[str, Any]
 

@@ -31,9 +31,9 @@ from kubeviz.apiserver import errors
 from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.apiserver.patch import MERGE_PATCH
 from kubeviz.apiserver.selectors import from_label_selector_object
+from kubeviz.clusters.clock import rfc3339
 from kubeviz.engine.cache import Cache
 from kubeviz.engine.client import Client
-from kubeviz.engine.clock import rfc3339
 
 from .claim import ControllerRefManager
 from .objects import (

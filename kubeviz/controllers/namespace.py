@@ -15,10 +15,10 @@ from typing import Any
 
 from kubeviz.apiserver.resources import all_resources
 from kubeviz.apiserver.strategy import Strategy
+from kubeviz.clusters.clock import parse_rfc3339
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache
 from kubeviz.engine.client import Client
-from kubeviz.engine.clock import parse_rfc3339
-from kubeviz.etcd.models import Cluster
 
 Obj = dict[str, Any]
 

@@ -11,11 +11,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from kubeviz.clusters.clock import parse_rfc3339, rfc3339
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache, key_of
 from kubeviz.engine.client import Client
-from kubeviz.engine.clock import parse_rfc3339, rfc3339
 from kubeviz.engine.timings import timing
-from kubeviz.etcd.models import Cluster
 
 Obj = dict[str, Any]
 UNREACHABLE = "node.kubernetes.io/unreachable"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from kubeviz.engine import clock
+from kubeviz.clusters import clock
 
 Obj = dict[str, Any]
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from kubeviz.apiserver.jsoncopy import deep_copy
-from kubeviz.engine import clock
+from kubeviz.clusters import clock
 
 from .objects import labels_of, meta
 from .pods import is_pod_available, is_pod_ready

@@ -10,10 +10,10 @@ from typing import Any
 
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.resources import by_plural
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.services import StepRecord, name_object, step_record
 
-from . import clock
 from .events import EventCorrelator
 
 Obj = dict[str, Any]

@@ -14,11 +14,11 @@ from django.db.models import F
 
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.resources import by_plural
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.kubelet.lifecycle import CRASH_AT
 from kubeviz.kubelet.registration import node_manifest
 
-from . import clock
 from .client import Client
 
 COMPONENTS = ("scheduler", "controller-manager")

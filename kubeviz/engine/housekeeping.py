@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from kubeviz.apiserver.compaction import Compactor
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.services import steps_trim
 
 from .cache import Cache

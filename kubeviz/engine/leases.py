@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 
-from kubeviz.etcd.models import Cluster, WorkerLease
-
-from .clock import real_now
+from kubeviz.clusters.clock import real_now
+from kubeviz.clusters.models import Cluster
+from kubeviz.etcd.models import WorkerLease
 
 LEASE_SECONDS = 15
 

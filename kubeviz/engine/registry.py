@@ -1,7 +1,7 @@
 """Which components run for a cluster: the control plane, a kubelet and kube-proxy per node."""
 from __future__ import annotations
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 from .component import Component
 

@@ -18,11 +18,11 @@ from django.db import transaction
 
 from kubeviz.apiserver import errors
 from kubeviz.apiserver.watchall import changes_since, head_revision
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.etcd import sql
-from kubeviz.etcd.models import Cluster
 from kubeviz.flow.services import steps_batch
 
-from . import clock
 from .cache import Cache
 from .client import Client, event_source_for
 from .component import Component

@@ -10,15 +10,14 @@ from django.db import transaction
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.bootstrap import cluster_bootstrap
 from kubeviz.apiserver.resources import by_plural
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.clusters.templates import Problem, Template, TemplateError, template_load
-from kubeviz.etcd.models import Cluster
 from kubeviz.flow.services import steps_forget
 from kubeviz.kubelet.registration import node_manifest
 from kubeviz.runtime.models import LogFile
 from kubeviz.scheduler.models import SchedulingDecision
 from kubeviz.web.services import manifest_apply
-
-from . import clock
 
 
 def fixture_read(name: str) -> Template:

@@ -14,7 +14,7 @@ import time
 from django.db import DatabaseError, close_old_connections, connection
 from django.db.models import F
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 from .leases import lease_acquire, lease_release
 from .runner import Engine

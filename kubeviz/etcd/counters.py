@@ -35,7 +35,7 @@ def read(cluster_id: int, column: str) -> int:
             return value
     row = sql.one(f'SELECT "{column}" FROM "etcd_cluster" WHERE "id" = %s', (cluster_id,))
     if row is None:
-        from .models import Cluster
+        from kubeviz.clusters.models import Cluster
 
         raise Cluster.DoesNotExist(cluster_id)
     if db is not None:

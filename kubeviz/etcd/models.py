@@ -1,57 +1,14 @@
-"""Tables of the simulated etcd: one revision counter per cluster, entries, change log."""
-from __future__ import annotations
+"""Tables of the simulated etcd: entries and the change log of each cluster.
 
-import secrets
+A cluster's revision counter lives on its row (kubeviz.clusters.models.Cluster, table
+``etcd_cluster``) so that a write bumps it in the same statement that locks it."""
+from __future__ import annotations
 
 from django.db import models
 
+from kubeviz.clusters.models import Cluster
+
 from .fields import StoredJSONField
-
-
-def new_token_salt() -> str:
-    """A cluster's random token salt: its bearer token is derived from it and the secret key
-    (kubeviz.apiserver.tokens), so the row holds nothing a client could use."""
-    return secrets.token_urlsafe(32)
-
-
-# Migration 0001 names the default of the old plain-text token column.
-new_token = new_token_salt
-
-
-class Cluster(models.Model):
-    """One simulated cluster. Clusters never see each other's entries, steps or tokens."""
-
-    CLOCK_LIVE = "live"
-    CLOCK_STEP = "step"
-    CLOCK_PAUSED = "paused"
-    CLOCK_MODES = [(CLOCK_LIVE, "live"), (CLOCK_STEP, "step"), (CLOCK_PAUSED, "paused")]
-
-    name = models.SlugField(max_length=63, unique=True)
-    # etcd's cluster-wide revision: every write bumps it by one.
-    revision = models.BigIntegerField(default=0)
-    # Changes at or below this revision have been compacted away.
-    compacted_revision = models.BigIntegerField(default=0)
-    # Per-cluster sequence of recorded steps (kubeviz.flow).
-    step_seq = models.BigIntegerField(default=0)
-    token_salt = models.CharField(max_length=64, default=new_token_salt)
-    seed = models.BigIntegerField(default=0)
-    # The simulated clock: sim_time at anchor, advancing at clock_speed while live.
-    clock_mode = models.CharField(max_length=8, choices=CLOCK_MODES, default=CLOCK_LIVE)
-    clock_speed = models.FloatField(default=1.0)
-    sim_time = models.DateTimeField()
-    sim_anchor = models.DateTimeField()
-    settings = models.JSONField(default=dict, blank=True)
-    # "Next step" presses not yet carried out by the worker that owns the cluster.
-    step_requests = models.BigIntegerField(default=0)
-    steps_done = models.BigIntegerField(default=0)
-    fixture = models.CharField(max_length=100, blank=True, default="")
-    created = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Entry(models.Model):

@@ -15,8 +15,10 @@ from typing import Any
 
 from django.db import transaction
 
+from kubeviz.clusters.models import Cluster
+
 from . import counters, sql
-from .models import Change, Cluster, Entry
+from .models import Change, Entry
 
 
 class StoreError(Exception):

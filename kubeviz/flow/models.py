@@ -1,7 +1,7 @@
 """The Step record (DESIGN.md, "Steps: the 1–9 flow")."""
 from django.db import models
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 
 class Step(models.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 from .models import Step
 

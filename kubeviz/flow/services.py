@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from kubeviz.engine import clock
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.etcd import counters, sql
-from kubeviz.etcd.models import Cluster
 
 _INSERT = (
     'INSERT INTO "flow_step" ("cluster_id", "seq", "step", "source", "target", "action", "kind", "namespace", '

@@ -7,7 +7,7 @@ from rest_framework.permissions import BasePermission
 
 from kubeviz.apiserver import errors
 from kubeviz.apiserver.tokens import cluster_token_verify
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 
 class ClusterUser:

@@ -17,8 +17,8 @@ from kubeviz.apiserver.patch import PATCH_TYPES
 from kubeviz.apiserver.resources import lookup
 from kubeviz.apiserver.selectors import selector_to_string
 from kubeviz.apiserver.strategy import Strategy
-from kubeviz.engine import clock
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.services import StepRecord, name_object, step_record
 
 from .logs import LogStream, log_open

@@ -10,7 +10,7 @@ import yaml
 from django.conf import settings
 
 from kubeviz.apiserver.tokens import cluster_token
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 from .tls import tls_ensure
 

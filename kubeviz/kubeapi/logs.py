@@ -19,8 +19,8 @@ from asgiref.sync import sync_to_async
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver import validation as v
 from kubeviz.apiserver.resources import by_plural
-from kubeviz.engine import clock
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.services import step_record
 from kubeviz.kubelet.logs import LogSource, LogUnavailable, kubelet_unreachable, log_lines, log_source, still_running
 from kubeviz.runtime.models import LogLine

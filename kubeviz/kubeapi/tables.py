@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from kubeviz.engine.clock import parse_rfc3339
+from kubeviz.clusters.clock import parse_rfc3339
 
 Obj = dict[str, Any]
 Column = tuple[str, str, int]  # (name, type, priority)

@@ -16,8 +16,8 @@ from kubeviz.apiserver import errors, registry, wirejson
 from kubeviz.apiserver import validation as v
 from kubeviz.apiserver.selectors import parse_field_selector, parse_label_selector
 from kubeviz.apiserver.strategy import Strategy
-from kubeviz.engine import clock
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 
 from .tables import table_of
 

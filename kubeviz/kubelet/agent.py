@@ -11,10 +11,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache, key_of, split_key
 from kubeviz.engine.client import Client
 from kubeviz.engine.timings import timing
-from kubeviz.etcd.models import Cluster
 from kubeviz.runtime.process import stop_seconds
 
 from .lifecycle import RuntimeState, advance

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from kubeviz.apiserver.jsoncopy import deep_copy
-from kubeviz.engine.clock import parse_rfc3339, rfc3339
+from kubeviz.clusters.clock import parse_rfc3339, rfc3339
 from kubeviz.runtime.containers import Fate, backoff_seconds, fate
 from kubeviz.runtime.images import Resolved, resolve
 

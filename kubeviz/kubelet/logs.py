@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from kubeviz.engine.clock import parse_rfc3339
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.clock import parse_rfc3339
+from kubeviz.clusters.models import Cluster
 from kubeviz.runtime import logs as runtime_logs
 from kubeviz.runtime.containers import CRASH_ANNOTATION
 from kubeviz.runtime.models import LogLine

@@ -42,7 +42,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.selectors import step_earliest, step_range
 
 from . import tailer

@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from kubeviz.apiserver import registry
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.selectors import step_recent
 from kubeviz.kubeapi.tables import pod_status_reason
 

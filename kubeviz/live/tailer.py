@@ -49,7 +49,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.db import connection, connections, models
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.models import Step
 from kubeviz.flow.selectors import step_list
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache, key_of, split_key
 from kubeviz.engine.client import Client
-from kubeviz.etcd.models import Cluster
 
 from .rules import node_ip, service_rules
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from kubeviz.apiserver import errors, registry
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 from .rules import ServiceRules, dns_records, node_ip, node_rules, service_rules
 

@@ -17,7 +17,7 @@ from django.db import transaction
 
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.resources import by_plural
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.services import step_record
 from kubeviz.runtime.served import record_requests
 

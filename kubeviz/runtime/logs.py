@@ -32,8 +32,8 @@ from typing import NamedTuple
 from django.conf import settings
 from django.db.models import F, QuerySet
 
+from kubeviz.clusters.models import Cluster
 from kubeviz.etcd import sql
-from kubeviz.etcd.models import Cluster
 
 from .models import LogFile, LogLine
 

@@ -6,7 +6,7 @@ through etcd: the kubelet and runtime write them, and the API server asks the ku
 """
 from django.db import models
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 
 class LogFile(models.Model):

@@ -12,8 +12,8 @@ from typing import Any
 
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.resources import by_plural
-from kubeviz.engine import clock
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 
 from . import logs as runtime_logs
 from .output import access_line

@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from kubeviz.apiserver.jsoncopy import deep_copy
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache, key_of
 from kubeviz.engine.client import Client
-from kubeviz.etcd.models import Cluster
 
 from . import explain
 from .algorithm import Attempt, schedule_pod

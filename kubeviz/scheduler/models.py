@@ -1,8 +1,8 @@
 """The scheduler's own record: the latest explanation of each pod's placement."""
 from django.db import models
 
+from kubeviz.clusters.models import Cluster
 from kubeviz.etcd.fields import StoredJSONField
-from kubeviz.etcd.models import Cluster
 
 
 class SchedulingDecision(models.Model):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 from .explain import expand
 from .models import SchedulingDecision

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from kubeviz.clusters.models import Cluster
 from kubeviz.etcd import sql
-from kubeviz.etcd.models import Cluster
 
 
 def decision_save(*, cluster: Cluster, namespace: str, name: str, uid: str, explanation: dict[str, Any],

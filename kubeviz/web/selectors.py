@@ -10,7 +10,7 @@ from django.db import DatabaseError, transaction
 
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.resources import by_plural
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.models import Step
 from kubeviz.kubeapi.tables import pod_status_reason
 from kubeviz.kubelet.logs import recent_logs

@@ -17,7 +17,7 @@ from kubeviz.apiserver.manifests import ManifestError, compose_documents, load_d
 from kubeviz.apiserver.patch import JSON_PATCH, MERGE_PATCH
 from kubeviz.apiserver.resources import by_kind, by_plural
 from kubeviz.apiserver.strategy import Strategy
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.services import step_record
 
 from .selectors import REVISION_ANNOTATION, owned_replicasets

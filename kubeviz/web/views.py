@@ -17,8 +17,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kubeviz.apiserver.errors import StatusError
 from kubeviz.apiserver.tokens import cluster_token_rotate
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine import control
-from kubeviz.etcd.models import Cluster
 from kubeviz.flow.catalogue import catalogue_data
 from kubeviz.kubeapi.kubeconfig import kubeconfig_render
 

@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.apiserver.tokens import cluster_token
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.runner import settle_cluster
-from kubeviz.etcd.models import Cluster
 from kubeviz.flow.models import Step
 from kubeviz.kubelet.agent import Kubelet
 

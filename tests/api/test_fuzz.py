@@ -9,7 +9,7 @@ from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 
 from kubeviz.apiserver.tokens import cluster_token
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 # Names that exist in the demo cluster, so generated requests reach the services, not
 # only the "not found" paths.

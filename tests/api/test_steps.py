@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from rest_framework.test import APIClient
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.flow.services import step_record, steps_trim
 
 

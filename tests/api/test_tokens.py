@@ -41,7 +41,7 @@ def works(token: str, name: str = "demo") -> tuple[int, int]:
 def test_the_database_holds_no_working_token(cluster, client):
     token = kubeconfig_token(client, "demo")
     out = io.StringIO()
-    call_command("dumpdata", "etcd.cluster", stdout=out)
+    call_command("dumpdata", "clusters.cluster", stdout=out)
     assert token not in out.getvalue()
     assert works(token) == (200, 200)
 
@@ -137,7 +137,7 @@ def test_migrating_replaces_plain_tokens_by_salts():
         old.objects.create(name=name, token=f"plain-{name}", sim_time=stamp, sim_anchor=stamp)
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
-    from kubeviz.etcd.models import Cluster
+    from kubeviz.clusters.models import Cluster
 
     salts = {c.name: c.token_salt for c in Cluster.objects.filter(name__in=["one", "two"])}
     assert len(set(salts.values())) == 2 and all(len(s) >= 32 for s in salts.values())

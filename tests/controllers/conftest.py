@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.controllers.deployment import DeploymentController
 from kubeviz.controllers.replicaset import ReplicaSetController
-from kubeviz.engine import clock
 from kubeviz.engine.runner import Engine
-from kubeviz.etcd.models import Cluster
 
 
 @pytest.fixture

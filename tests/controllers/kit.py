@@ -11,9 +11,9 @@ from typing import Any
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
-from kubeviz.engine import clock
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.runner import Engine
-from kubeviz.etcd.models import Cluster
 
 Obj = dict[str, Any]
 NS = "default"

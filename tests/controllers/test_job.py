@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import pytest
 
+from kubeviz.clusters.clock import parse_rfc3339
 from kubeviz.controllers.job import (
     TRACKING_FINALIZER,
     JobController,
     format_indexes,
     parse_indexes,
 )
-from kubeviz.engine.clock import parse_rfc3339
 from kubeviz.engine.runner import settle_cluster
 from kubeviz.flow.models import Step
 from kubeviz.kubelet.agent import Kubelet

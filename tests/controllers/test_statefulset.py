@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from kubeviz.clusters.clock import parse_rfc3339
 from kubeviz.controllers.statefulset import StatefulSetController, parent_and_ordinal
-from kubeviz.engine.clock import parse_rfc3339
 from kubeviz.engine.runner import settle_cluster
 from kubeviz.flow.models import Step
 from kubeviz.kubelet.agent import Kubelet

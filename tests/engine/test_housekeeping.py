@@ -11,8 +11,10 @@ from django.test import Client as HttpClient
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
+from kubeviz.apiserver.tokens import cluster_token
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.runner import Engine, pause_clock
-from kubeviz.etcd.models import Change, Cluster
+from kubeviz.etcd.models import Change
 from kubeviz.flow.models import Step
 from kubeviz.flow.services import step_record
 
@@ -40,7 +42,7 @@ async def _collect(chunks) -> bytes:
 def watch(cluster, resource_version: int) -> dict:
     r = HttpClient().get(f"/k8s/{cluster.name}/api/v1/namespaces/default/configmaps",
                          {"watch": "true", "resourceVersion": str(resource_version), "timeoutSeconds": "1"},
-                         HTTP_AUTHORIZATION=f"Bearer {cluster.token}")
+                         HTTP_AUTHORIZATION=f"Bearer {cluster_token(cluster)}")
     assert r.status_code == 200
     body = async_to_sync(_collect)(r.streaming_content) if r.streaming else r.content
     return json.loads(body.decode().splitlines()[0])

@@ -10,11 +10,12 @@ from django.db import IntegrityError
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
+from kubeviz.apiserver.tokens import cluster_token
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine import leases
 from kubeviz.engine import worker as worker_module
 from kubeviz.engine.services import cluster_create, cluster_reset
 from kubeviz.engine.worker import Worker
-from kubeviz.etcd.models import Cluster
 from kubeviz.flow.models import Step
 
 DEPLOY = {
@@ -63,12 +64,12 @@ def test_a_reset_in_place_rebuilds_the_engine_of_the_cluster(cluster):
     worker = Worker(holder="test-worker")
     worker.tick()
     assert len(_running(cluster)) == 3
-    token, pk, revision = cluster.token, cluster.pk, registry.watch_start_revision(cluster)
+    token, pk, revision = cluster_token(cluster), cluster.pk, registry.watch_start_revision(cluster)
 
     for _ in range(5):
         fresh = cluster_reset(cluster=cluster)
         worker.tick()
-    assert (fresh.pk, fresh.token) == (pk, token)
+    assert (fresh.pk, cluster_token(fresh)) == (pk, token)
     assert registry.watch_start_revision(fresh) > revision  # etcd's revision never goes back
     assert Step.objects.filter(cluster=fresh).order_by("seq").values_list("seq", flat=True)[0] == 1
     assert registry.objects(fresh, "pods", "default") == []

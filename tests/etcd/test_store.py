@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from kubeviz.engine import clock
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
 from kubeviz.etcd import store
-from kubeviz.etcd.models import Change, Cluster, Entry
+from kubeviz.etcd.models import Change, Entry
 
 
 def _cluster(name: str) -> Cluster:

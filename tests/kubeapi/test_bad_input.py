@@ -219,10 +219,11 @@ def test_a_stored_surrogate_is_answered_escaped(cluster):
 
     from kubeviz.apiserver import registry
     from kubeviz.apiserver.resources import by_plural
+    from kubeviz.apiserver.tokens import cluster_token
 
     registry.create(cluster, by_plural("configmaps"), "default", {"metadata": {"name": "old"}, "data": {"k": "\ud800"}})
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {cluster.token}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {cluster_token(cluster)}")
     base = f"/k8s/{cluster.name}/api/v1"
     table = "application/json;as=Table;v=v1;g=meta.k8s.io"
     for path, accept in [(f"{base}/namespaces/default/configmaps/old", ""), (f"{base}/namespaces/default/configmaps", ""),

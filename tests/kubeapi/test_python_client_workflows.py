@@ -126,7 +126,7 @@ def test_watch_from_a_compacted_revision_is_410_expired(handle, api, ns):
     core.create_namespaced_config_map(ns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="a")))
     head = core.list_namespaced_config_map(ns).metadata.resource_version
     handle.server.manage("shell", "-c", (
-        "from kubeviz.etcd import store; from kubeviz.etcd.models import Cluster; "
+        "from kubeviz.etcd import store; from kubeviz.clusters.models import Cluster; "
         f"store.compact(Cluster.objects.get(name='{handle.name}').pk, {head})"
     ))
     r = handle.session().get(f"{handle.api}/api/v1/namespaces/{ns}/configmaps",

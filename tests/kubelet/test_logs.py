@@ -7,7 +7,7 @@ import pytest
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
-from kubeviz.engine import clock
+from kubeviz.clusters import clock
 from kubeviz.engine.control import pod_crash
 from kubeviz.engine.runner import Engine, pause_clock, settle_cluster
 from kubeviz.kubelet.agent import Kubelet

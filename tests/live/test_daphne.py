@@ -14,7 +14,7 @@ from websockets.sync.client import connect  # noqa: E402
 CREATE_CONFIGMAP = """
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 cluster = Cluster.objects.get(name={name!r})
 registry.create(cluster, by_plural("configmaps"), "default", {{"metadata": {{"name": {cm!r}}}}})
 """

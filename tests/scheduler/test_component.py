@@ -7,11 +7,11 @@ import pytest
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache
 from kubeviz.engine.client import Client
 from kubeviz.engine.runner import Engine
 from kubeviz.engine.services import cluster_create
-from kubeviz.etcd.models import Cluster
 from kubeviz.flow.models import Step
 from kubeviz.kubelet.registration import node_manifest
 from kubeviz.scheduler.component import Scheduler
@@ -308,7 +308,7 @@ def test_pods_of_one_spec_see_each_node_as_the_last_binding_left_it(demo):
 def test_decision_of_an_earlier_stored_format_still_reads(demo):
     """Explanations stored before scores were kept by plugin (format 2, scores per node)
     read back in the same documented shape."""
-    from kubeviz.engine import clock
+    from kubeviz.clusters import clock
     from kubeviz.scheduler.services import decision_save
 
     ok = {"code": "Success", "reasons": [], "plugin": ""}

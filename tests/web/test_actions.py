@@ -8,8 +8,8 @@ from django.test import Client
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
+from kubeviz.clusters.models import Cluster
 from kubeviz.engine.runner import settle_cluster
-from kubeviz.etcd.models import Cluster
 from kubeviz.flow.models import Step
 from kubeviz.web import services
 

@@ -4,13 +4,13 @@ The old tokens stop working: each cluster gets a new token, and its kubeconfig i
 downloaded again (dashboard or ``manage.py kubeconfig``)."""
 from django.db import migrations, models
 
-import kubeviz.etcd.models
+import kubeviz.clusters.models
 
 
 def salt_each(apps, schema_editor):
     Cluster = apps.get_model("etcd", "Cluster")
     for pk in Cluster.objects.values_list("pk", flat=True):
-        Cluster.objects.filter(pk=pk).update(token_salt=kubeviz.etcd.models.new_token_salt())
+        Cluster.objects.filter(pk=pk).update(token_salt=kubeviz.clusters.models.new_token_salt())
 
 
 class Migration(migrations.Migration):
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="cluster",
             name="token_salt",
-            field=models.CharField(default=kubeviz.etcd.models.new_token_salt, max_length=64),
+            field=models.CharField(default=kubeviz.clusters.models.new_token_salt, max_length=64),
         ),
         migrations.RemoveField(model_name="cluster", name="token"),
     ]

@@ -1,7 +1,7 @@
 """``manage.py kubeconfig <cluster>``: print a kubeconfig for the cluster's API URL."""
 from django.core.management.base import BaseCommand, CommandError
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 from kubeviz.kubeapi.kubeconfig import kubeconfig_render
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kubeviz.etcd.models import Cluster
+from kubeviz.clusters.models import Cluster
 
 
 def real_now() -> datetime:

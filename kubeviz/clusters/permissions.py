@@ -1,0 +1,82 @@
+"""Who may watch and who may act on a cluster: the one place this is decided.
+
+Pages, the REST API, the websocket and the Kubernetes API (/k8s/) all ask ``may`` (or
+``require``), so a rule changes in one place for every door.
+
+- **watch** (dashboard, websocket, REST reads): a public cluster, anyone; a private one,
+  its owner, teachers, and holders of its token.
+- **act** (clock, faults, manifests, reset, snapshots, kubeconfig download, delete): the
+  owner (a user, or the guest session that made it), teachers, and holders of its token.
+  The site's own clusters (no owner, such as ``demo``) are acted on by teachers only: they
+  are what a teacher projects. A read-only cluster (an exercise under review) takes no
+  action from anyone but teachers.
+
+A holder of a cluster's bearer token is that cluster's administrator, as a kubeconfig from
+a real cluster makes its holder; tokens are only handed to those who may act.
+"""
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Protocol
+
+from kubeviz.accounts.roles import Identity
+
+
+class Action(StrEnum):
+    WATCH = "watch"
+    ACT = "act"
+
+
+class Owned(Protocol):
+    pk: int
+    owner_id: int | None
+    owner_guest: str
+    public: bool
+    read_only: bool
+
+
+class Denied(Exception):
+    """Refused. ``visible`` says whether the asker may know the cluster exists: a private
+    cluster one may not watch answers like a missing one (404), so names do not leak."""
+
+    def __init__(self, action: Action, visible: bool, message: str):
+        super().__init__(message)
+        self.action = action
+        self.visible = visible
+        self.message = message
+
+
+def is_owner(identity: Identity, cluster: Owned) -> bool:
+    if cluster.owner_id is not None:
+        return identity.user is not None and identity.user.pk == cluster.owner_id
+    if cluster.owner_guest:
+        return identity.guest is not None and identity.guest == cluster.owner_guest
+    return False
+
+
+def may(identity: Identity, action: Action, cluster: Owned) -> bool:
+    token_holder = identity.cluster_pk is not None and identity.cluster_pk == cluster.pk
+    if token_holder or identity.is_teacher:
+        return True
+    owner = is_owner(identity, cluster)
+    if action is Action.WATCH:
+        return cluster.public or owner
+    return owner and not cluster.read_only
+
+
+def require(identity: Identity, action: Action, cluster: Owned) -> None:
+    """Raise ``Denied`` unless ``may``; the message says what would be needed."""
+    if may(identity, action, cluster):
+        return
+    visible = may(identity, Action.WATCH, cluster)
+    if not visible:
+        raise Denied(action, False, "cluster not found")
+    if cluster.read_only:
+        message = "this cluster is read-only (kept for review)"
+    elif cluster.owner_id is None and not cluster.owner_guest:
+        message = "only a teacher may change this shared cluster: make a sandbox of your own to try things"
+    elif identity.user is None and identity.guest is None:
+        message = "log in (or press Try it) to change a cluster"
+    else:
+        message = "only the cluster's owner or a teacher may change it"
+    raise Denied(action, True, message)
