@@ -87,8 +87,8 @@ def _run(name: str, nodes: int, replicas: int) -> tuple[float, int, float]:
     pods run. Returns (seconds, steps recorded, peak MiB)."""
     from kubeviz.apiserver import registry
     from kubeviz.apiserver.resources import by_plural
+    from kubeviz.clusters.services import cluster_create
     from kubeviz.engine.runner import Engine, default_components, pause_clock
-    from kubeviz.engine.services import cluster_create
     from kubeviz.flow.models import Step
     from kubeviz.kubelet.registration import node_manifest
 

@@ -66,8 +66,8 @@ def main(argv: list[str]) -> None:
         _setup_django(os.path.join(tmp, "history.sqlite3"))
         from kubeviz.apiserver import registry
         from kubeviz.apiserver.resources import by_plural
+        from kubeviz.clusters.services import cluster_create
         from kubeviz.engine.runner import Engine, pause_clock
-        from kubeviz.engine.services import cluster_create
 
         cluster = cluster_create(name="idle", fixture="demo")
         registry.create(cluster, by_plural("deployments"), "default", CHATTY)

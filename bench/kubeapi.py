@@ -59,8 +59,8 @@ def populate_main(pods: int, nodes: int) -> None:
     django.setup()
     from kubeviz.apiserver import registry
     from kubeviz.apiserver.resources import by_plural
+    from kubeviz.clusters.services import cluster_create
     from kubeviz.engine.runner import Engine, pause_clock
-    from kubeviz.engine.services import cluster_create
     from kubeviz.kubelet.registration import node_manifest
 
     cluster = cluster_create(name=CLUSTER, fixture=None)

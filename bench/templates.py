@@ -12,7 +12,7 @@ from bench.engine import _setup_django
 
 
 def _times(template: str, runs: int) -> list[float]:
-    from kubeviz.engine.services import cluster_create
+    from kubeviz.clusters.services import cluster_create
 
     out = []
     for i in range(runs):

@@ -13,7 +13,7 @@ from tests.liveserver import ClusterHandle, LiveServer
 @pytest.fixture
 def cluster(db):
     """A fresh ``demo``-shaped cluster in the test database."""
-    from kubeviz.engine.services import cluster_create
+    from kubeviz.clusters.services import cluster_create
 
     return cluster_create(name="demo", fixture="demo")
 

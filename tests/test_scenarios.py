@@ -102,7 +102,7 @@ def test_rolling_update_then_rollback(cluster):
 
 
 def test_same_seed_gives_the_same_steps(db):
-    from kubeviz.engine.services import cluster_create
+    from kubeviz.clusters.services import cluster_create
 
     runs = []
     start = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)

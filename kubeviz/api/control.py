@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kubeviz.clusters.models import Cluster
+from kubeviz.clusters.services import cluster_reset
 from kubeviz.engine import control
-from kubeviz.engine.services import cluster_reset
 
 from .errors import StatusErrorsMixin, unknown
 

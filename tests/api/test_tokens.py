@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from rest_framework.test import APIClient
 
-from kubeviz.engine.services import cluster_create
+from kubeviz.clusters.services import cluster_create
 
 NODES = "/k8s/{}/api/v1/nodes"
 CLOCK = "/api/clusters/{}/clock/"

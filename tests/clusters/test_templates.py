@@ -11,9 +11,9 @@ from django.core.management import CommandError, call_command
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.clusters.models import Cluster
+from kubeviz.clusters.services import cluster_create
 from kubeviz.clusters.templates import TemplateError, template_load, template_names
 from kubeviz.engine.runner import settle_cluster
-from kubeviz.engine.services import cluster_create
 
 SHIPPED = ["big", "demo", "empty", "single-node", "zones"]
 

@@ -6,8 +6,8 @@ import pytest
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
+from kubeviz.clusters.services import cluster_create
 from kubeviz.engine.runner import settle_cluster
-from kubeviz.engine.services import cluster_create
 
 HIGHMEM = {"pool": "highmem"}
 TOLERATE = [{"key": "dedicated", "operator": "Equal", "value": "highmem", "effect": "NoSchedule"}]

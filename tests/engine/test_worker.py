@@ -12,9 +12,9 @@ from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.apiserver.tokens import cluster_token
 from kubeviz.clusters.models import Cluster
+from kubeviz.clusters.services import cluster_create, cluster_reset
 from kubeviz.engine import leases
 from kubeviz.engine import worker as worker_module
-from kubeviz.engine.services import cluster_create, cluster_reset
 from kubeviz.engine.worker import Worker
 from kubeviz.flow.models import Step
 

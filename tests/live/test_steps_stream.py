@@ -409,7 +409,7 @@ async def test_a_client_joining_mid_stream_misses_nothing(cluster):
 
 
 async def test_a_reset_cluster_is_sent_a_fresh_snapshot(cluster, monkeypatch):
-    from kubeviz.engine.services import cluster_reset
+    from kubeviz.clusters.services import cluster_reset
 
     monkeypatch.setattr(tailer, "GONE_CHECK", 0.05)
     comm, snapshot = await connect()

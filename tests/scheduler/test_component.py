@@ -8,10 +8,10 @@ import pytest
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.clusters.models import Cluster
+from kubeviz.clusters.services import cluster_create
 from kubeviz.engine.cache import Cache
 from kubeviz.engine.client import Client
 from kubeviz.engine.runner import Engine
-from kubeviz.engine.services import cluster_create
 from kubeviz.flow.models import Step
 from kubeviz.kubelet.registration import node_manifest
 from kubeviz.scheduler.component import Scheduler

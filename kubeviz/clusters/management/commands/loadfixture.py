@@ -1,8 +1,8 @@
 """``manage.py loadfixture demo``: create a cluster from a template if it is missing."""
 from django.core.management.base import BaseCommand, CommandError
 
+from kubeviz.clusters.services import cluster_ensure
 from kubeviz.clusters.templates import TemplateError
-from kubeviz.engine.services import cluster_ensure
 
 
 class Command(BaseCommand):
