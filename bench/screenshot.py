@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         with server.serving(workers=True), sync_playwright() as p:
             browser = launch(p)
             page = browser.new_page(viewport={"width": 1280, "height": 720})
+            page.context.add_cookies(server.browser_cookies())  # a teacher acts on the demo
             page.goto(f"{server.http}/clusters/{cluster.name}/")
             expect(page.locator("#connection")).to_have_attribute("data-state", "live", timeout=60_000)
             page.fill("#manifest-text", (ROOT / "fixtures" / "manifests" / SAMPLE).read_text())

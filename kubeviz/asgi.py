@@ -19,8 +19,9 @@ httplimits.install()  # before Daphne's server starts: a too-long request line g
 
 application = ProtocolTypeRouter({
     "http": BodySizeLimit(django_asgi, settings.KUBEVIZ_MAX_BODY_BYTES),
-    # No session or auth middleware: the steps stream is public per cluster, and those
-    # would cost a database trip per connection and a wrapper around every frame sent.
+    # No session or auth middleware: the consumer reads the session once, when it checks
+    # who may watch (kubeviz.accounts.roles.identity_from_cookies); the middleware would
+    # wrap every frame sent afterwards.
     "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
 })
 

@@ -158,7 +158,10 @@ KUBEVIZ_CONTAINER_LOG_MAX_FILES = int(os.environ.get("KUBEVIZ_CONTAINER_LOG_MAX_
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "kubeviz.api.schema.RestAutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["kubeviz.api.permissions.ClusterBearerAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "kubeviz.api.permissions.ClusterBearerAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["kubeviz.api.permissions.ClusterTokenOrCSRF"],
     "EXCEPTION_HANDLER": "kubeviz.api.errors.rest_exception_handler",
     "UNAUTHENTICATED_USER": None,

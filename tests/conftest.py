@@ -11,6 +11,35 @@ from tests.liveserver import ClusterHandle, LiveServer
 
 
 @pytest.fixture
+def teacher(db):
+    """A teacher: the site's clusters (such as the demo) are acted on by teachers only."""
+    from kubeviz.accounts.services import teacher_create
+
+    return teacher_create(name="teacher", password="projector-in-room-7")[0]
+
+
+@pytest.fixture
+def client(teacher):
+    """A teacher's browser. Tests of who may do what make their own clients
+    (tests/clusters/test_permissions.py)."""
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(teacher)
+    return browser
+
+
+@pytest.fixture
+def api_client(teacher):
+    """A teacher's REST client (session authentication, CSRF not enforced)."""
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_login(teacher)
+    return api
+
+
+@pytest.fixture
 def cluster(db):
     """A fresh ``demo``-shaped cluster in the test database."""
     from kubeviz.clusters.services import cluster_create

@@ -24,6 +24,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: The teacher every live server has: the site's clusters (the demo) are acted on by
+#: teachers only, so the browser tests log in as one.
+TEACHER = "teacher"
+TEACHER_PASSWORD = "projector-in-room-7"
+
+
 def wait_for(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
     """Poll until ``check()`` gives something truthy: the engine runs in another process,
     so a test can only look again."""
@@ -131,7 +137,24 @@ class LiveServer:
         server = cls(f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{tls_port}", root, env, root / "tls" / "ca.crt")
         server.manage("migrate", "--noinput")
         server.manage("tlscert")
+        server.manage("createteacher", TEACHER, "--password", TEACHER_PASSWORD)
         return server
+
+    def login(self, name: str = TEACHER, password: str = TEACHER_PASSWORD) -> dict[str, str]:
+        """Log in through the login page as a browser would; returns the cookies (session
+        and CSRF) to give a browser or a ``requests`` session."""
+        s = requests.Session()
+        s.trust_env = False
+        s.get(f"{self.http}/accounts/login/").raise_for_status()
+        r = s.post(f"{self.http}/accounts/login/", data={
+            "username": name, "password": password, "csrfmiddlewaretoken": s.cookies["csrftoken"],
+        }, headers={"Referer": f"{self.http}/accounts/login/"}, allow_redirects=False)
+        assert r.status_code == 302, f"login as {name} failed: {r.status_code}"
+        return dict(s.cookies)
+
+    def browser_cookies(self, name: str = TEACHER, password: str = TEACHER_PASSWORD) -> list[dict[str, str]]:
+        """``login``'s cookies in the form Playwright's ``context.add_cookies`` takes."""
+        return [{"name": k, "value": v, "url": self.http} for k, v in self.login(name, password).items()]
 
     @property
     def port(self) -> int:

@@ -75,3 +75,21 @@ def guest_begin(session) -> str:
         guest = secrets.token_urlsafe(16)
         session[GUEST_SESSION_KEY] = guest
     return guest
+
+
+def identity_from_cookies(cookie_header: str) -> Identity:
+    """The identity of a websocket handshake, from its cookies: the session Django's
+    middleware would load for a page. Channels' session and auth middleware would do the
+    same but wrap every frame sent afterwards; a stream of steps only needs it once."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.conf import settings
+    from django.contrib.auth import get_user
+    from django.http.cookie import parse_cookie
+
+    key = parse_cookie(cookie_header).get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return Identity()
+    session = import_module(settings.SESSION_ENGINE).SessionStore(key)
+    return identity_of(get_user(SimpleNamespace(session=session)), session)

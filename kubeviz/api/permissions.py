@@ -1,15 +1,21 @@
-"""Who may change a cluster through the REST API: a holder of the cluster's bearer token,
-or the dashboard page (a same-site request carrying Django's CSRF token). A foreign web
-page cannot reset a classroom's cluster behind a learner's back.
+"""Who may do what through the REST API. The rule itself is kubeviz.clusters.permissions,
+the same for every door; here it meets DRF.
+
+A caller is a holder of the cluster's bearer token, or a browser (a signed-in user or a
+guest) whose writes carry Django's CSRF token, so that a foreign web page cannot reset a
+classroom's cluster behind a learner's back. Reads need WATCH on the cluster, writes ACT.
 
 A wrong token is 401 (with ``WWW-Authenticate: Bearer``); a write with neither a token nor a
-valid CSRF token is 403, saying which is missing."""
+valid CSRF token is 403, saying which is missing; a cluster one may not watch is 404 (its
+name does not leak), one one may only watch is 403 for writes."""
 from __future__ import annotations
 
 from django.middleware.csrf import CsrfViewMiddleware
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from kubeviz.clusters.access import cluster_access, request_identity
+from kubeviz.clusters.permissions import Action, Denied
 from kubeviz.kubeapi.auth import ClusterTokenAuthentication, ClusterUser
 
 
@@ -36,9 +42,18 @@ def _csrf_failure(request) -> str | None:
 
 class ClusterTokenOrCSRF(BasePermission):
     def has_permission(self, request, view) -> bool:
-        if request.method in SAFE_METHODS or isinstance(request.user, ClusterUser):
+        if request.method not in SAFE_METHODS and not isinstance(request.user, ClusterUser):
+            reason = _csrf_failure(request._request)
+            if reason:
+                raise PermissionDenied(f"CSRF Failed: {reason}. Send the cluster's bearer token, or use the dashboard.")
+        name = view.kwargs.get("cluster")
+        if name is None:
             return True
-        reason = _csrf_failure(request._request)
-        if reason:
-            raise PermissionDenied(f"CSRF Failed: {reason}. Send the cluster's bearer token, or use the dashboard.")
+        action = Action.WATCH if request.method in SAFE_METHODS else Action.ACT
+        try:
+            view.cluster = cluster_access(name, request_identity(request), action)
+        except Denied as exc:
+            if not exc.visible:
+                raise NotFound(exc.message) from None
+            raise PermissionDenied(exc.message) from None
         return True

@@ -24,8 +24,9 @@ SECURITY_SCHEMES = {
 ERRORS = {
     400: "the request is malformed: its body, query or a path value (causes name the fields)",
     401: "the bearer token is not this cluster's (or was rotated away)",
-    403: "a write with neither the cluster's bearer token nor the dashboard's CSRF token",
-    404: "no such cluster, object or action",
+    403: "not allowed: a write with neither the cluster's bearer token nor the dashboard's CSRF token, or by "
+         "someone who may watch this cluster but not change it (the message says which)",
+    404: "no such cluster, object or action (a private cluster one may not watch answers the same)",
     409: "the object already exists, or changed meanwhile",
     415: "the body's content type is not JSON, a form or multipart",
     422: "the API server found the resulting object invalid",
@@ -45,15 +46,17 @@ class ClusterBearerScheme(OpenApiAuthenticationExtension):
 
 class RestAutoSchema(AutoSchema):
     def get_auth(self) -> list[dict[str, list]]:
+        """Reads: the cluster's token, a browser session, or nothing (public clusters).
+        Writes: the token, or a browser session together with its CSRF token."""
         auths = super().get_auth()
-        if "{cluster}" not in self.path:
-            return [{}]
+        token = [a for a in auths if "clusterToken" in a and "{cluster}" in self.path]
+        session = [a for a in auths if "cookieAuth" in a]
         if self.method in SAFE_METHODS:
-            return [*auths, {}]
+            return [*token, *session, {}]
         for name, definition in SECURITY_SCHEMES.items():
             self.registry.register_on_missing(ResolvedComponent(
                 name=name, type=ResolvedComponent.SECURITY_SCHEMA, object=name, schema=definition))
-        return [*auths, CSRF]
+        return [*token, *({**a, **CSRF} for a in session)]
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         bodies = super()._get_response_bodies(direction)

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from kubeviz.apiserver.errors import StatusError
 from kubeviz.apiserver.tokens import cluster_token_rotate
+from kubeviz.clusters.access import request_identity
 from kubeviz.clusters.models import Cluster
 from kubeviz.flow.selectors import step_earliest, step_list
 from kubeviz.scheduler.selectors import decision_get
@@ -23,7 +24,7 @@ from .serializers import ClusterSerializer, StepSerializer
 class ClusterListView(StatusErrorsMixin, APIView):
     @extend_schema(responses=ClusterSerializer(many=True), summary="List clusters")
     def get(self, request: Request) -> Response:
-        return Response(ClusterSerializer(cluster_summaries(), many=True).data)
+        return Response(ClusterSerializer(cluster_summaries(request_identity(request)), many=True).data)
 
 
 class StepQuery(serializers.Serializer):

@@ -448,6 +448,11 @@ def objects(cluster: Cluster, plural: str, namespace: str | None = None, **index
     ]
 
 
+def count(cluster: Cluster, plural: str, namespace: str | None = None) -> int:
+    """How many objects of a resource there are, without reading them."""
+    return store.count(cluster.pk, by_plural(plural).plural, namespace)
+
+
 # ---- writes ----------------------------------------------------------------------------
 # Each write works on its own copy (of the request body, or of the value just read from
 # the store, which is decoded afresh for every read) and hands that copy back: nothing

@@ -39,6 +39,11 @@ def cluster_access(name: str, identity: Identity, action: Action) -> Cluster:
     cluster = Cluster.objects.filter(name=name).first()
     if cluster is None:
         raise Denied(action, False, f'cluster "{name}" not found')
+    return cluster_check(cluster, identity, action)
+
+
+def cluster_check(cluster: Cluster, identity: Identity, action: Action) -> Cluster:
+    """``cluster_access`` for a cluster already in hand (the /k8s/ token check loads it)."""
     require(identity, action, cluster)
     cluster_touch(cluster)
     return cluster

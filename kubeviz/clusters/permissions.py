@@ -55,10 +55,10 @@ def is_owner(identity: Identity, cluster: Owned) -> bool:
 
 
 def may(identity: Identity, action: Action, cluster: Owned) -> bool:
-    token_holder = identity.cluster_pk is not None and identity.cluster_pk == cluster.pk
-    if token_holder or identity.is_teacher:
+    if identity.is_teacher:
         return True
-    owner = is_owner(identity, cluster)
+    token_holder = identity.cluster_pk is not None and identity.cluster_pk == cluster.pk
+    owner = token_holder or is_owner(identity, cluster)
     if action is Action.WATCH:
         return cluster.public or owner
     return owner and not cluster.read_only

@@ -26,16 +26,22 @@ def fixture_read(name: str) -> Template:
 
 
 @transaction.atomic
-def cluster_create(*, name: str, fixture: str | None = None, template: Template | None = None) -> Cluster:
+def cluster_create(*, name: str, fixture: str | None = None, template: Template | None = None,
+                   owner: Any = None, owner_guest: str = "", public: bool | None = None) -> Cluster:
     """Create a cluster from a template (``fixture`` names it, or pass ``template``): its
     system namespaces, its nodes as their kubelets register them, its settings, then its
     manifests, applied as the manifest form applies them. All or nothing: a manifest the
-    API server refuses raises TemplateError and no cluster is left behind."""
+    API server refuses raises TemplateError and no cluster is left behind.
+
+    With no owner it is the site's (what a teacher projects) and public unless told
+    otherwise; a user's or a guest's is private unless told otherwise."""
     if template is None and fixture:
         template = template_load(fixture)
     now = clock.real_now()
     cluster = Cluster.objects.create(
         name=name, sim_time=now, sim_anchor=now, fixture=fixture or (template.name if template else ""),
+        owner=owner, owner_guest=owner_guest,
+        public=(owner is None and not owner_guest) if public is None else public,
         **_template_fields(template),
     )
     _populate(cluster, template)

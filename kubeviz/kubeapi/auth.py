@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from kubeviz.accounts.roles import Identity
 from kubeviz.apiserver import errors
 from kubeviz.apiserver.tokens import cluster_token_verify
+from kubeviz.clusters.access import cluster_check
 from kubeviz.clusters.models import Cluster
+from kubeviz.clusters.permissions import Action, Denied
 
 
 class ClusterUser:
@@ -17,6 +20,7 @@ class ClusterUser:
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
+        self.identity = Identity(cluster_pk=cluster.pk)
 
 
 def cluster_for(name: str) -> Cluster:
@@ -45,7 +49,15 @@ class ClusterTokenAuthentication(BaseAuthentication):
 
 
 class IsClusterClient(BasePermission):
+    """A holder of the cluster's token, asked like every other door whether it may read
+    (GET, HEAD, watches) or write: a read-only cluster refuses writes even to its token."""
+
     def has_permission(self, request, view):
         if not isinstance(request.user, ClusterUser):
             raise NotAuthenticated()
+        action = Action.WATCH if request.method in SAFE_METHODS else Action.ACT
+        try:
+            cluster_check(request.user.cluster, request.user.identity, action)
+        except Denied as exc:
+            raise errors.StatusError(403, "Forbidden", exc.message) from None
         return True

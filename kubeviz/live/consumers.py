@@ -20,7 +20,7 @@ Client → server: ``{"after": <seq>}`` re-sends the stored steps with a greater
 pages of 500; at most the newest ``KUBEVIZ_WS_REPLAY_MAX``, after a ``gap`` message if
 there are more), then carries on live with no gap and no duplicate.
 
-Close codes: 4404 no such cluster (the socket is accepted first, so that browsers see the
+Close codes: 4404 no such cluster, or one the visitor may not watch (the socket is accepted first, so that browsers see the
 code), 1009 a client frame over 4 KiB, 1011 an internal error. A foreign or missing
 ``Origin`` never reaches this consumer: ``AllowedHostsOriginValidator`` in
 ``kubeviz.asgi`` refuses the handshake (HTTP 403).
@@ -42,7 +42,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from kubeviz.accounts.roles import identity_from_cookies
+from kubeviz.clusters.access import cluster_access
 from kubeviz.clusters.models import Cluster
+from kubeviz.clusters.permissions import Action, Denied
 from kubeviz.flow.selectors import step_earliest, step_range
 
 from . import tailer
@@ -71,12 +74,21 @@ _snapshots: OrderedDict[int, tuple[tuple[Any, ...], int, str]] = OrderedDict()
 _snapshots_lock = threading.Lock()
 
 
+def _cookies(scope: dict[str, Any]) -> str:
+    for key, value in scope.get("headers") or []:
+        if key == b"cookie":
+            return value.decode("latin-1")
+    return ""
+
+
 @database_sync_to_async
-def _open(name: str) -> tuple[Cluster, int, str] | None:
+def _open(name: str, cookies: str) -> tuple[Cluster, int, str] | None:
     """The cluster, and the seq and encoded message of its snapshot now; None if there
-    is no such cluster. One trip to the database thread per connecting client."""
-    cluster = Cluster.objects.filter(name=name).first()
-    if cluster is None:
+    is no such cluster or the visitor may not watch it (the same answer, so that a
+    private cluster's name does not leak). One trip to the database thread per client."""
+    try:
+        cluster = cluster_access(name, identity_from_cookies(cookies), Action.WATCH)
+    except Denied:
         return None
     position = (cluster.step_seq, cluster.revision, cluster.created)
     with _snapshots_lock:
@@ -127,7 +139,7 @@ class StepsConsumer(AsyncJsonWebsocketConsumer):
         # is never sent again unless the client asks with {"after": N}.
         self.last_sent = 0
         self.subscribed_pk: int | None = None
-        opened = await _open(self.name)
+        opened = await _open(self.name, _cookies(self.scope))
         await self.accept()
         if opened is None:
             await self.close(code=CLOSE_NOT_FOUND)
@@ -206,7 +218,7 @@ class StepsConsumer(AsyncJsonWebsocketConsumer):
     async def cluster_gone(self, event: dict[str, Any]) -> None:
         async with self.lock:
             self._unsubscribe()
-            opened = await _open(self.name)
+            opened = await _open(self.name, _cookies(self.scope))
             if opened is None:
                 await self.close(code=CLOSE_NOT_FOUND)
                 return

@@ -7,10 +7,13 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 
+from kubeviz.accounts.roles import Identity
 from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.clusters.models import Cluster
+from kubeviz.clusters.permissions import is_owner
 from kubeviz.flow.models import Step
 from kubeviz.kubeapi.tables import pod_status_reason
 from kubeviz.kubelet.logs import recent_logs
@@ -18,18 +21,29 @@ from kubeviz.kubelet.logs import recent_logs
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 
 
-def cluster_summaries() -> list[dict[str, Any]]:
-    out = []
-    for c in Cluster.objects.all():
-        out.append({
-            "name": c.name,
-            "revision": c.revision,
-            "clock_mode": c.clock_mode,
-            "clock_speed": c.clock_speed,
-            "nodes": len(registry.objects(c, "nodes")),
-            "pods": len(registry.objects(c, "pods")),
-        })
-    return out
+def cluster_summaries(identity: Identity) -> list[dict[str, Any]]:
+    """The clusters a visitor is shown: the public ones and their own (teachers: all)."""
+    visible = Cluster.objects.select_related("owner")
+    if not identity.is_teacher:
+        mine = Q(pk=identity.cluster_pk) if identity.cluster_pk else Q(pk__in=[])
+        if identity.user is not None:
+            mine |= Q(owner=identity.user)
+        if identity.guest:
+            mine |= Q(owner_guest=identity.guest)
+        visible = visible.filter(Q(public=True) | mine)
+    return [{
+        "name": c.name,
+        "revision": c.revision,
+        "clock_mode": c.clock_mode,
+        "clock_speed": c.clock_speed,
+        "nodes": registry.count(c, "nodes"),
+        "pods": registry.count(c, "pods"),
+        "public": c.public,
+        "template": c.fixture,
+        "asleep": c.asleep,
+        "owner": c.owner.get_username() if c.owner else ("guest" if c.owner_guest else "site"),
+        "mine": is_owner(identity, c),
+    } for c in visible]
 
 
 def _ready(node: dict[str, Any]) -> str:

@@ -9,15 +9,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kubeviz.apiserver.errors import StatusError
 from kubeviz.apiserver.tokens import cluster_token_rotate
+from kubeviz.clusters.access import cluster_access, request_identity
 from kubeviz.clusters.models import Cluster
+from kubeviz.clusters.permissions import Action, Denied, may
 from kubeviz.engine import control
 from kubeviz.flow.catalogue import catalogue_data
 from kubeviz.kubeapi.kubeconfig import kubeconfig_render
@@ -49,8 +52,15 @@ def _render(request: HttpRequest, page: str, partial: str, context: dict[str, An
     return response
 
 
-def _cluster(name: str) -> Cluster:
-    return get_object_or_404(Cluster, name=name)
+def _cluster(request: HttpRequest, name: str, action: Action = Action.WATCH) -> Cluster:
+    """The cluster, if this visitor may ``action`` it: a cluster they may not even watch is
+    a 404 (its name does not leak), one they may only watch is a 403 for acting."""
+    try:
+        return cluster_access(name, request_identity(request), action)
+    except Denied as exc:
+        if not exc.visible:
+            raise Http404(exc.message) from None
+        raise PermissionDenied(exc.message) from None
 
 
 def _kubeconfig_context(cluster: Cluster) -> dict[str, str]:
@@ -63,13 +73,13 @@ def _kubeconfig_context(cluster: Cluster) -> dict[str, str]:
 
 @require_GET
 def cluster_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/cluster_list.html", {"clusters": cluster_summaries()})
+    return render(request, "web/cluster_list.html", {"clusters": cluster_summaries(request_identity(request))})
 
 
 @require_GET
 def cluster_detail(request: HttpRequest, name: str) -> HttpResponse:
     """The live dashboard: diagram, timeline, controls, panels, actions, manifest upload."""
-    cluster = _cluster(name)
+    cluster = _cluster(request, name)
     panel = request.GET.get("panel", "nodes")
     if panel not in PANELS:
         panel = "nodes"
@@ -97,6 +107,7 @@ def cluster_detail(request: HttpRequest, name: str) -> HttpResponse:
         "panel": panel,
         **panel_data(cluster, panel),
         "panels": PANELS,
+        "can_act": may(request_identity(request), Action.ACT, cluster),
         "samples": manifest_samples(),
         "speeds": [0.25, 0.5, 1.0, 2.0, 4.0, 8.0],
         **_kubeconfig_context(cluster),
@@ -111,7 +122,7 @@ def panel(request: HttpRequest, name: str, panel: str) -> HttpResponse:
     """One of the object panels (nodes, pods, deployments, services, events)."""
     if panel not in PANELS:
         raise Http404("no such panel")
-    cluster = _cluster(name)
+    cluster = _cluster(request, name)
     context = {"cluster": cluster, "panel": panel, "panels": PANELS, **panel_data(cluster, panel)}
     return _render(request, "web/panel_page.html", "web/partials/panel.html", context)
 
@@ -119,7 +130,7 @@ def panel(request: HttpRequest, name: str, panel: str) -> HttpResponse:
 @require_GET
 def object_view(request: HttpRequest, name: str, plural: str, objname: str, namespace: str | None = None) -> HttpResponse:
     """An object's detail: YAML, etcd key, revision, and for a pod the scheduler's reasons."""
-    cluster = _cluster(name)
+    cluster = _cluster(request, name)
     try:
         detail = object_detail(cluster, plural, namespace, objname)
     except StatusError as exc:
@@ -133,14 +144,16 @@ def object_view(request: HttpRequest, name: str, plural: str, objname: str, name
 @require_GET
 def state(request: HttpRequest, name: str) -> JsonResponse:
     """What the diagram draws, for reconciling after steps (JSON)."""
-    response = JsonResponse(diagram_state(_cluster(name)))
+    response = JsonResponse(diagram_state(_cluster(request, name)))
     add_never_cache_headers(response)
     return response
 
 
 @require_GET
 def kubeconfig(request: HttpRequest, name: str) -> HttpResponse:
-    cluster = _cluster(name)
+    """The kubeconfig carries the cluster's token, which makes its holder the cluster's
+    administrator: only those who may act get it."""
+    cluster = _cluster(request, name, Action.ACT)
     response = HttpResponse(kubeconfig_render(cluster), content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_kubeconfig_context(cluster)["kubeconfig_filename"]}"'
     add_never_cache_headers(response)  # it carries the cluster's bearer token
@@ -150,7 +163,7 @@ def kubeconfig(request: HttpRequest, name: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def manifest(request: HttpRequest, name: str) -> HttpResponse:
     """The manifest form (GET, optionally with a sample) and applying it (POST)."""
-    cluster = _cluster(name)
+    cluster = _cluster(request, name, Action.ACT if request.method == "POST" else Action.WATCH)
     context: dict[str, Any] = {"cluster": cluster, "samples": manifest_samples(), "text": "", "result": None}
     status = 200
     if request.method == "GET":
@@ -252,7 +265,7 @@ def action(request: HttpRequest, name: str, action: str) -> HttpResponse:
     """A dashboard button: validate the form, call one service, report in the flash area."""
     if action not in ACTIONS:
         raise Http404("no such action")
-    cluster = _cluster(name)
+    cluster = _cluster(request, name, Action.ACT)
     form_class, run = ACTIONS[action]
     form = form_class(request.POST)
     ok = False

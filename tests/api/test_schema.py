@@ -26,13 +26,14 @@ def test_security_schemes_are_declared(schema):
     assert schemes["clusterToken"] == {**schemes["clusterToken"], "type": "http", "scheme": "bearer"}
     assert (schemes["csrfHeader"]["in"], schemes["csrfHeader"]["name"]) == ("header", "X-CSRFToken")
     assert (schemes["csrfCookie"]["in"], schemes["csrfCookie"]["name"]) == ("cookie", "csrftoken")
+    assert schemes["cookieAuth"]["in"] == "cookie"
+    session = {"cookieAuth": [], "csrfCookie": [], "csrfHeader": []}
     for path, method, op in operations(schema):
-        if "{cluster}" not in path:
-            assert op["security"] == [{}], path
-        elif method in ("get", "head"):
-            assert op["security"] == [{"clusterToken": []}, {}], path
+        token = [{"clusterToken": []}] if "{cluster}" in path else []
+        if method in ("get", "head"):
+            assert op["security"] == [*token, {"cookieAuth": []}, {}], path
         else:
-            assert op["security"] == [{"clusterToken": []}, {"csrfCookie": [], "csrfHeader": []}], path
+            assert op["security"] == [*token, session], path
 
 
 def test_every_operation_documents_its_errors_with_the_one_body(schema):
@@ -72,10 +73,10 @@ def _enum(op: dict, name: str) -> list[str]:
     ("/api/clusters/{cluster}/components/{component}/{action}/", "/api/clusters/demo/components/scheduler/{}/", "action"),
     ("/api/clusters/{cluster}/components/{component}/{action}/", "/api/clusters/demo/components/{}/stop/", "component"),
 ])
-def test_actions_are_enums_and_others_are_refused_with_the_documented_body(schema, cluster, path, url, param):
+def test_actions_are_enums_and_others_are_refused_with_the_documented_body(schema, cluster, api_client, path, url, param):
     values = _enum(schema["paths"][path]["post"], param)
     assert values
-    api = APIClient()
+    api = api_client
     for value in values:  # every listed value is dispatched (a missing pod is the API server's 404)
         body = api.post(url.format(value)).json()
         assert not body.get("message", "").startswith("unknown"), (value, body)
@@ -86,8 +87,8 @@ def test_actions_are_enums_and_others_are_refused_with_the_documented_body(schem
     assert all(v in body["message"] for v in values)
 
 
-def test_field_errors_name_their_fields(cluster):
-    r = APIClient().post("/api/clusters/demo/clock/", {"mode": "warp", "speed": 500}, format="json")
+def test_field_errors_name_their_fields(cluster, api_client):
+    r = api_client.post("/api/clusters/demo/clock/", {"mode": "warp", "speed": 500}, format="json")
     body = r.json()
     assert r.status_code == 400 and body["reason"] == "BadRequest"
     assert sorted(c["field"] for c in body["details"]["causes"]) == ["mode", "speed"]

@@ -15,6 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from rest_framework.test import APIClient
 
+from kubeviz.accounts.services import teacher_create
 from kubeviz.clusters.services import cluster_create
 
 NODES = "/k8s/{}/api/v1/nodes"
@@ -61,8 +62,9 @@ def test_rotating_through_the_rest_api_stops_the_old_token_at_once(cluster, clie
     assert new != old and works(new) == (200, 200)
 
 
-def test_rotating_from_the_dashboard_needs_csrf(cluster):
+def test_rotating_from_the_dashboard_needs_csrf(cluster, teacher):
     browser = Client(enforce_csrf_checks=True)
+    browser.force_login(teacher)
     old = kubeconfig_token(browser, "demo")
     assert browser.post("/clusters/demo/actions/token-rotate/", HTTP_HX_REQUEST="true").status_code == 403
     assert works(old) == (200, 200)
@@ -142,5 +144,6 @@ def test_migrating_replaces_plain_tokens_by_salts():
     salts = {c.name: c.token_salt for c in Cluster.objects.filter(name__in=["one", "two"])}
     assert len(set(salts.values())) == 2 and all(len(s) >= 32 for s in salts.values())
     client = Client()
+    client.force_login(teacher_create(name="teacher", password="projector-in-room-7")[0])
     assert Client().get(NODES.format("one"), **bearer("plain-one")).status_code == 401
     assert Client().get(NODES.format("one"), **bearer(kubeconfig_token(client, "one"))).status_code == 200

@@ -53,8 +53,10 @@ data:
 
 
 def open_dashboard(page, cluster) -> None:
+    """Open the dashboard as the server's teacher (the demo is acted on by teachers only)."""
     from playwright.sync_api import expect
 
+    page.context.add_cookies(cluster.server.browser_cookies())
     page.goto(f"{cluster.server.http}/clusters/{cluster.name}/")
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
 

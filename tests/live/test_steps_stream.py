@@ -472,8 +472,8 @@ async def test_steps_published_between_snapshot_and_subscribe_are_not_lost(clust
     first, _ = await connect()  # keeps the tailer running
     real_open = consumers._open
 
-    async def snapshot_then_steps(name):
-        result = await real_open(name)
+    async def snapshot_then_steps(name, cookies):
+        result = await real_open(name, cookies)
         await record_steps(cluster, 3)
         await receive_steps(first, 3)  # the tailer has published them: it is ahead of us
         return result

@@ -150,8 +150,9 @@ def test_plain_form_post_redirects_back_with_a_message(client, cluster):
     assert "node node-1: cordoned" in page
 
 
-def test_actions_need_the_csrf_token(cluster):
+def test_actions_need_the_csrf_token(cluster, teacher):
     browser = Client(enforce_csrf_checks=True)
+    browser.force_login(teacher)
     r = browser.post("/clusters/demo/actions/node-cordon/", {"name": "node-1"}, **HX)
     assert r.status_code == 403
     assert not get(cluster, "nodes", None, "node-1")["spec"].get("unschedulable")
