@@ -30,3 +30,23 @@ class ClusterSerializer(serializers.Serializer):
     clock_speed = serializers.FloatField()
     nodes = serializers.IntegerField()
     pods = serializers.IntegerField()
+
+
+class HistorySerializer(serializers.Serializer):
+    """The cluster at a past step (``kubeviz.live.history``): the shapes of the live
+    snapshot the dashboard's websocket sends, plus where history starts and ends."""
+
+    cluster = serializers.CharField()
+    seq = serializers.IntegerField(help_text="the step shown")
+    revision = serializers.IntegerField(help_text="the etcd revision the objects are read at")
+    earliest = serializers.IntegerField(help_text="the oldest step that can be reached (older ones were trimmed or compacted)")
+    head = serializers.IntegerField(help_text="the newest step")
+    compactedRevision = serializers.IntegerField(help_text="changes at or below this revision are compacted away")
+    step = StepSerializer(allow_null=True, help_text="the step itself, if still stored")
+    failed_nodes = serializers.ListField(child=serializers.CharField(), help_text="nodes whose kubelet was failed then")
+    stopped = serializers.ListField(child=serializers.CharField(), help_text="components stopped then")
+    nodes = serializers.ListField(child=serializers.DictField())
+    pods = serializers.ListField(child=serializers.DictField())
+    deployments = serializers.ListField(child=serializers.DictField())
+    replicasets = serializers.ListField(child=serializers.DictField())
+    services = serializers.ListField(child=serializers.DictField())

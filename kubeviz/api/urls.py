@@ -8,6 +8,7 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("clusters/", views.ClusterListView.as_view(), name="api-clusters"),
     path("clusters/<slug:cluster>/steps/", views.StepListView.as_view(), name="api-steps"),
+    path("clusters/<slug:cluster>/history/", views.HistoryView.as_view(), name="api-history"),
     path("clusters/<slug:cluster>/clock/", control.ClockView.as_view(), name="api-clock"),
     path("clusters/<slug:cluster>/clock/next/", control.NextStepView.as_view(), name="api-clock-next"),
     path("clusters/<slug:cluster>/nodes/", control.NodeListView.as_view(), name="api-nodes"),

@@ -14,11 +14,12 @@ from kubeviz.apiserver.tokens import cluster_token_rotate
 from kubeviz.clusters.access import request_identity
 from kubeviz.clusters.models import Cluster
 from kubeviz.flow.selectors import step_earliest, step_list
+from kubeviz.live.history import history_at
 from kubeviz.scheduler.selectors import decision_get
 from kubeviz.web.selectors import cluster_summaries
 
 from .errors import StatusErrorsMixin, StatusSerializer
-from .serializers import ClusterSerializer, StepSerializer
+from .serializers import ClusterSerializer, HistorySerializer, StepSerializer
 
 
 class ClusterListView(StatusErrorsMixin, APIView):
@@ -50,6 +51,26 @@ class StepListView(StatusErrorsMixin, APIView):
         # Older steps may have been trimmed: the header says where the history starts, so
         # a client asking after=0 knows what it cannot have (the body stays a plain list).
         return Response([s.as_message() for s in steps], headers={EARLIEST_HEADER: str(step_earliest(cluster=found))})
+
+
+class HistoryQuery(serializers.Serializer):
+    at = serializers.IntegerField(min_value=0, required=False, help_text="the step (seq) to go back to; the newest if absent")
+
+
+class HistoryView(StatusErrorsMixin, APIView):
+    @extend_schema(
+        summary="The cluster as it was at a past step, and the range of steps that can be reached",
+        parameters=[HistoryQuery],
+        responses={200: HistorySerializer,
+                   400: OpenApiResponse(StatusSerializer, description="at is not a whole number >= 0"),
+                   404: OpenApiResponse(StatusSerializer, description="no such cluster, or a step beyond the newest"),
+                   410: OpenApiResponse(StatusSerializer, description="the step is before the history kept (trimmed "
+                                        "steps, compacted change log): reason Expired, the message names the earliest")},
+    )
+    def get(self, request: Request, cluster: str) -> Response:
+        query = HistoryQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return Response(history_at(get_object_or_404(Cluster, name=cluster), at=query.validated_data.get("at")))
 
 
 class SchedulingDecisionView(StatusErrorsMixin, APIView):

@@ -453,6 +453,51 @@ def count(cluster: Cluster, plural: str, namespace: str | None = None) -> int:
     return store.count(cluster.pk, by_plural(plural).plural, namespace)
 
 
+def objects_at(cluster: Cluster, plural: str, revision: int) -> list[Obj]:
+    """All objects of a resource as they were at ``revision``, decorated, in key order.
+
+    Folded from the change log backwards: a key changed after ``revision`` was what its
+    first later change replaced (nothing, if that change created it); any other key is as
+    it is now. Only history after the compacted revision is kept, so that is the earliest
+    reachable point (410 Expired before it, as a watch from there gets). Call inside one
+    read transaction so the entries and the log agree.
+    """
+    strategy = by_plural(plural)
+    head = store.current_revision(cluster.pk)
+    if revision > head:
+        raise errors.bad_request(f"revision {revision} is beyond the current revision {head}")
+    then: dict[str, Obj | None] = {}
+    after = revision
+    while True:
+        try:
+            page = store.changes(cluster.pk, after, resources=[strategy.plural], up_to=head, limit=1000)
+        except store.Compacted as exc:
+            raise errors.expired(f"too old resource version: {exc.requested} ({exc.compacted})") from None
+        for ch in page:
+            then.setdefault(ch.key, ch.prev_value)
+        if len(page) < 1000:
+            break
+        after = page[-1].revision
+    current = {kv.key: kv for kv in store.range_(cluster.pk, strategy.plural)}
+    restored = [key for key, value in then.items() if value is not None]
+    revisions = store.last_revisions(cluster.pk, restored, at=revision) if restored else {}
+    out: list[Obj] = []
+    for key in sorted(set(current) | set(then)):
+        if key in then:
+            value = then[key]
+            if value is None:
+                continue
+            obj = _decorate(value, strategy, revisions.get(key, 0))
+            if key not in revisions:
+                # Last written before the compaction: no revision is left to name.
+                del obj["metadata"]["resourceVersion"]
+            out.append(obj)
+        else:
+            kv = current[key]
+            out.append(_decorate(kv.value, strategy, kv.mod_revision))
+    return out
+
+
 # ---- writes ----------------------------------------------------------------------------
 # Each write works on its own copy (of the request body, or of the value just read from
 # the store, which is decoded afresh for every read) and hands that copy back: nothing

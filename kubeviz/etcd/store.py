@@ -379,3 +379,19 @@ def wipe(cluster_id: int) -> int:
             del known[stale]
     counters.write(cluster_id, counters.COMPACTED_REVISION, revision)
     return revision
+
+
+def last_revisions(cluster_id: int, keys: Iterable[str], *, at: int) -> dict[str, int]:
+    """Each key's newest change-log revision at or below ``at`` (its mod_revision then),
+    for the keys whose change is still in the log."""
+    wanted = list(keys)
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        rows = sql.rows(
+            'SELECT "key", MAX("revision") FROM "etcd_change" WHERE "cluster_id" = %s AND "revision" <= %s '
+            'AND "key" IN (' + ", ".join(["%s"] * len(chunk)) + ') GROUP BY "key"',
+            [cluster_id, at, *chunk],
+        )
+        found.update({key: rev for key, rev in rows})
+    return found

@@ -116,10 +116,10 @@
   }
   const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
   async function pump() {
-    if (playing) return;
+    if (playing || held) return;
     playing = true;
     try {
-      while (stream.queue.length) {
+      while (stream.queue.length && !held) {
         if (catchingUp) {
           // no flights: as many steps as fit in a few milliseconds, then the next frame
           const started = performance.now();
@@ -147,6 +147,15 @@
   }
   $("btn-catch-up").addEventListener("click", () => { catchingUp = true; });
 
+  // Time travel (static/js/timetravel.js) shows the past: live steps wait in the queue
+  // meanwhile and are caught up, none skipped, when it lets go.
+  let held = false;
+  function hold(on) {
+    if (held === !!on) return;
+    held = !!on;
+    if (!held) { catchingUp = true; pump(); }
+  }
+
   // ---- reconcile with the truth (state JSON) -----------------------------------------------
   let reconcileTimer = null;
   function reconcileSoon() {
@@ -154,7 +163,7 @@
     reconcileTimer = setTimeout(reconcile, 700);
   }
   async function reconcile() {
-    if (stream.queue.length > 2) return; // the picture follows the animation; catch up first
+    if (held || stream.queue.length > 2) return; // the picture follows the animation; catch up first
     let state;
     try {
       const r = await fetch(data.urls.state, { headers: { Accept: "application/json" }, cache: "no-store" });
@@ -162,7 +171,7 @@
       state = await r.json();
     } catch (e) { return; }
     if (resetDetected(state.seq, state.revision)) return;
-    if (stream.queue.length > 2) return;
+    if (held || stream.queue.length > 2) return;
     diagram.setState(state);
     setClock(state.clock.mode, state.clock.speed);
   }
@@ -367,7 +376,7 @@
         onSnapshot(msg);
       }
       else if (msg.type === "steps") receive(msg.steps);
-      else if (msg.type === "gap") skipTo(msg.to);
+      else if (msg.type === "gap") { skipTo(msg.to); document.dispatchEvent(new CustomEvent("kv-gap", { detail: msg })); }
       else if (msg.type === "step") receive([msg.step || msg]);
       else if (typeof msg.seq === "number" && msg.source) receive([msg]);
     };
@@ -382,7 +391,7 @@
   }
   function onSnapshot(msg) {
     if (resetDetected(msg.seq, msg.revision)) return;
-    if (Array.isArray(msg.nodes) && Array.isArray(msg.pods) && stream.queue.length <= 2 && !playing) {
+    if (Array.isArray(msg.nodes) && Array.isArray(msg.pods) && stream.queue.length <= 2 && !playing && !held) {
       diagram.setState({ nodes: msg.nodes, pods: msg.pods });
     }
     if (Array.isArray(msg.steps)) receive(msg.steps);
@@ -535,7 +544,7 @@
 
   // ---- go ----------------------------------------------------------------------------------------
   // for browser tests and the curious: the diagram, the stream state and the clock
-  window.kubevizDashboard = { diagram: diagram, stream: stream, clock: clock, receive: receive };
+  window.kubevizDashboard = { diagram: diagram, stream: stream, clock: clock, receive: receive, hold: hold };
   setClock(clock.mode, clock.speed);
   showBacklog();
   if ("WebSocket" in window) connect();
