@@ -58,6 +58,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"kubeviz is up: http://{host}:{port}/  (Kubernetes API: https://{host}:{tls_port}/k8s/<cluster>)\n"
             f"kubectl: {python} manage.py kubeconfig demo > kubeconfig && kubectl --kubeconfig kubeconfig get nodes\n"
+            f"Only teachers act on the shared demo: {python} manage.py createteacher NAME (or press Try it for a sandbox)\n"
             "Ctrl-C stops everything."
         )
         self.stdout.flush()
