@@ -7,6 +7,7 @@ from rest_framework.permissions import BasePermission
 
 from kubeviz.apiserver import errors
 from kubeviz.apiserver.tokens import cluster_token_verify
+from kubeviz.clusters.access import cluster_touch
 from kubeviz.clusters.models import Cluster
 
 
@@ -38,6 +39,8 @@ class ClusterTokenAuthentication(BaseAuthentication):
         cluster = cluster_for(request.parser_context["kwargs"]["cluster"])
         if not cluster_token_verify(cluster, parts[1]):
             raise AuthenticationFailed()
+        # A client's request is a use: it wakes a sleeping cluster (kubeviz.clusters.sleep).
+        cluster_touch(cluster)
         return ClusterUser(cluster), cluster
 
     def authenticate_header(self, request):
