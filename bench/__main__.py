@@ -1,9 +1,10 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import browser, engine, history, kubeapi, templates, websocket
+from bench import browser, engine, history, kubeapi, sleep, templates, websocket
 
 engine.main([])
 templates.main([])
 websocket.main([])
 kubeapi.main([])
 history.main([])
+sleep.main([])
 browser.main([])  # says why and skips itself where Chromium is missing

@@ -32,7 +32,7 @@ from .runner import Engine
 log = logging.getLogger(__name__)
 
 #: How often a worker with no cluster awake lists the clusters (a woken one starts within it).
-ASLEEP_INTERVAL = 0.25
+ASLEEP_INTERVAL = 0.5
 
 
 class Worker:
