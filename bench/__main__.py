@@ -1,5 +1,5 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import browser, engine, history, kubeapi, templates, timetravel, websocket
+from bench import browser, engine, history, kubeapi, sleep, templates, timetravel, websocket
 
 engine.main([])
 templates.main([])
@@ -7,4 +7,5 @@ websocket.main([])
 kubeapi.main([])
 history.main([])
 timetravel.main([])
+sleep.main([])
 browser.main([])  # says why and skips itself where Chromium is missing

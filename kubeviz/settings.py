@@ -155,6 +155,14 @@ KUBEVIZ_WS_REPLAY_MAX = int(os.environ.get("KUBEVIZ_WS_REPLAY_MAX", "1000"))
 # The kubelet's containerLogMaxSize (10Mi) and containerLogMaxFiles (5).
 KUBEVIZ_CONTAINER_LOG_MAX_SIZE = int(os.environ.get("KUBEVIZ_CONTAINER_LOG_MAX_SIZE", str(10 * 1024 * 1024)))
 KUBEVIZ_CONTAINER_LOG_MAX_FILES = int(os.environ.get("KUBEVIZ_CONTAINER_LOG_MAX_FILES", "5"))
+# Sleep (kubeviz.clusters.sleep): a cluster unused this many real seconds sleeps (0: never);
+# the worker looks every KUBEVIZ_SLEEP_CHECK seconds. Guests' clusters unused for
+# KUBEVIZ_GUEST_TTL seconds are deleted by the sweep, which the worker runs every
+# KUBEVIZ_SWEEP_EVERY seconds (and `manage.py sweep`).
+KUBEVIZ_SLEEP_AFTER = float(os.environ.get("KUBEVIZ_SLEEP_AFTER", "600"))
+KUBEVIZ_SLEEP_CHECK = float(os.environ.get("KUBEVIZ_SLEEP_CHECK", "15"))
+KUBEVIZ_GUEST_TTL = float(os.environ.get("KUBEVIZ_GUEST_TTL", str(24 * 3600)))
+KUBEVIZ_SWEEP_EVERY = float(os.environ.get("KUBEVIZ_SWEEP_EVERY", "300"))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "kubeviz.api.schema.RestAutoSchema",

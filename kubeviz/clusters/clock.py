@@ -2,7 +2,8 @@
 
 Stored as (sim_time at sim_anchor, speed, mode) on the Cluster row, so every process
 computes the same "now" without writing: live mode advances ``speed`` simulated seconds
-per real second; step and paused modes stand still until the engine moves the clock.
+per real second; step and paused modes stand still until the engine moves the clock. A
+cluster asleep (``kubeviz.clusters.sleep``) stands still too: waking re-anchors it.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def real_now() -> datetime:
 
 
 def now(cluster: Cluster) -> datetime:
-    if cluster.clock_mode == Cluster.CLOCK_LIVE:
+    if cluster.clock_mode == Cluster.CLOCK_LIVE and not cluster.asleep:
         elapsed = (real_now() - cluster.sim_anchor).total_seconds() * cluster.clock_speed
         return cluster.sim_time + timedelta(seconds=max(elapsed, 0.0))
     return cluster.sim_time

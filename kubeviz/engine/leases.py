@@ -32,5 +32,10 @@ def lease_acquire(*, cluster: Cluster, holder: str) -> bool:
     return True
 
 
-def lease_release(*, holder: str) -> None:
-    WorkerLease.objects.filter(holder=holder).delete()
+def lease_release(*, holder: str, cluster: Cluster | None = None) -> None:
+    """Give up the leases of ``holder`` (only that of ``cluster`` if given): a worker
+    that ends, or a cluster that fell asleep, is free for any worker at once."""
+    leases = WorkerLease.objects.filter(holder=holder)
+    if cluster is not None:
+        leases = leases.filter(cluster=cluster)
+    leases.delete()

@@ -3,6 +3,13 @@
 Live clusters run what is due by their clock; a cluster in step mode runs one component
 action per "next" press; a paused cluster waits. Everything the engine knows is rebuilt
 from the store when a worker starts, so a killed worker loses nothing.
+
+A sleeping cluster (``kubeviz.clusters.sleep``) is not even listed: it costs no query, no
+lease renewal and no memory. The worker that holds a cluster's lease decides, every
+``KUBEVIZ_SLEEP_CHECK`` seconds, that it has been idle long enough to sleep; it then drops
+its engine and lease. A cluster woken by a request shows up on the next listing and its
+engine starts at once; with every cluster asleep the listing runs only every
+``ASLEEP_INTERVAL`` seconds.
 """
 from __future__ import annotations
 
@@ -11,15 +18,21 @@ import os
 import socket
 import time
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from django.db.models import F
 
+from kubeviz.clusters.clock import real_now
 from kubeviz.clusters.models import Cluster
+from kubeviz.clusters.sleep import cluster_sleep, clusters_to_sleep, sweep_run
 
 from .leases import lease_acquire, lease_release
 from .runner import Engine
 
 log = logging.getLogger(__name__)
+
+#: How often a worker with no cluster awake lists the clusters (a woken one starts within it).
+ASLEEP_INTERVAL = 0.5
 
 
 class Worker:
@@ -27,25 +40,57 @@ class Worker:
         self.holder = holder or f"{socket.gethostname()}-{os.getpid()}"
         self.engines: dict[int, Engine] = {}
         self.last_lease = 0.0
+        # The awake clusters of the last listing: one not among them is new (created or
+        # woken) and its lease is tried at once rather than at the next renewal.
+        self.seen: set[int] = set()
+        self.last_sleep_check = time.monotonic()
+        self.last_sweep = 0.0
 
     def tick(self) -> int:
-        """One pass over the clusters; returns how many component actions ran."""
+        """One pass over the awake clusters; returns how many component actions ran."""
         renew = time.monotonic() - self.last_lease > 5
         if renew:
             self.last_lease = time.monotonic()
         actions = 0
-        live_ids = set()
-        for cluster in Cluster.objects.all():
-            live_ids.add(cluster.pk)
+        awake = set()
+        for cluster in Cluster.objects.filter(asleep=False):
+            awake.add(cluster.pk)
             try:
-                actions += self._tick_one(cluster, renew)
+                actions += self._tick_one(cluster, renew or cluster.pk not in self.seen)
             except Exception:  # noqa: BLE001 - one broken cluster must not stop the others
                 log.exception("engine of cluster %s failed; rebuilding it", cluster.name)
                 self.engines.pop(cluster.pk, None)
+        self.seen = awake
         for pk in list(self.engines):
-            if pk not in live_ids:
+            if pk not in awake:
                 del self.engines[pk]
+        self._periodic()
         return actions
+
+    def _periodic(self) -> None:
+        """The cheap checks that run every few seconds or minutes, not every tick."""
+        now = time.monotonic()
+        if now - self.last_sleep_check >= settings.KUBEVIZ_SLEEP_CHECK:
+            self.last_sleep_check = now
+            self.sleep_check()
+        if now - self.last_sweep >= settings.KUBEVIZ_SWEEP_EVERY:
+            self.last_sweep = now
+            try:
+                sweep_run()
+            except Exception:  # noqa: BLE001 - a failed sweep must not end the worker
+                log.exception("the sweep failed; it runs again in %ss", settings.KUBEVIZ_SWEEP_EVERY)
+
+    def sleep_check(self) -> list[int]:
+        """Put the idle clusters this worker runs to sleep; returns their pks."""
+        slept = []
+        now = real_now()
+        for cluster in clusters_to_sleep(pks=set(self.engines), now=now):
+            if cluster_sleep(cluster=cluster, now=now):
+                self.engines.pop(cluster.pk, None)
+                self.seen.discard(cluster.pk)
+                lease_release(holder=self.holder, cluster=cluster)
+                slept.append(cluster.pk)
+        return slept
 
     def _tick_one(self, cluster: Cluster, renew: bool) -> int:
         """Renew the lease (every few seconds) and drive the engine of one cluster."""
@@ -97,6 +142,6 @@ class Worker:
                     connection.close()
                     busy = 0
                 if not busy:
-                    time.sleep(interval)
+                    time.sleep(interval if self.engines else max(interval, ASLEEP_INTERVAL))
         finally:
             lease_release(holder=self.holder)

@@ -24,6 +24,10 @@ milliseconds of the commit instead of up to ``POLL_BUSY`` later, and queries onl
 there is something to read. It still polls every ``WATCHED_POLL`` seconds, so a watcher
 that fails costs latency, never a step.
 
+A viewer keeps its cluster awake (``kubeviz.clusters.sleep``): while a tailer has
+subscribers it touches its cluster every ``VIEWER_TOUCH`` seconds (``cluster_touch``,
+which also wakes it should it have fallen asleep all the same).
+
 A batch covers the seqs ``(prev, last]``. A subscriber that has sent up to ``prev`` sends
 the batch as is; one that is behind reads the missing range from the table first; one
 that is ahead drops what it already sent. That makes delivery gap-free and duplicate-free
@@ -49,6 +53,7 @@ from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.db import connection, connections, models
 
+from kubeviz.clusters.access import cluster_touch
 from kubeviz.clusters.models import Cluster
 from kubeviz.flow.models import Step
 from kubeviz.flow.selectors import step_list
@@ -65,6 +70,7 @@ ERROR_PAUSE = 1.0
 WATCH_BUSY = 0.002  # how often the commit watcher looks while commits keep coming
 WATCH_IDLE = 0.020  # ... and once they stopped for BUSY_WINDOW
 WATCHED_POLL = 1.0  # the longest a watched tailer goes without reading the table
+VIEWER_TOUCH = 30.0  # how often a watched cluster is marked as used (access.TOUCH_EVERY)
 
 Message = dict[str, Any]
 
@@ -122,6 +128,11 @@ def _exists(cluster: Cluster) -> bool:
     return Cluster.objects.filter(pk=cluster.pk, created=cluster.created).exists()
 
 
+@database_sync_to_async
+def _touch(cluster: Cluster) -> None:
+    cluster_touch(cluster)
+
+
 class Tailer:
     def __init__(self, cluster: Cluster, last: int):
         self.cluster = cluster
@@ -131,6 +142,7 @@ class Tailer:
         self._gap_seq: int | None = None
         self._gap_since = 0.0
         self._checked = time.monotonic()
+        self._touched = -VIEWER_TOUCH  # touch on the first turn
         # Set by subscribe() on a SQLite file: wakes this tailer when its cluster's step
         # head passes ``waiting_beyond``.
         self.watcher: CommitWatcher | None = None
@@ -195,10 +207,22 @@ class Tailer:
                 log.warning("reading steps on the watcher's connection failed; using Django's", exc_info=True)
         return await _fetch(self.cluster, self.last)
 
+    async def _keep_awake(self) -> None:
+        """Someone is watching: the cluster counts as used (``VIEWER_TOUCH``)."""
+        now = time.monotonic()
+        if not self.subscribers or now - self._touched < VIEWER_TOUCH:
+            return
+        self._touched = now
+        try:
+            await _touch(self.cluster)
+        except Exception:  # noqa: BLE001 - a missed touch costs a nap at worst, never the stream
+            log.warning("marking cluster %s as watched failed", self.cluster.pk, exc_info=True)
+
     async def run(self) -> None:
         pause = POLL_BUSY
         busy_until = 0.0
         while True:
+            await self._keep_awake()
             # Everything up to the head the watcher knows now is visible to this read.
             seen = self.watcher.heads.get(self.cluster.pk, 0) if self.watcher is not None else 0
             failed = False
