@@ -90,7 +90,7 @@ def test_pods_are_bound_with_steps_3_4_5_and_a_scheduled_event(demo):
         watch, binding, stored = numbered
         assert (watch.source, watch.target, watch.action) == ("apiserver", "scheduler", "watch")
         assert (binding.source, binding.target) == ("scheduler", "apiserver")
-        assert binding.message.startswith(f"bound default/{name} to {node}: 3 nodes feasible; scores {node} ")
+        assert binding.message.startswith(f"The scheduler bound default/{name} to {node}: 3 nodes feasible; scores {node} ")
         assert (stored.source, stored.target) == ("apiserver", "etcd")
         [event] = events_for(demo, name, "Scheduled")
         assert event["type"] == "Normal"
