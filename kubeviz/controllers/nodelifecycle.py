@@ -99,7 +99,7 @@ class NodeLifecycleController:
             self._taint_unschedulable(api, node, taints, cordoned, now)
             return 0.0
         if silent_for > grace and ready != "Unknown":
-            self._mark_unknown(api, node, now, silent_for, grace)
+            self._mark_unknown(api, node, now, grace)
             return 0.0
         if silent_for > grace and not any(t.get("key") == UNREACHABLE for t in taints):
             self._taint(api, node, taints, now)
@@ -127,12 +127,12 @@ class NodeLifecycleController:
         mark = REPORT_EVERY * (silent_for // REPORT_EVERY)
         if self.lease_marks.get(name) != mark:
             self.lease_marks[name] = mark
-            api.step(step=None, source=self.name, target=f"kubelet/{name}", action="check lease", obj=_as_node(node),
+            api.step(step=None, source=api.component, target=f"kubelet/{name}", action="check lease", obj=_as_node(node),
                      category="heartbeat", message=say("nodelifecycle.lease", node=name, age=round(silent_for), grace=f"{grace:g}",
                                                       left=round(grace - silent_for)))
         return mark + REPORT_EVERY - silent_for
 
-    def _mark_unknown(self, api: Client, node: Obj, now: datetime, silent_for: float, grace: float) -> None:
+    def _mark_unknown(self, api: Client, node: Obj, now: datetime, grace: float) -> None:
         name = node["metadata"]["name"]
         status = dict(node.get("status") or {})
         stamp = rfc3339(now)
@@ -147,7 +147,7 @@ class NodeLifecycleController:
             conditions.append(c)
         status["conditions"] = conditions
         api.update_status("nodes", {**node, "status": status}, category="controller",
-                          message=say("nodelifecycle.unknown", node=name, age=round(silent_for), grace=f"{grace:g}"))
+                          message=say("nodelifecycle.unknown", node=name, grace=f"{grace:g}"))
         api.event(node, type="Normal", reason="NodeNotReady", message=f"Node {name} status is now: NodeNotReady")
 
     def _taint_unschedulable(self, api: Client, node: Obj, taints: list[Obj], cordoned: bool, now: datetime) -> None:
@@ -210,7 +210,7 @@ class NodeLifecycleController:
             self.countdown_marks[name] = mark
             toleration, left = min(waiting, key=lambda w: w[1])
             pods = f"{len(waiting)} pod" + ("" if len(waiting) == 1 else "s")
-            api.step(step=None, source=self.name, target=f"kubelet/{name}", action="count down", obj=_as_node(node),
+            api.step(step=None, source=api.component, target=f"kubelet/{name}", action="count down", obj=_as_node(node),
                      category="controller", message=say("nodelifecycle.countdown", node=name, toleration=f"{toleration:g}",
                                                        pods=pods, left=round(left)))
         return mark + REPORT_EVERY - elapsed

@@ -492,9 +492,9 @@ MESSAGES: dict[str, Message] = {
         "The lease of {node} was last renewed {age}s ago; the grace period is {grace}s: {left}s until it is marked Unknown.",
         {"node": "node-2", "age": 32, "grace": 50, "left": 18}),
     "nodelifecycle.unknown": Message(
-        "The node lifecycle controller set the Ready condition of {node} to Unknown: its lease was last renewed {age}s ago, "
-        "more than the grace period of {grace}s.",
-        {"node": "node-2", "age": 51, "grace": 50}),
+        "The node lifecycle controller set the Ready condition of {node} to Unknown: its lease was not renewed within "
+        "the grace period ({grace}s).",
+        {"node": "node-2", "grace": 50}),
     "nodelifecycle.taint": Message("The node lifecycle controller tainted {node} {taint}: pods that do not tolerate it will be evicted.",
                                    {"node": "node-2", "taint": "node.kubernetes.io/unreachable"}),
     "nodelifecycle.countdown": Message("Pods on {node} will be evicted after tolerationSeconds ({toleration}s): {pods}, {left}s to go.",

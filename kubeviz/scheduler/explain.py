@@ -170,15 +170,15 @@ def _node_words(name: str, info: Any, status: Status | None, wanted: dict[str, i
         else:
             plain.append(f"is ruled out: {reason}")
     free = []
-    if info is not None:
+    short = any(r.startswith("Insufficient ") for r in reasons)
+    if info is not None and (short or not plain):
         for resource in _PLAIN_RESOURCES:
-            if wanted.get(resource) or any(r == f"Insufficient {resource}" for r in reasons):
-                left = max(info.allocatable.get(resource) - info.requested.get(resource), 0)
-                free.append(_amount(resource, left) + " free")
+            if wanted.get(resource) or f"Insufficient {resource}" in reasons:
+                free.append(_amount(resource, max(info.allocatable.get(resource) - info.requested.get(resource), 0)))
     if free and not plain:
-        return f"{name} has {' and '.join(free)}"
+        return f"{name} has {' and '.join(free)} free"
     if free:
-        return f"{name} {' and '.join(plain)} (and has {' and '.join(free)})"
+        return f"{name} {' and '.join(plain)} and has {' and '.join(free)} free"
     return f"{name} {' and '.join(plain) or 'fits'}"
 
 
