@@ -233,8 +233,9 @@ CATEGORY_INFO: dict[str, CategoryInfo] = {
             "fault", "A fault was injected",
             "Someone pressed a fault button: a node failed or recovered, or a control-plane component "
             "was stopped or started. Watch what the rest of the cluster does about it: with the "
-            "scheduler stopped new pods stay Pending; with a node failed its heartbeats stop and, "
-            "after the grace period, its pods are replaced elsewhere.",
+            "scheduler stopped new pods stay Pending; with a node failed its heartbeats stop, after "
+            "the grace period its Ready condition becomes Unknown and, once their tolerationSeconds "
+            "run out, its pods are replaced elsewhere.",
             "Kubernetes is built for these failures: every component can restart and catch up, "
             "because the desired state is in etcd and every controller is level-triggered.",
         ),
