@@ -17,6 +17,7 @@ from typing import Any
 from kubeviz.clusters import clock
 from kubeviz.clusters.models import Cluster
 from kubeviz.etcd import sql, store
+from kubeviz.flow.catalogue import pod_all_running, say
 from kubeviz.flow.services import step_record
 
 from . import errors
@@ -284,9 +285,11 @@ def _validate_finalizers(finalizers: Any) -> list[v.FieldError]:
     return []
 
 
-def _step_for_write(strategy: Strategy, subresource: str | None, actor: Actor = SYSTEM) -> tuple[int | None, str]:
-    """Which catalogue step a store write is. Step 9 is the kubelet's pod status reaching
-    etcd; status written by the scheduler or a controller is their own, unnumbered work."""
+def _step_for_write(strategy: Strategy, obj: Obj, verb: str, subresource: str | None, actor: Actor = SYSTEM) -> tuple[int | None, str]:
+    """Which catalogue step a store write is (the numbering rule is in flow.catalogue): 2 is
+    a create, 5 a binding, 9 a pod status the kubelet wrote with every container running.
+    Other writes are unnumbered; status written by the scheduler or a controller is their
+    own work."""
     if strategy.kind == "Event":
         return None, "event"
     if strategy.kind == "Lease":
@@ -301,29 +304,25 @@ def _step_for_write(strategy: Strategy, subresource: str | None, actor: Actor = 
             return None, "scheduler"
         if group == "controller-manager":
             return None, "controller"
-        return (9, "flow") if subresource == "status" else (2, "flow")
-    return 2, "flow"
+        if subresource == "status" and strategy.kind == "Pod" and pod_all_running(obj.get("status") or {}):
+            return 9, "flow"
+        return None, "flow"
+    return (2, "flow") if verb == "create" else (None, "flow")
 
 
 def _record_write(
     cluster: Cluster, strategy: Strategy, obj: Obj, revision: int, verb: str,
     subresource: str | None = None, actor: Actor = SYSTEM,
 ) -> None:
-    number, category = _step_for_write(strategy, subresource, actor)
+    number, category = _step_for_write(strategy, obj, verb, subresource, actor)
     meta = obj["metadata"]
     where = f"{meta['namespace']}/{meta['name']}" if meta.get("namespace") else meta["name"]
-    what = {
-        "create": "stored new",
-        "update": "stored updated",
-        "delete": "deleted",
-        "terminate": "marked for deletion",
-    }[verb]
     if subresource == "binding":
-        message = f"etcd stored the binding of Pod {where} to node {obj['spec'].get('nodeName')} (revision {revision})"
+        message = say("etcd.binding", where=where, node=obj["spec"].get("nodeName"), revision=revision)
     elif subresource == "status":
-        message = f"etcd stored the status of {strategy.kind} {where} (revision {revision})"
+        message = say("etcd.status", kind=strategy.kind, where=where, revision=revision)
     else:
-        message = f"etcd {what} {strategy.kind} {where} (revision {revision})"
+        message = say(f"etcd.{verb}", kind=strategy.kind, where=where, revision=revision)
     step_record(
         cluster=cluster, step=number, source="apiserver", target="etcd", action=verb if not subresource else f"{verb} {subresource}",
         obj=obj, message=message, revision=revision, category=category,

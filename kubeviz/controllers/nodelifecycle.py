@@ -4,6 +4,10 @@ Model: pkg/controller/nodelifecycle. A node whose Lease was not renewed within t
 period gets Ready=Unknown and the ``node.kubernetes.io/unreachable`` taints; pods on it are
 evicted once their toleration of that taint runs out (the taint manager), so their
 ReplicaSets replace them on healthy nodes. A node that reports Ready again is untainted.
+
+So that a class sees why, the controller also records steps a real one does not: a silent
+node's lease age against the grace period, then the eviction countdown, each every
+``REPORT_EVERY`` simulated seconds and at the transitions.
 """
 from __future__ import annotations
 
@@ -16,10 +20,13 @@ from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache, key_of
 from kubeviz.engine.client import Client
 from kubeviz.engine.timings import timing
+from kubeviz.flow.catalogue import say
 
 Obj = dict[str, Any]
 UNREACHABLE = "node.kubernetes.io/unreachable"
 NOT_READY = "node.kubernetes.io/not-ready"
+#: how often (simulated seconds) a silent node's lease age, and then its eviction countdown, is recorded
+REPORT_EVERY = 10.0
 UNSCHEDULABLE = "node.kubernetes.io/unschedulable"
 
 
@@ -63,6 +70,10 @@ class NodeLifecycleController:
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
+        #: node → the last lease-age mark recorded (a multiple of REPORT_EVERY)
+        self.lease_marks: dict[str, float] = {}
+        #: node → the last countdown mark recorded (seconds since the NoExecute taint)
+        self.countdown_marks: dict[str, float] = {}
 
     def handle(self, cache: Cache, plural: str, event: str, obj: Obj, old: Obj | None) -> Iterable[str]:
         if plural == "nodes" and event != "DELETED":
@@ -88,23 +99,40 @@ class NodeLifecycleController:
             self._taint_unschedulable(api, node, taints, cordoned, now)
             return 0.0
         if silent_for > grace and ready != "Unknown":
-            self._mark_unknown(api, node, now)
+            self._mark_unknown(api, node, now, grace)
             return 0.0
         if silent_for > grace and not any(t.get("key") == UNREACHABLE for t in taints):
             self._taint(api, node, taints, now)
             return 0.0
         if ready == "True" and any(t.get("key") in (UNREACHABLE, NOT_READY) for t in taints):
             kept = [t for t in taints if t.get("key") not in (UNREACHABLE, NOT_READY)]
-            api.patch("nodes", None, key, {"spec": {"taints": kept or None}},
-                      message=f"the node lifecycle controller removed the unreachable taints from {key}: its kubelet is back")
+            api.patch("nodes", None, key, {"spec": {"taints": kept or None}}, message=say("nodelifecycle.untaint", node=key))
             return None
         wake = self._evict(cache, api, node, taints, now)
         if ready != "Unknown":
-            left = grace - silent_for
+            self.countdown_marks.pop(key, None)
+            renew_every = float((lease or {}).get("spec", {}).get("leaseDurationSeconds") or grace) / 4
+            left = min(grace - silent_for, self._report_lease(api, node, silent_for, grace, renew_every))
             wake = left if wake is None else min(wake, left)
         return None if wake is None else max(wake, 0.5)
 
-    def _mark_unknown(self, api: Client, node: Obj, now: datetime) -> None:
+    def _report_lease(self, api: Client, node: Obj, silent_for: float, grace: float, renew_every: float) -> float:
+        """Record a silent node's lease age at each REPORT_EVERY mark past its renewal
+        interval (a healthy node renews before the first); returns the seconds to the next mark."""
+        name = node["metadata"]["name"]
+        first = REPORT_EVERY * (renew_every // REPORT_EVERY + 1)  # the first mark a healthy kubelet never reaches
+        if silent_for < first:
+            self.lease_marks.pop(name, None)
+            return first - silent_for
+        mark = REPORT_EVERY * (silent_for // REPORT_EVERY)
+        if self.lease_marks.get(name) != mark:
+            self.lease_marks[name] = mark
+            api.step(step=None, source=api.component, target=f"kubelet/{name}", action="check lease", obj=_as_node(node),
+                     category="heartbeat", message=say("nodelifecycle.lease", node=name, age=round(silent_for), grace=f"{grace:g}",
+                                                      left=round(grace - silent_for)))
+        return mark + REPORT_EVERY - silent_for
+
+    def _mark_unknown(self, api: Client, node: Obj, now: datetime, grace: float) -> None:
         name = node["metadata"]["name"]
         status = dict(node.get("status") or {})
         stamp = rfc3339(now)
@@ -119,7 +147,7 @@ class NodeLifecycleController:
             conditions.append(c)
         status["conditions"] = conditions
         api.update_status("nodes", {**node, "status": status}, category="controller",
-                          message=f"the node lifecycle controller marked {name} NotReady: its kubelet stopped posting status")
+                          message=say("nodelifecycle.unknown", node=name, grace=f"{grace:g}"))
         api.event(node, type="Normal", reason="NodeNotReady", message=f"Node {name} status is now: NodeNotReady")
 
     def _taint_unschedulable(self, api: Client, node: Obj, taints: list[Obj], cordoned: bool, now: datetime) -> None:
@@ -128,10 +156,10 @@ class NodeLifecycleController:
         name = node["metadata"]["name"]
         if cordoned:
             taints = taints + [{"key": UNSCHEDULABLE, "effect": "NoSchedule", "timeAdded": rfc3339(now)}]
-            message = f"the node lifecycle controller tainted {name} {UNSCHEDULABLE}: it was cordoned"
+            message = say("nodelifecycle.cordon", node=name, taint=UNSCHEDULABLE)
         else:
             taints = [t for t in taints if t.get("key") != UNSCHEDULABLE]
-            message = f"the node lifecycle controller removed the {UNSCHEDULABLE} taint from {name}: it was uncordoned"
+            message = say("nodelifecycle.uncordon", node=name, taint=UNSCHEDULABLE)
         api.patch("nodes", None, name, {"spec": {"taints": taints or None}}, message=message)
 
     def _taint(self, api: Client, node: Obj, taints: list[Obj], now: datetime) -> None:
@@ -142,7 +170,7 @@ class NodeLifecycleController:
             {"key": UNREACHABLE, "effect": "NoExecute", "timeAdded": stamp},
         ]
         api.patch("nodes", None, name, {"spec": {"taints": taints + added}},
-                  message=f"the node lifecycle controller tainted {name} {UNREACHABLE}: pods without a toleration will be evicted")
+                  message=say("nodelifecycle.taint", node=name, taint=UNREACHABLE))
 
     def _evict(self, cache: Cache, api: Client, node: Obj, taints: list[Obj], now: datetime) -> float | None:
         """The taint manager: delete pods whose toleration of a NoExecute taint ran out."""
@@ -152,6 +180,7 @@ class NodeLifecycleController:
             if taint.get("effect") != "NoExecute":
                 continue
             added = parse_rfc3339(taint["timeAdded"]) if taint.get("timeAdded") else now
+            waiting: list[tuple[float, float]] = []  # (tolerationSeconds, seconds left) of the pods that stay for now
             for pod in cache.pods_on(name):
                 if pod["metadata"].get("deletionTimestamp"):
                     continue
@@ -162,8 +191,30 @@ class NodeLifecycleController:
                 if now >= due:
                     ns, pod_name = key_of(pod).split("/", 1)
                     api.event(pod, type="Normal", reason="TaintManagerEviction", message=f"Marking for deletion Pod {ns}/{pod_name}")
-                    api.delete("pods", ns, pod_name, message=f"the taint manager evicted pod {ns}/{pod_name} from {name} ({taint['key']})")
+                    api.delete("pods", ns, pod_name, message=say("nodelifecycle.evict", where=f"{ns}/{pod_name}", node=name, taint=taint["key"]))
                 else:
                     left = (due - now).total_seconds()
+                    waiting.append((allowed or 0.0, left))
                     wake = left if wake is None else min(wake, left)
+            if waiting and taint.get("key") == UNREACHABLE:
+                to_mark = self._report_countdown(api, node, (now - added).total_seconds(), waiting)
+                wake = to_mark if wake is None else min(wake, to_mark)
         return wake
+
+    def _report_countdown(self, api: Client, node: Obj, elapsed: float, waiting: list[tuple[float, float]]) -> float:
+        """Record how long the pods on an unreachable node have left: when the taint is added
+        and every REPORT_EVERY seconds after; returns the seconds to the next mark."""
+        name = node["metadata"]["name"]
+        mark = REPORT_EVERY * (elapsed // REPORT_EVERY)
+        if self.countdown_marks.get(name) != mark:
+            self.countdown_marks[name] = mark
+            toleration, left = min(waiting, key=lambda w: w[1])
+            pods = f"{len(waiting)} pod" + ("" if len(waiting) == 1 else "s")
+            api.step(step=None, source=api.component, target=f"kubelet/{name}", action="count down", obj=_as_node(node),
+                     category="controller", message=say("nodelifecycle.countdown", node=name, toleration=f"{toleration:g}",
+                                                       pods=pods, left=round(left)))
+        return mark + REPORT_EVERY - elapsed
+
+
+def _as_node(node: Obj) -> Obj:
+    return {**node, "kind": "Node"}

@@ -12,11 +12,15 @@ from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.clusters import clock
 from kubeviz.clusters.models import Cluster
+from kubeviz.flow.catalogue import say
 from kubeviz.flow.services import StepRecord, name_object, step_record
 
 from .events import EventCorrelator
 
 Obj = dict[str, Any]
+
+#: how a request's verb reads in a sentence ("asked the API server to update the status of Pod x")
+_VERB_PHRASES = {"update status": "update the status of", "update finalize": "finalize", "create binding": "create a binding for"}
 
 
 class Client:
@@ -56,7 +60,8 @@ class Client:
         where = f"{meta.get('namespace')}/{meta.get('name')}" if meta.get("namespace") else meta.get("name")
         return step_record(
             cluster=self.cluster, step=step, source=self.component, target="apiserver", action=verb,
-            obj={"kind": kind, "metadata": meta}, message=message or f"{self.component} asked the API server to {verb} {kind} {where}",
+            obj={"kind": kind, "metadata": meta},
+            message=message or say("request", component=self.component, verb=_VERB_PHRASES.get(verb, verb), kind=kind, where=where),
             category=category,
         )
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 DEFAULTS = {
-    # kube-controller-manager --node-monitor-grace-period
-    "nodeMonitorGracePeriod": 40,
+    # kube-controller-manager --node-monitor-grace-period (50 s since v1.32, 40 s before)
+    "nodeMonitorGracePeriod": 50,
     # kubelet: how long a node lease is valid, and how often it is renewed (1/4 of it)
     "nodeLeaseDurationSeconds": 40,
 }

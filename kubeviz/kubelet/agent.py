@@ -15,6 +15,7 @@ from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache, key_of, split_key
 from kubeviz.engine.client import Client
 from kubeviz.engine.timings import timing
+from kubeviz.flow.catalogue import pod_all_running, say
 from kubeviz.runtime.process import stop_seconds
 
 from .lifecycle import RuntimeState, advance
@@ -104,22 +105,22 @@ class Kubelet:
         if not status.get("startTime"):
             kapi.step(
                 step=6, source="apiserver", target=kubelet, action="watch", obj=pod,
-                message=f"the kubelet on {node_name} learned through its watch that pod {ns}/{name} is bound to its node",
+                message=say("kubelet.watch", node=node_name, where=f"{ns}/{name}"),
             )
         runtime = self.runtimes.setdefault(node_name, RuntimeState())
         images = self.images.setdefault(node_name, _node_images(node))
         outcome = advance(pod, images, runtime, kapi.now(), status.get("podIP") or _pod_ip(cache, node, pod), _host_ip(node))
-        for action in outcome.runtime:
-            kapi.step(step=7, source=kubelet, target=f"runtime/{node_name}", action="runtime", obj=pod,
-                      message=f"the kubelet on {node_name} asked the container runtime to {action}")
+        for what, details in outcome.runtime:
+            _runtime_step(kapi, node_name, pod, what, details)
         for etype, reason, message in outcome.events:
             kapi.event(pod, type=etype, reason=reason, message=message)
         if outcome.status != status:
             updated = dict(pod)
             updated["status"] = outcome.status
+            running = pod_all_running(outcome.status)
             kapi.update_status(
-                "pods", updated, step=8, category="flow",
-                message=f"the kubelet on {node_name} reported the status of pod {ns}/{name}: {_summary(outcome.status)}",
+                "pods", updated, step=8 if running else None, category="flow" if running else "kubelet",
+                message=say("kubelet.status", node=node_name, where=f"{ns}/{name}", summary=_summary(outcome.status)),
             )
         printed = self.logs.record({**pod, "status": outcome.status}, status, outcome.status, kapi.now(), cpus=_cpus(node))
         if printed is not None and (outcome.next_in is None or printed < outcome.next_in):
@@ -154,7 +155,7 @@ class Kubelet:
         duration = int(timing(self.cluster.settings, "nodeLeaseDurationSeconds"))
         renew = kapi.now().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         lease = cache.get("leases", f"kube-node-lease/{node_name}")
-        message = f"the kubelet on {node_name} renewed its node lease (heartbeat)"
+        message = say("kubelet.lease", node=node_name)
         if lease is None:
             kapi.create("leases", "kube-node-lease", {
                 "metadata": {"name": node_name, "ownerReferences": [{
@@ -189,7 +190,7 @@ class Kubelet:
         was_ready = _ready(node) == "True"
         what = "Ready" if not was_ready else f"Ready, {len(status.get('images') or [])} images"
         kapi.update_status("nodes", {**node, "status": status}, category="heartbeat",
-                           message=f"the kubelet on {name} posted node status: {what}")
+                           message=say("kubelet.node status", node=name, what=what))
         if not was_ready:
             kapi.event(node, type="Normal", reason="NodeReady", message=f"Node {name} status is now: NodeReady")
 
@@ -211,18 +212,37 @@ class Kubelet:
             began = self.stopping[uid] = kapi.now()
             for name in running:
                 kapi.event(pod, type="Normal", reason="Killing", message=f"Stopping container {name}")
-                kapi.step(step=7, source=f"kubelet/{node_name}", target=f"runtime/{node_name}", action="runtime", obj=pod,
-                          message=f"the kubelet on {node_name} asked the container runtime to stop container {name} "
-                                  f"(SIGTERM, grace period {grace:g}s)")
+                kapi.step(step=None, source=f"kubelet/{node_name}", target=f"runtime/{node_name}", action="stop", obj=pod,
+                          category="kubelet", message=say("kubelet.stop", node=node_name, container=name, grace=f"{grace:g}"))
         gone_at = max((began + timedelta(seconds=stop_seconds(specs[n], grace, annotations)) for n in running), default=began)
         now = kapi.now()
         if now < gone_at:
             return (gone_at - now).total_seconds()
         self.stopping.pop(uid, None)
         kapi.delete("pods", meta.get("namespace"), meta["name"], options={"gracePeriodSeconds": 0, "preconditions": {"uid": uid}},
-                    step=8, category="flow",
-                    message=f"the kubelet on {node_name} confirmed that pod {meta.get('namespace')}/{meta['name']} has stopped")
+                    step=None, category="kubelet",
+                    message=say("kubelet.stopped", node=node_name, where=f"{meta.get('namespace')}/{meta['name']}"))
         return None
+
+
+#: what the kubelet and the runtime said to each other: (number, which way, action, category)
+#: by what happened; only the first pull and start are step 7 of the creation flow
+_RUNTIME_STEPS: dict[str, tuple[int | None, bool, str, str]] = {
+    "pull": (7, True, "pull", "flow"),
+    "image present": (7, True, "check image", "flow"),
+    "start": (7, True, "start", "flow"),
+    "restart": (None, True, "restart", "kubelet"),
+    "exit": (None, False, "exit", "kubelet"),
+    "pull failed": (None, False, "pull failed", "kubelet"),
+}
+
+
+def _runtime_step(kapi: Client, node_name: str, pod: Obj, what: str, details: dict[str, Any]) -> None:
+    number, asked, action, category = _RUNTIME_STEPS[what]
+    kubelet, runtime = f"kubelet/{node_name}", f"runtime/{node_name}"
+    prefix = "kubelet" if asked else "runtime"
+    kapi.step(step=number, source=kubelet if asked else runtime, target=runtime if asked else kubelet, action=action,
+              obj=pod, category=category, message=say(f"{prefix}.{what}", node=node_name, **details))
 
 
 def _cpus(node: Obj) -> int:

@@ -28,7 +28,9 @@ Obj = dict[str, Any]
 class Outcome:
     status: Obj
     events: list[tuple[str, str, str]] = field(default_factory=list)  # (type, reason, message)
-    runtime: list[str] = field(default_factory=list)  # what the kubelet asked the runtime
+    #: what passed between the kubelet and the runtime: (what, details), ``what`` one of
+    #: pull, image present, start, restart, exit, pull failed (the kubelet words each step)
+    runtime: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     next_in: float | None = None
 
     def wake(self, seconds: float) -> None:
@@ -185,7 +187,7 @@ def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datet
     }}
     cs["ready"] = False
     cs["started"] = False
-    out.runtime.append(f"container {name} exited with code {f.exit_code} ({f.reason})")
+    out.runtime.append(("exit", {"container": name, "code": f.exit_code, "reason": f.reason}))
     # The kubelet shows the exit (Error, OOMKilled) until its next look, then backs off.
     out.wake(TERMINATED_SHOWN_SECONDS)
 
@@ -242,7 +244,7 @@ def _advance_pull(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: 
         state["waiting"] = {"reason": "ErrImagePull", "message": message}
         out.events.append(("Warning", "Failed", message))
         out.events.append(("Warning", "Failed", "Error: ErrImagePull"))
-        out.runtime.append(f"pull of {image} failed: the registry has no such image")
+        out.runtime.append(("pull failed", {"image": image}))
         out.wake(1.0)
         return
     if reason == "ErrImagePull":
@@ -258,7 +260,7 @@ def _advance_pull(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: 
     policy = container.get("imagePullPolicy", "IfNotPresent")
     if present and policy != "Always":
         out.events.append(("Normal", "Pulled", f'Container image "{image}" already present on machine'))
-        out.runtime.append(f"image {image} is already on the node: nothing to pull")
+        out.runtime.append(("image present", {"image": image}))
         _start(pod, container, cs, now, out, ref)
         return
     if policy == "Never":
@@ -269,7 +271,7 @@ def _advance_pull(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: 
     runtime.pulls[key] = now
     out.events.append(("Normal", "Pulling", f'Pulling image "{image}"'))
     size = f"{ref.image.size / 1e6:.0f} MB, " if ref.image and ref.exists else ""
-    out.runtime.append(f"pull image {image} ({size}about {ref.pull_seconds:g}s)")
+    out.runtime.append(("pull", {"image": image, "size": size, "seconds": f"{ref.pull_seconds:g}"}))
     out.wake(ref.pull_seconds)
 
 
@@ -365,7 +367,10 @@ def _start(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome, ref: 
         out.wake(max(float(probe.get("initialDelaySeconds", 0) or 0), 0.5))
     out.events.append(("Normal", "Created", f"Created container: {name}"))
     out.events.append(("Normal", "Started", f"Started container {name}"))
-    out.runtime.append(f"create and start container {name} ({container['image']})")
+    if restarts:
+        out.runtime.append(("restart", {"container": name, "image": container["image"], "restarts": restarts}))
+    else:
+        out.runtime.append(("start", {"container": name, "image": container["image"]}))
     f = fate(container, pod["metadata"].get("annotations"))
     if f.runs_for is not None:
         out.wake(f.runs_for)

@@ -16,6 +16,7 @@ from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.clusters.models import Cluster
 from kubeviz.engine.cache import Cache, key_of
 from kubeviz.engine.client import Client
+from kubeviz.flow.catalogue import say
 
 from . import explain
 from .algorithm import Attempt, schedule_pod
@@ -118,20 +119,20 @@ class Scheduler:
             self.next_start_index = (attempt.start_index + attempt.processed) % len(snapshot)
         if attempt.chosen:
             return self._bind(api, pod, attempt, number)
-        return self._fail(api, pod, attempt, number)
+        return self._fail(api, pod, attempt, number, snapshot)
 
     def _bind(self, api: Client, pod: Obj, attempt: Attempt, number: int) -> None:
         meta = _meta(pod)
         ns, name, node = meta["namespace"], meta["name"], attempt.chosen
         summary = explain.binding_summary(attempt)
-        api.bind(ns, name, node, message=summary)
+        api.bind(ns, name, node, message=say("scheduler.bind", summary=summary))
         api.event(_with_kind(pod), type="Normal", reason="Scheduled", message=f"Successfully assigned {ns}/{name} to {node}")
         self._explain(api, pod, attempt, number, summary)
         self.assumed[meta.get("uid", "")] = with_node_name(pod, node)
         self.queue.forget(meta.get("uid", ""))
         return None
 
-    def _fail(self, api: Client, pod: Obj, attempt: Attempt, number: int) -> float:
+    def _fail(self, api: Client, pod: Obj, attempt: Attempt, number: int, snapshot: Any) -> float:
         message = explain.failed_scheduling_message(attempt)
         result = attempt.preemption
         if result is not None and result.victims:
@@ -139,6 +140,10 @@ class Scheduler:
         self._set_unschedulable(api, pod, message, result.nominated_node if result is not None else None)
         api.event(_with_kind(pod), type="Warning", reason="FailedScheduling", message=explain.event_message(message))
         self._explain(api, pod, attempt, number, message)
+        # The attempt ends with the reason in plain words (kube-scheduler's own is above).
+        words = explain.unschedulable_words(attempt, snapshot, self.requests.of(pod)[0])
+        api.step(step=None, source="scheduler", target="apiserver", action="unschedulable", obj=_with_kind(pod),
+                 category="scheduler", message=words)
         return self.queue.failed(_meta(pod).get("uid", ""), api.now(), attempt.unschedulable_plugins)
 
     def _evict(self, api: Client, pod: Obj, result: Any) -> None:
@@ -152,10 +157,10 @@ class Scheduler:
                 "type": "DisruptionTarget", "status": "True", "reason": "PreemptionByScheduler",
                 "message": f"{scheduler_name}: preempting to accommodate a higher priority pod",
             }, api.stamp())
-            api.update_status("pods", status_copy, message=f"scheduler marks Pod {where} as a preemption victim",
+            api.update_status("pods", status_copy, message=say("scheduler.victim", where=where),
                               category="scheduler")
             api.delete("pods", vmeta.get("namespace"), vmeta["name"], category="scheduler",
-                       message=f"scheduler preempts Pod {where} to make room for Pod {_meta(pod).get('namespace')}/{_meta(pod)['name']}")
+                       message=say("scheduler.preempt", where=where, preemptor=f"{_meta(pod).get('namespace')}/{_meta(pod)['name']}"))
             api.event(_with_kind(victim), type="Normal", reason="Preempted",
                       message=f"Preempted by pod {_meta(pod).get('uid')} on node {result.nominated_node}")
 
@@ -175,7 +180,7 @@ class Scheduler:
         if changed:
             meta = _meta(pod)
             api.update_status("pods", new, category="scheduler",
-                              message=f"scheduler reports that Pod {meta.get('namespace')}/{meta.get('name')} cannot be scheduled")
+                              message=say("scheduler.unschedulable", where=f"{meta.get('namespace')}/{meta.get('name')}", reason=message))
 
     def _explain(self, api: Client, pod: Obj, attempt: Attempt, number: int, message: str) -> None:
         meta = _meta(pod)

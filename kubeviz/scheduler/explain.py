@@ -7,6 +7,8 @@ import heapq
 from collections import Counter
 from typing import Any
 
+from kubeviz.flow.catalogue import say
+
 from .framework import Status
 
 Obj = dict[str, Any]
@@ -118,8 +120,83 @@ def binding_summary(attempt: Any) -> str:
 def watch_message(pod: Obj, attempt_number: int) -> str:
     where = _where(pod)
     if attempt_number == 1:
-        return f"the scheduler's watch delivered Pod {where}, which has no node yet; it joins the scheduling queue"
-    return f"the scheduler takes Pod {where} from its queue again (attempt {attempt_number}); it still has no node"
+        return say("scheduler.watch", where=where)
+    return say("scheduler.retry", where=where, attempt=attempt_number)
+
+
+#: how a filter's reason reads after a node's name, in the plain-words explanation
+_PLAIN_REASONS = {
+    "node(s) were unschedulable": "is cordoned",
+    "node(s) didn't match Pod's node affinity/selector": "does not match the pod's node selector or affinity",
+    "node(s) didn't match the requested node name": "is not the node the pod names",
+    "node(s) didn't have free ports for the requested pod ports": "has the pod's host port taken",
+    "Too many pods": "already runs as many pods as it may",
+}
+#: the resources named in the plain-words explanation, in this order
+_PLAIN_RESOURCES = ("cpu", "memory")
+
+
+def _cpu_words(milli: int) -> str:
+    return f"{milli / 1000:g} CPU"
+
+
+def _memory_words(value: int) -> str:
+    for unit, size in (("Gi", 1 << 30), ("Mi", 1 << 20), ("Ki", 1 << 10)):
+        if value >= size:
+            return f"{value / size:.3g}{unit}"
+    return f"{value} bytes"
+
+
+def _amount(resource: str, value: int) -> str:
+    if resource == "cpu":
+        return _cpu_words(value)
+    if resource == "memory":
+        return f"{_memory_words(value)} of memory"
+    return f"{value} {resource}"
+
+
+def _node_words(name: str, info: Any, status: Status | None, wanted: dict[str, int]) -> str:
+    """``node-1 has 0.5 CPU free``, ``node-3 is cordoned``, ``node-2 has a taint the pod does not tolerate``."""
+    reasons = list(status.reasons) if status is not None else []
+    plain = []
+    for reason in reasons:
+        if reason.startswith("Insufficient "):
+            continue
+        if reason in _PLAIN_REASONS:
+            plain.append(_PLAIN_REASONS[reason])
+        elif "untolerated taint" in reason:
+            taint = reason.split("{", 1)[-1].rstrip("}").rstrip(": ")
+            plain.append(f"has a taint the pod does not tolerate ({taint})")
+        else:
+            plain.append(f"is ruled out: {reason}")
+    free = []
+    short = any(r.startswith("Insufficient ") for r in reasons)
+    if info is not None and (short or not plain):
+        for resource in _PLAIN_RESOURCES:
+            if wanted.get(resource) or f"Insufficient {resource}" in reasons:
+                free.append(_amount(resource, max(info.allocatable.get(resource) - info.requested.get(resource), 0)))
+    if free and not plain:
+        return f"{name} has {' and '.join(free)} free"
+    if free:
+        return f"{name} {' and '.join(plain)} and has {' and '.join(free)} free"
+    return f"{name} {' and '.join(plain) or 'fits'}"
+
+
+def unschedulable_words(attempt: Any, snapshot: Any, wanted: dict[str, int]) -> str:
+    """The scheduler's reason in plain words: what the pod asks for, what each node has free
+    or why it is out (at most ``SUMMARY_REJECTED`` nodes named, the rest counted)."""
+    asks = [_amount(r, wanted[r]) for r in _PLAIN_RESOURCES if wanted.get(r)]
+    requests = " and ".join(asks) if asks else "no CPU or memory"
+    names = sorted(set(attempt.node_statuses) | set(attempt.skipped))
+    words = []
+    for name in names[:SUMMARY_REJECTED]:
+        status = attempt.node_statuses.get(name) or attempt.absent_status
+        words.append(_node_words(name, snapshot.get(name), status, wanted))
+    if len(names) > SUMMARY_REJECTED:
+        words.append(f"{len(names) - SUMMARY_REJECTED} more nodes are ruled out the same ways")
+    if not names:
+        words.append("the cluster has no node it could use")
+    return say("scheduler.why", where=_where(attempt.pod), requests=requests, nodes=", ".join(words))
 
 
 def _status(status: Status) -> dict[str, Any]:

@@ -231,6 +231,7 @@
     li.dataset.category = s.category || "";
     li.dataset.source = s.source || "";
     li.dataset.target = s.target || "";
+    li.dataset.action = s.action || "";
     li.dataset.uid = obj.uid || "";
     li.dataset.kind = obj.kind || "";
     li.dataset.namespace = obj.namespace || "";
@@ -256,7 +257,9 @@
     const d = li.dataset;
     const number = d.step ? catalogue.steps[d.step] : null;
     const cat = catalogue.categories[d.category] || catalogue.categories.flow || {};
-    const info = number || cat;
+    // unnumbered steps are explained by what happened (catalogue.topic_key), else by category
+    const topicKey = (d.source || "").split("/")[0] + ">" + (d.target || "").split("/")[0] + ":" + (d.action || "");
+    const info = number || (catalogue.topics || {})[topicKey] || cat;
     $("explain-title").textContent = (d.step ? "Step " + d.step + ": " : "") + (info.title || d.category);
     $("explain-route").textContent = d.source + " → " + d.target + (d.step ? "" : "  (" + d.category + ", not part of the numbered flow)");
     $("explain-message").textContent = li.querySelector(".msg").textContent;

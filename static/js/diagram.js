@@ -290,7 +290,7 @@
             if (m) { pod.node = m[1]; changed = true; }
           } else if (s.step === 7 && pod.group === "pending") {
             state = "ContainerCreating";
-          } else if (s.step === 8) {
+          } else if (s.step === 8 || (s.action === "update status" && (s.source || "").startsWith("kubelet/"))) {
             const waiting = msg.match(/waiting \(([A-Za-z:]+)\)/) || msg.match(/terminated \(([A-Za-z:]+)\)/);
             const phase = msg.match(/phase (\w+)/);
             if (waiting) state = waiting[1];

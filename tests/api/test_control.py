@@ -46,7 +46,9 @@ def test_cordon_goes_through_the_api_server(api, cluster):
     assert api.post(f"/api/clusters/{cluster.name}/nodes/node-2/cordon/").status_code == 200
     assert registry.get(cluster, by_plural("nodes"), None, "node-2")["spec"]["unschedulable"] is True
     steps = list(Step.objects.filter(cluster=cluster).order_by("seq"))[after:]
-    assert [(s.step, s.source, s.target) for s in steps] == [(1, "client", "apiserver"), (2, "apiserver", "etcd")]
+    # The request is step 1; storing an update is not step 2 (a create): unnumbered.
+    assert [(s.step, s.source, s.target, s.action) for s in steps] == [
+        (1, "client", "apiserver", "patch"), (None, "apiserver", "etcd", "update")]
     api.post(f"/api/clusters/{cluster.name}/nodes/node-2/uncordon/")
     assert "unschedulable" not in registry.get(cluster, by_plural("nodes"), None, "node-2")["spec"]
 

@@ -343,7 +343,7 @@ def test_delete_removes_and_returns_a_success_status(cluster, deploy):
     assert body["details"] == {"name": "web", "group": "apps", "kind": DEPLOYMENTS, "uid": created["metadata"]["uid"]}
     _raises(lambda: get(cluster, DEPLOYMENTS, "web"), 404, "NotFound")
     steps = steps_after(cluster, seq)
-    assert [(s.step, s.action, s.revision) for s in steps] == [(2, "delete", revision(cluster))]
+    assert [(s.step, s.action, s.revision) for s in steps] == [(None, "delete", revision(cluster))]
     _raises(lambda: registry.delete(cluster, deploy, "default", "web"), 404, "NotFound")
 
 
@@ -376,7 +376,7 @@ def test_finalizers_keep_an_object_until_an_update_removes_them(cluster, deploy)
     partial["metadata"]["finalizers"] = []
     registry.update(cluster, deploy, "default", "web", partial)
     _raises(lambda: get(cluster, DEPLOYMENTS, "web"), 404, "NotFound")
-    assert [(s.step, s.action) for s in steps_after(cluster, seq)] == [(2, "delete")]
+    assert [(s.step, s.action) for s in steps_after(cluster, seq)] == [(None, "delete")]
     assert store.changes(cluster.pk, revision(cluster) - 1)[0].type == "DELETED"
 
 
@@ -655,23 +655,32 @@ def test_an_update_records_step_2_and_a_status_update_step_9(cluster, deploy):
     status = registry.update(cluster, deploy, "default", "web", body, subresource="status")
     steps = steps_after(cluster, seq)
     assert [(s.step, s.action, s.revision) for s in steps] == [
-        (2, "update", int(updated["metadata"]["resourceVersion"])),
-        (9, "update status", int(status["metadata"]["resourceVersion"])),
+        # Only a create is step 2 and only a pod Running is step 9: the rest is unnumbered.
+        (None, "update", int(updated["metadata"]["resourceVersion"])),
+        (None, "update status", int(status["metadata"]["resourceVersion"])),
     ]
     assert all((s.source, s.target) == ("apiserver", "etcd") for s in steps)
 
 
-def test_pod_status_update_is_step_9(cluster):
+@pytest.mark.parametrize("phase,state,number", [
+    ("Running", {"running": {"startedAt": "2026-01-01T00:00:00Z"}}, 9),
+    ("Pending", {"waiting": {"reason": "ContainerCreating"}}, None),
+    ("Running", {"waiting": {"reason": "CrashLoopBackOff"}}, None),
+    ("Succeeded", {"terminated": {"exitCode": 0, "reason": "Completed"}}, None),
+])
+def test_pod_status_update_is_step_9_only_when_every_container_runs(cluster, phase, state, number):
     pods = by_plural("pods")
     create(cluster, "pods", pod())
     registry.bind(cluster, "default", "web", {"target": {"name": "node-1"}})
     seq = last_seq(cluster)
-    running = get(cluster, "pods", "web")
-    running["status"].update(phase="Running", podIP="10.244.1.5")
-    stored = registry.update(cluster, pods, "default", "web", running, subresource="status")
-    assert stored["status"]["phase"] == "Running"
+    reported = get(cluster, "pods", "web")
+    reported["status"].update(phase=phase, podIP="10.244.1.5", containerStatuses=[
+        {"name": "web", "image": "nginx", "imageID": "", "ready": False, "restartCount": 0, "state": state},
+    ])
+    stored = registry.update(cluster, pods, "default", "web", reported, subresource="status")
+    assert stored["status"]["phase"] == phase
     (step,) = steps_after(cluster, seq)
-    assert (step.step, step.name, step.revision) == (9, "web", revision(cluster))
+    assert (step.step, step.name, step.revision) == (number, "web", revision(cluster))
 
 
 @pytest.mark.parametrize("plural,body,category", [

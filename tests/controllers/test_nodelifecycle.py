@@ -60,3 +60,44 @@ def test_failed_node_goes_not_ready_is_tainted_and_its_pods_evicted_then_recover
     assert _ready(node) == "True"
     assert not node["spec"].get("taints")
     assert registry.objects(cluster, "pods", "default") == []  # the kubelet finished the deletion
+
+
+def test_a_silent_node_shows_its_lease_age_then_the_eviction_countdown(cluster):
+    """The demo: lease 16 s (renewed every 4 s), grace 16 s, tolerationSeconds 20 s."""
+    from kubeviz.flow.models import Step
+
+    for i in range(2):
+        registry.create(cluster, by_plural("pods"), "default", {
+            "metadata": {"name": f"web-{i}"}, "spec": {"nodeName": "node-2", "containers": [{"name": "c", "image": "nginx"}]},
+        })
+    engine = _engine(cluster)
+    engine.settle(horizon=30)
+    healthy = Step.objects.filter(cluster=cluster, action__in=["check lease", "count down"])
+    assert not healthy.exists()  # a node that renews its lease is not reported
+
+    control.node_fail(cluster=cluster, name="node-2")
+    engine.settle(horizon=60)
+    steps = list(Step.objects.filter(cluster=cluster, source="controller-manager", name="node-2").order_by("seq"))
+    said = [(s.action, s.category, s.message) for s in steps]
+    lease = [m for a, c, m in said if a == "check lease"]
+    assert lease == ["The lease of node-2 was last renewed 10s ago; the grace period is 16s: 6s until it is marked Unknown."]
+    assert all(c == "heartbeat" for a, c, _ in said if a == "check lease")
+    unknown = next(m for a, _, m in said if a == "update status")
+    assert unknown == ("The node lifecycle controller set the Ready condition of node-2 to Unknown: its lease was not "
+                       "renewed within the grace period (16s).")
+    countdown = [m for a, _, m in said if a == "count down"]
+    assert countdown[0] == "Pods on node-2 will be evicted after tolerationSeconds (20s): 2 pods, 20s to go."
+    assert countdown[1] == "Pods on node-2 will be evicted after tolerationSeconds (20s): 2 pods, 10s to go."
+    assert len(countdown) == 2  # then they are evicted: nothing left to count
+    order = [a for a, _, _ in said]
+    assert order.index("check lease") < order.index("update status") < order.index("count down")
+    node = _node(cluster, "node-2")
+    ready = next(c for c in node["status"]["conditions"] if c["type"] == "Ready")
+    assert (ready["status"], ready["reason"], ready["message"]) == ("Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status.")
+
+
+def test_the_default_grace_period_is_kubernetes_50_seconds():
+    from kubeviz.engine.timings import timing
+
+    assert timing({}, "nodeMonitorGracePeriod") == 50.0
+    assert timing({"nodeMonitorGracePeriod": 16}, "nodeMonitorGracePeriod") == 16.0

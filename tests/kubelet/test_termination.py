@@ -62,5 +62,6 @@ def test_killing_is_sent_once_and_the_kubelet_confirms_the_deletion(cluster):
                if e["involvedObject"]["name"] == "app" and e["reason"] == "Killing"]
     assert [(e["type"], e["message"], e["count"]) for e in killing] == [("Normal", "Stopping container main", 1)]
     steps = Step.objects.filter(cluster=cluster, name="app", source="kubelet/node-1").order_by("seq")
-    assert [s.action for s in steps][-2:] == ["runtime", "delete"] or [s.action for s in steps][-1] == "delete"
-    assert steps.last().step == 8
+    assert [s.action for s in steps][-2:] == ["stop", "delete"] or [s.action for s in steps][-1] == "delete"
+    # Stopping and confirming are not the creation flow: unnumbered kubelet steps.
+    assert (steps.last().step, steps.last().category) == (None, "kubelet")

@@ -90,7 +90,7 @@ def test_pods_are_bound_with_steps_3_4_5_and_a_scheduled_event(demo):
         watch, binding, stored = numbered
         assert (watch.source, watch.target, watch.action) == ("apiserver", "scheduler", "watch")
         assert (binding.source, binding.target) == ("scheduler", "apiserver")
-        assert binding.message.startswith(f"bound default/{name} to {node}: 3 nodes feasible; scores {node} ")
+        assert binding.message.startswith(f"The scheduler bound default/{name} to {node}: 3 nodes feasible; scores {node} ")
         assert (stored.source, stored.target) == ("apiserver", "etcd")
         [event] = events_for(demo, name, "Scheduled")
         assert event["type"] == "Normal"
@@ -340,3 +340,24 @@ def test_an_assumed_pod_counts_on_a_node_whose_results_were_kept_for_its_spec(de
     assert node_of(demo, "first") == "node-2"
     assert scheduler.sync(cache, api, "default/second") is None
     assert node_of(demo, "second") in {"node-1", "node-3"}
+
+
+def test_an_unschedulable_pod_ends_with_the_reason_in_plain_words(demo):
+    """The demo's nodes have 4 CPU and 8Gi each; node-3 is cordoned."""
+    node = registry.get(demo, NODES, None, "node-3")
+    node["spec"]["unschedulable"] = True
+    registry.update(demo, NODES, None, "node-3", node)
+    make_pod(demo, "filler", cpu="3500m", memory="1Gi", nodeName="node-1")
+    make_pod(demo, "big", cpu="2", memory="1Gi")
+    make_pod(demo, "bigger", cpu="3", memory="1Gi")
+    settle(demo)
+    steps = list(Step.objects.filter(cluster=demo, name="bigger").order_by("seq"))
+    last = steps[-1]
+    assert (last.step, last.source, last.action, last.category) == (None, "scheduler", "unschedulable", "scheduler")
+    assert last.message == ("Pod default/bigger asks for 3 CPU and 1Gi of memory; node-1 has 0.5 CPU and 7Gi of memory free, "
+                            "node-2 has 2 CPU and 7Gi of memory free, node-3 is cordoned.")
+    # kube-scheduler's own words stay, in the status report before it.
+    reported = next(s for s in steps if s.action == "update status" and s.source == "scheduler")
+    assert reported.message == ("The scheduler reports that Pod default/bigger cannot be scheduled: 0/3 nodes are available: "
+                                "1 node(s) were unschedulable, 2 Insufficient cpu. preemption: 0/3 nodes are available: "
+                                "1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.")
