@@ -189,6 +189,13 @@ KUBEVIZ_RUN_DIR = Path(os.environ.get("KUBEVIZ_RUN_DIR", BASE_DIR / "var"))
 # How many nodes the REST API and the dashboard may add to one cluster.
 KUBEVIZ_MAX_NODES_PER_CLUSTER = int(os.environ.get("KUBEVIZ_MAX_NODES_PER_CLUSTER", "100"))
 
+# Sandbox limits (kubeviz/clusters/limits.py): how many clusters a learner (guests count as
+# learners) and a teacher may own, how many the site holds, how many pods one cluster holds.
+KUBEVIZ_SANDBOXES_PER_LEARNER = int(os.environ.get("KUBEVIZ_SANDBOXES_PER_LEARNER", "3"))
+KUBEVIZ_SANDBOXES_PER_TEACHER = int(os.environ.get("KUBEVIZ_SANDBOXES_PER_TEACHER", "50"))
+KUBEVIZ_MAX_CLUSTERS = int(os.environ.get("KUBEVIZ_MAX_CLUSTERS", "500"))
+KUBEVIZ_MAX_PODS_PER_CLUSTER = int(os.environ.get("KUBEVIZ_MAX_PODS_PER_CLUSTER", "500"))
+
 # KUBEVIZ_PRODUCTION=1: what `manage.py check --deploy` asks for. Pages must then reach
 # Django over HTTPS: Daphne's own TLS endpoint (as the Kubernetes API always does), or a
 # TLS-terminating proxy that sets X-Forwarded-Proto (KUBEVIZ_TLS_PROXY=1; the proxy must
