@@ -160,6 +160,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "kubeviz.api.schema.RestAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["kubeviz.api.permissions.ClusterBearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["kubeviz.api.permissions.ClusterTokenOrCSRF"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "kubeviz.api.parsers.StrictMultiPartParser"],
     "EXCEPTION_HANDLER": "kubeviz.api.errors.rest_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
