@@ -2,13 +2,14 @@
 templates to pick from. Thin: parse, check the caller may, call one service, render."""
 from __future__ import annotations
 
+from django.contrib.auth import get_user
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kubeviz.accounts.roles import Identity
+from kubeviz.accounts.roles import Identity, identity_of
 from kubeviz.apiserver.errors import StatusError
 from kubeviz.clusters import services
 from kubeviz.clusters.access import cluster_access, request_identity
@@ -23,10 +24,16 @@ from .views import ClusterListView
 
 def identity(request: Request) -> Identity:
     """Who is calling: a cluster's token holder (its administrator), or the browser's user
-    or guest session."""
+    or guest session. DRF replaces the Django request's user with its own authentication's
+    (none, without a token), so the session's user is read from the session itself; writes
+    from a session carry Django's CSRF token (``ClusterTokenOrCSRF``)."""
     if isinstance(request.user, ClusterUser):
         return Identity(cluster_pk=request.user.cluster.pk)
-    return request_identity(request)
+    carried = request_identity(request)
+    if carried.user is not None or carried.cluster_pk is not None:
+        return carried
+    django_request = request._request
+    return identity_of(get_user(django_request), getattr(django_request, "session", None))
 
 
 def access(request: Request, name: str, action: Action) -> Cluster:
