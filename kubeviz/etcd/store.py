@@ -369,8 +369,13 @@ def compact(cluster_id: int, revision: int, *, batch: int | None = None) -> int:
 def wipe(cluster_id: int) -> int:
     """Delete every key and the whole change log, keeping the revision: etcd's revision
     never goes back, so a watcher from before the wipe gets 410 Gone and relists instead
-    of silently waiting for revisions it already saw. Returns the compacted revision."""
-    revision = _lock(cluster_id)
+    of silently waiting for revisions it already saw. The revision is bumped by one first
+    (``etcdctl snapshot restore --bump-revision --mark-compacted``, as Kubernetes advises
+    for restores): a watcher that had seen the very last revision is told to relist too,
+    rather than get the next objects as ADDED and never hear the old ones went. Returns
+    the compacted revision."""
+    revision = _lock(cluster_id) + 1
+    _set_revision(cluster_id, revision)
     sql.one('DELETE FROM "etcd_entry" WHERE "cluster_id" = %s', (cluster_id,))
     sql.one('DELETE FROM "etcd_change" WHERE "cluster_id" = %s', (cluster_id,))
     known = _known_rows()
