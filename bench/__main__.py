@@ -1,8 +1,9 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import browser, engine, history, kubeapi, sleep, templates, timetravel, websocket
+from bench import browser, engine, history, kubeapi, lifecycle, sleep, templates, timetravel, websocket
 
 engine.main([])
 templates.main([])
+lifecycle.main([])
 websocket.main([])
 kubeapi.main([])
 history.main([])

@@ -171,6 +171,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["kubeviz.api.permissions.ClusterTokenOrCSRF"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "kubeviz.api.parsers.StrictMultiPartParser"],
     "EXCEPTION_HANDLER": "kubeviz.api.errors.rest_exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -199,6 +201,13 @@ KUBEVIZ_RUN_DIR = Path(os.environ.get("KUBEVIZ_RUN_DIR", BASE_DIR / "var"))
 
 # How many nodes the REST API and the dashboard may add to one cluster.
 KUBEVIZ_MAX_NODES_PER_CLUSTER = int(os.environ.get("KUBEVIZ_MAX_NODES_PER_CLUSTER", "100"))
+
+# Sandbox limits (kubeviz/clusters/limits.py): how many clusters a learner (guests count as
+# learners) and a teacher may own, how many the site holds, how many pods one cluster holds.
+KUBEVIZ_SANDBOXES_PER_LEARNER = int(os.environ.get("KUBEVIZ_SANDBOXES_PER_LEARNER", "3"))
+KUBEVIZ_SANDBOXES_PER_TEACHER = int(os.environ.get("KUBEVIZ_SANDBOXES_PER_TEACHER", "50"))
+KUBEVIZ_MAX_CLUSTERS = int(os.environ.get("KUBEVIZ_MAX_CLUSTERS", "500"))
+KUBEVIZ_MAX_PODS_PER_CLUSTER = int(os.environ.get("KUBEVIZ_MAX_PODS_PER_CLUSTER", "500"))
 
 # KUBEVIZ_PRODUCTION=1: what `manage.py check --deploy` asks for. Pages must then reach
 # Django over HTTPS: Daphne's own TLS endpoint (as the Kubernetes API always does), or a

@@ -8,8 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from kubeviz.clusters.services import sandboxes_adopt
+
 from . import services
 from .forms import SignupForm
+from .roles import GUEST_SESSION_KEY
 
 
 def _next(request: HttpRequest) -> str:
@@ -26,6 +29,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         form = SignupForm(request.POST)
         if form.is_valid():
             user = services.learner_create(name=form.cleaned_data["username"], password=form.cleaned_data["password1"])
+            sandboxes_adopt(guest=request.session.get(GUEST_SESSION_KEY, ""), user=user)
             login(request, user)
             return redirect(_next(request))
     else:

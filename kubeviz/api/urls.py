@@ -1,12 +1,19 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import control, proxy, views
+from . import control, lifecycle, proxy, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("clusters/", views.ClusterListView.as_view(), name="api-clusters"),
+    path("clusters/", lifecycle.ClusterCollectionView.as_view(), name="api-clusters"),
+    path("templates/", lifecycle.TemplateListView.as_view(), name="api-templates"),
+    path("clusters/<slug:cluster>/", lifecycle.ClusterView.as_view(), name="api-cluster"),
+    path("clusters/<slug:cluster>/clone/", lifecycle.CloneView.as_view(), name="api-cluster-clone"),
+    path("clusters/<slug:cluster>/snapshots/", lifecycle.SnapshotListView.as_view(), name="api-snapshots"),
+    path("clusters/<slug:cluster>/snapshots/<str:snapshot>/", lifecycle.SnapshotView.as_view(), name="api-snapshot"),
+    path("clusters/<slug:cluster>/snapshots/<str:snapshot>/restore/", lifecycle.SnapshotRestoreView.as_view(),
+         name="api-snapshot-restore"),
     path("clusters/<slug:cluster>/steps/", views.StepListView.as_view(), name="api-steps"),
     path("clusters/<slug:cluster>/history/", views.HistoryView.as_view(), name="api-history"),
     path("clusters/<slug:cluster>/clock/", control.ClockView.as_view(), name="api-clock"),

@@ -26,6 +26,7 @@ from .intfields import check_int_fields
 from .jsoncopy import deep_copy
 from .patch import apply_patch
 from .quantity import QuantityError
+from .quota import pod_admit
 from .resources import by_plural
 from .selectors import (
     EVERYTHING,
@@ -545,6 +546,8 @@ def create(
     _validate(strategy, obj)
     obj["kind"] = strategy.kind
     obj["apiVersion"] = strategy.api_version
+    if strategy.plural == "pods":
+        pod_admit(cluster, meta["name"])
     if dry_run:
         if store.get(cluster.pk, strategy.key(ns, meta["name"])):
             raise errors.already_exists(strategy.plural, meta["name"], strategy.group)
@@ -912,6 +915,22 @@ def wipe(cluster: Cluster) -> int:
     compacts its whole history, so watchers relist (as after an etcd restore). Returns
     the revision watchers must list again from."""
     return store.wipe(cluster.pk)
+
+
+def dump(cluster: Cluster) -> list[list[Any]]:
+    """The cluster's entries as they are stored (``store.DUMP_COLUMNS``): for snapshots
+    and clones, which copy state without going through each kind's strategy."""
+    return store.dump(cluster.pk)
+
+
+def load(cluster: Cluster, rows: list[list[Any]], *, keep_revisions: bool) -> int:
+    """Put dumped entries into an empty cluster (see ``store.load``); the new revision."""
+    return store.load(cluster.pk, rows, keep_revisions=keep_revisions)
+
+
+def purge(cluster: Cluster, batch: int) -> int:
+    """Delete up to ``batch`` stored rows of a cluster being deleted; 0 when none are left."""
+    return store.purge(cluster.pk, batch)
 
 
 # ---- watch -------------------------------------------------------------------------------

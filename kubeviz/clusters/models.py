@@ -75,3 +75,25 @@ class Cluster(models.Model):
     @property
     def site_owned(self) -> bool:
         return self.owner_id is None and not self.owner_guest
+
+
+class Snapshot(models.Model):
+    """A named copy of a cluster's objects at one revision, as ``etcdctl snapshot save``
+    keeps one: restoring it puts back exactly these objects. The entries are one
+    zlib-compressed JSON blob (a few kilobytes for the demo), since they are only ever read
+    whole; steps, logs and the change log are not kept (a restore starts history afresh)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="snapshots")
+    name = models.SlugField(max_length=63)
+    revision = models.BigIntegerField()
+    sim_time = models.DateTimeField()
+    created = models.DateTimeField(auto_now_add=True)
+    objects_count = models.IntegerField(default=0)
+    entries = models.BinaryField()
+
+    class Meta:
+        ordering = ["created", "pk"]
+        constraints = [models.UniqueConstraint(fields=["cluster", "name"], name="snapshot_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id}/{self.name}"

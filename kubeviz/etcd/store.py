@@ -369,8 +369,13 @@ def compact(cluster_id: int, revision: int, *, batch: int | None = None) -> int:
 def wipe(cluster_id: int) -> int:
     """Delete every key and the whole change log, keeping the revision: etcd's revision
     never goes back, so a watcher from before the wipe gets 410 Gone and relists instead
-    of silently waiting for revisions it already saw. Returns the compacted revision."""
-    revision = _lock(cluster_id)
+    of silently waiting for revisions it already saw. The revision is bumped by one first
+    (``etcdctl snapshot restore --bump-revision --mark-compacted``, as Kubernetes advises
+    for restores): a watcher that had seen the very last revision is told to relist too,
+    rather than get the next objects as ADDED and never hear the old ones went. Returns
+    the compacted revision."""
+    revision = _lock(cluster_id) + 1
+    _set_revision(cluster_id, revision)
     sql.one('DELETE FROM "etcd_entry" WHERE "cluster_id" = %s', (cluster_id,))
     sql.one('DELETE FROM "etcd_change" WHERE "cluster_id" = %s', (cluster_id,))
     known = _known_rows()
@@ -395,3 +400,64 @@ def last_revisions(cluster_id: int, keys: Iterable[str], *, at: int) -> dict[str
         )
         found.update({key: rev for key, rev in rows})
     return found
+
+
+#: The columns of an entry as ``dump`` hands them out and ``load`` takes them back.
+DUMP_COLUMNS = ("key", "resource", "namespace", "name", "uid", "node_name", "owner_uid", "value",
+                "create_revision", "mod_revision", "version")
+
+
+def dump(cluster_id: int) -> list[list[Any]]:
+    """Every entry of the cluster (``DUMP_COLUMNS``, the value as JSON text), in key order:
+    what ``etcdctl snapshot save`` writes, minus the history."""
+    cols = ", ".join(f'"{c}"' for c in DUMP_COLUMNS)
+    rows = sql.rows(f'SELECT {cols} FROM "etcd_entry" WHERE "cluster_id" = %s ORDER BY "key"', (cluster_id,))
+    return [[*row[:7], sql.text(row[7]), *row[8:]] for row in rows]
+
+
+@_write
+def load(cluster_id: int, rows: list[list[Any]], *, keep_revisions: bool) -> int:
+    """Write dumped entries into a cluster that holds none, as ``etcdctl snapshot restore``
+    does. ``keep_revisions`` (a new cluster, a clone): every entry keeps its revisions and
+    the cluster's revision becomes the highest, with no history before it (a watch from
+    earlier gets 410 Gone). Otherwise (restoring into a cluster whose revision must not go
+    back) each entry is created afresh at a new revision, as puts the change log records.
+    Returns the cluster's revision afterwards."""
+    if not keep_revisions:
+        for row in rows:
+            key, resource, namespace, name, uid, node_name, owner_uid, value = row[:8]
+            create(cluster_id, key, sql.loads(value), Index(resource, name, namespace, uid, node_name, owner_uid))
+        return current_revision(cluster_id)
+    revision = max([_lock(cluster_id), *(row[9] for row in rows)])
+    j = sql.json_placeholder()
+    cols = ", ".join(f'"{c}"' for c in DUMP_COLUMNS)
+    sql.many(
+        f'INSERT INTO "etcd_entry" ("cluster_id", {cols}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, %s, %s, %s)',
+        [(cluster_id, *row) for row in rows],
+    )
+    known = _known_rows()
+    if known is not None:
+        for stale in [k for k in known if k[0] == cluster_id]:
+            del known[stale]
+    _set_revision(cluster_id, revision)
+    counters.write(cluster_id, counters.COMPACTED_REVISION, revision)
+    return revision
+
+
+@_write
+def purge(cluster_id: int, batch: int) -> int:
+    """Delete up to ``batch`` of the cluster's entries or change-log rows (entries first);
+    returns how many went. Deleting a big cluster in short transactions keeps other
+    clusters' writers from waiting on one long one (SQLite has a single write lock)."""
+    for table in ("etcd_entry", "etcd_change"):
+        gone = sql.count(
+            f'DELETE FROM "{table}" WHERE "id" IN (SELECT "id" FROM "{table}" WHERE "cluster_id" = %s LIMIT %s)',
+            (cluster_id, batch),
+        )
+        if gone:
+            known = _known_rows()
+            if known is not None:
+                for stale in [k for k in known if k[0] == cluster_id]:
+                    del known[stale]
+            return gone
+    return 0

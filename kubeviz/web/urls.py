@@ -2,11 +2,21 @@ from django.conf import settings
 from django.contrib.staticfiles.views import serve as static_serve
 from django.urls import path, re_path
 
-from . import views
+from . import lifecycle, views
 
 urlpatterns = [
     path("", views.cluster_list, name="cluster-list"),
     path("clusters/<slug:name>/", views.cluster_detail, name="cluster-detail"),
+    path("try/", lifecycle.try_it, name="try-it"),
+    path("sandboxes/new/", lifecycle.sandbox_new, name="sandbox-new"),
+    path("clusters/<slug:name>/clone/", lifecycle.clone, name="cluster-clone"),
+    path("clusters/<slug:name>/delete/", lifecycle.delete, name="cluster-delete"),
+    path("clusters/<slug:name>/reset/", lifecycle.reset, name="cluster-reset"),
+    path("clusters/<slug:name>/snapshots/", lifecycle.snapshot_create, name="cluster-snapshot-create"),
+    path("clusters/<slug:name>/snapshots/<str:snapshot>/restore/", lifecycle.snapshot_restore,
+         name="cluster-snapshot-restore"),
+    path("clusters/<slug:name>/snapshots/<str:snapshot>/delete/", lifecycle.snapshot_delete,
+         name="cluster-snapshot-delete"),
     path("clusters/<slug:name>/state/", views.state, name="cluster-state"),
     path("clusters/<slug:name>/kubeconfig", views.kubeconfig, name="cluster-kubeconfig"),
     path("clusters/<slug:name>/manifest/", views.manifest, name="cluster-manifest"),

@@ -55,7 +55,8 @@ def test_every_operation_documents_its_errors_with_the_one_body(schema):
     ("delete", "/api/clusters/demo/nodes/"),
     ("get", "/api/clusters/demo/token/rotate/"),
     ("patch", "/api/clusters/demo/nodes/node-1/cordon/"),
-    ("post", "/api/clusters/"),
+    ("put", "/api/clusters/"),
+    ("put", "/api/templates/"),
 ])
 def test_undeclared_methods_are_405_before_any_credential_check(cluster, method, url):
     r = getattr(APIClient(enforce_csrf_checks=True), method)(url)

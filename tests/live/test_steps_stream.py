@@ -515,3 +515,18 @@ async def test_a_client_that_falls_behind_catches_up_from_the_table(cluster, mon
     assert reads, "the batches were never folded into a catch-up read"
     assert await comm.receive_nothing(timeout=0.2)
     await comm.disconnect()
+
+
+async def test_a_restored_cluster_is_sent_a_fresh_snapshot_of_the_restored_state(cluster, monkeypatch):
+    from kubeviz.clusters.services import snapshot_create, snapshot_restore
+
+    monkeypatch.setattr(tailer, "GONE_CHECK", 0.05)
+    await database_sync_to_async(snapshot_create)(cluster=cluster, name="three-nodes")
+    await database_sync_to_async(registry.delete)(cluster, by_plural("nodes"), None, "node-3")
+    comm, snapshot = await connect()
+    assert sorted(n["name"] for n in snapshot["nodes"]) == ["node-1", "node-2"]
+    await database_sync_to_async(snapshot_restore)(cluster=cluster, name="three-nodes")
+    message = await comm.receive_json_from(timeout=TIMEOUT)
+    assert message["type"] == "snapshot"
+    assert sorted(n["name"] for n in message["nodes"]) == ["node-1", "node-2", "node-3"]
+    await comm.disconnect()
