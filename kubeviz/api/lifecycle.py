@@ -139,6 +139,7 @@ class ClusterView(StatusErrorsMixin, APIView):
 
 
 class CloneView(StatusErrorsMixin, APIView):
+    write_action = Action.WATCH  # the source is only read; the copy is the caller's own
     @extend_schema(request=CloneRequest, responses={201: SandboxSerializer}, summary="Copy a cluster into a sandbox of your own",
                    description="Needs the right to watch the source (any public cluster) and to make a sandbox. The copy "
                                "has the source's objects, simulated time and settings, not its history.")

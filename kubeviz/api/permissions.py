@@ -49,7 +49,8 @@ class ClusterTokenOrCSRF(BasePermission):
         name = view.kwargs.get("cluster")
         if name is None:
             return True
-        action = Action.WATCH if request.method in SAFE_METHODS else Action.ACT
+        # A write that only reads its cluster (cloning it) says so with ``write_action``.
+        action = Action.WATCH if request.method in SAFE_METHODS else getattr(view, "write_action", Action.ACT)
         try:
             view.cluster = cluster_access(name, request_identity(request), action)
         except Denied as exc:
