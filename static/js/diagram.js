@@ -238,7 +238,7 @@
         // viewBox units per CSS pixel: lets CSS size diagram text in screen pixels
         const vb = svg.viewBox.baseVal;
         const scale = vb && vb.width ? Math.min(box.width / vb.width, box.height / vb.height) : 1;
-        const u = scale > 0 ? (1 / scale).toFixed(4) : "1";
+        const u = scale > 0 ? String(1 / scale) : "1";
         svg.style.setProperty("--u", u);
         overlay.style.setProperty("--u", u);
       };
