@@ -143,7 +143,7 @@
   // of real time, the window widens until it has caught up. Every step still reaches the
   // timeline, in order.
   const WAVE_MS = 1100;
-  const LAG_TARGET_MS = 2000;
+  const LAG_TARGET_MS = 1000;
   const waves = [];
   function stamp(s) {
     const t = Date.parse(s.time || "");
@@ -621,6 +621,40 @@
     wrap.scrollIntoView({ block: "start" });
     wrap.focus({ preventScroll: true });
   });
+
+  // ---- the manifest editor: line numbers, the lines the errors point at ------------------------
+  function editorInit() {
+    const area = $("manifest-text"), gutter = $("manifest-gutter");
+    if (!area || !gutter || area.dataset.editor) return;
+    area.dataset.editor = "1";
+    const bad = new Set();
+    document.querySelectorAll("#manifest-errors li[data-line]").forEach((li) => { if (li.dataset.line) bad.add(+li.dataset.line); });
+    const draw = () => {
+      const n = area.value.split("\n").length;
+      if (+gutter.dataset.lines === n) return;
+      gutter.dataset.lines = String(n);
+      const frag = document.createDocumentFragment();
+      for (let i = 1; i <= n; i++) {
+        const line = document.createElement("span");
+        line.textContent = String(i);
+        if (bad.has(i)) line.className = "bad";
+        frag.append(line, "\n");
+      }
+      gutter.replaceChildren(frag);
+    };
+    draw();
+    area.addEventListener("input", draw);
+    area.addEventListener("scroll", () => { gutter.scrollTop = area.scrollTop; });
+    const first = Math.min.apply(null, Array.from(bad));
+    if (isFinite(first)) {
+      // scroll the first offending line into view inside the editor
+      const lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 18;
+      area.scrollTop = Math.max(0, (first - 3) * lineHeight);
+      gutter.scrollTop = area.scrollTop;
+    }
+  }
+  editorInit();
+  document.body.addEventListener("htmx:afterSwap", editorInit);
 
   // ---- presenter mode: the diagram and the caption fill the screen ---------------------------
   function setPresent(on) {

@@ -262,3 +262,25 @@ def test_the_backlog_is_announced_far_less_often_than_it_changes(page, engine_cl
       return counts;
     }""")
     assert changes["backlog"] >= 20 and changes["announce"] <= 2, changes
+
+
+def test_the_editor_numbers_its_lines_and_marks_every_documents_offending_line(page, engine_cluster):
+    from playwright.sync_api import expect
+
+    open_dashboard(page, engine_cluster)
+    text = ("apiVersion: v1\nkind: Gizmo\nmetadata:\n  name: g\n---\n"
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Not_Valid\n")
+    page.locator("#manifest-text").fill(text)
+    expect(page.locator("#manifest-gutter span")).to_have_count(10)  # and the empty last line
+    page.locator("#manifest-apply").click()
+    errors = page.locator("#manifest-errors li[data-line]")
+    expect(errors).to_have_count(1)
+    expect(errors.first).to_contain_text('kind "Gizmo"')
+    expect(page.locator("#manifest-gutter span.bad")).to_have_text(["2"])
+    expect(page.locator("#manifest-errors")).not_to_contain_text("regex")
+
+    page.locator("#manifest-text").fill(text.replace("Gizmo", "ConfigMap").replace("  name: g", "  name: Bad_One"))
+    page.locator("#manifest-apply").click()
+    expect(page.locator("#manifest-errors > ul > li")).to_have_count(2)
+    expect(page.locator("#manifest-gutter span.bad")).to_have_text(["4", "9"])
+    expect(page.locator("#manifest-errors")).not_to_contain_text("regex")
