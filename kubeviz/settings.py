@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "kubeviz.clusters",
     "kubeviz.etcd",
@@ -182,6 +183,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The dashboard and exercise API of kubeviz, a watchable simulated Kubernetes.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ works offline: Swagger UI is served from the pinned sidecar package's
+    # static files, never from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 LOGGING = {

@@ -168,6 +168,19 @@ def node_row(node: dict[str, Any], failed: list[str], pod_count: int = 0) -> dic
     }
 
 
+def pod_workload(meta: dict[str, Any]) -> str:
+    """The workload a pod belongs to, as a learner named it: a Deployment's pods are owned
+    by a ReplicaSet named ``<deployment>-<pod-template-hash>``, so the hash is dropped."""
+    owner = next((o for o in meta.get("ownerReferences") or [] if o.get("controller")), None)
+    if not owner:
+        return ""
+    name = owner.get("name") or ""
+    template_hash = (meta.get("labels") or {}).get("pod-template-hash")
+    if owner.get("kind") == "ReplicaSet" and template_hash and name.endswith("-" + template_hash):
+        return name[: -len(template_hash) - 1]
+    return name
+
+
 def pod_row(pod: dict[str, Any]) -> dict[str, Any]:
     meta = pod["metadata"]
     spec = pod.get("spec") or {}
@@ -187,6 +200,7 @@ def pod_row(pod: dict[str, Any]) -> dict[str, Any]:
         "images": ", ".join(_images(spec)),
         "ip": status.get("podIP", "") or "",
         "owner": next((f"{o.get('kind')}/{o.get('name')}" for o in meta.get("ownerReferences") or [] if o.get("controller")), ""),
+        "workload": pod_workload(meta),
         "revision": meta.get("resourceVersion", ""),
     }
 
@@ -214,10 +228,19 @@ def diagram_state(cluster: Cluster) -> dict[str, Any]:
     }
 
 
-def recent_steps(cluster: Cluster, limit: int = 60) -> list[dict[str, Any]]:
-    """The last ``limit`` steps as stream messages, oldest first."""
-    steps = Step.objects.filter(cluster=cluster).order_by("-seq")[:limit]
-    return [s.as_message() for s in reversed(list(steps))]
+def recent_steps(cluster: Cluster, limit: int = 60, flow: int = 20, most: int = 400) -> list[dict[str, Any]]:
+    """The last steps as stream messages, oldest first: at least ``limit``, and far enough
+    back to hold the last ``flow`` numbered steps (a quiet cluster's last 60 steps are all
+    heartbeats, which the 1–9 filter hides), but never more than ``most``. Contiguous, so
+    the timeline has no gaps."""
+    steps = Step.objects.filter(cluster=cluster)
+    last = steps.order_by("-seq").values_list("seq", flat=True).first()
+    if last is None:
+        return []
+    flow_seqs = list(steps.filter(step__isnull=False).order_by("-seq").values_list("seq", flat=True)[:flow])
+    start = min([last - limit + 1, *flow_seqs])
+    start = max(start, last - most + 1)
+    return [s.as_message() for s in steps.filter(seq__gte=start).order_by("seq")]
 
 
 def panel_nodes(cluster: Cluster) -> dict[str, Any]:

@@ -4,6 +4,7 @@ request is recorded as step 1 from the client (the YAML form or a dashboard butt
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,7 +159,7 @@ def _items(text: str) -> tuple[list[_Item], list[ApplyError]]:
         else:
             candidates = [([], body)]
         for path, candidate in candidates:
-            item, problem = _check(doc.index, doc.line, path, candidate)
+            item, problem = _check(text, doc.index, doc.line, path, candidate)
             if problem:
                 problems.append(problem)
             else:
@@ -166,10 +167,12 @@ def _items(text: str) -> tuple[list[_Item], list[ApplyError]]:
     return items, problems
 
 
-def _check(document: int, line: int, path: list[str | int], body: Any) -> tuple[_Item | None, ApplyError | None]:
-    """What kubectl checks before sending anything: an object with a kind we serve and a name."""
-    def error(message: str) -> tuple[None, ApplyError]:
-        return None, ApplyError(message, document, line)
+def _check(text: str, document: int, line: int, path: list[str | int], body: Any) -> tuple[_Item | None, ApplyError | None]:
+    """What kubectl checks before sending anything: an object with a kind we serve and a name.
+    Each refusal points at the line of the field it is about, not at the document's start."""
+    def error(message: str, *field: str) -> tuple[None, ApplyError]:
+        at = field_line(text, document, [*path, *field]) if field and isinstance(body, dict) else None
+        return None, ApplyError(message, document, at or line)
 
     if not isinstance(body, dict):
         return error(f"expected an object (a mapping with apiVersion, kind and metadata), got {type(body).__name__}")
@@ -177,26 +180,26 @@ def _check(document: int, line: int, path: list[str | int], body: Any) -> tuple[
     if not isinstance(kind, str) or not kind:
         return error("Object 'Kind' is missing")
     if not isinstance(api_version, str) or not api_version:
-        return error(f"Object 'apiVersion' is missing in the {kind}")
+        return error(f"Object 'apiVersion' is missing in the {kind}", "kind")
     try:
         strategy = by_kind(kind)
     except StatusError:
-        return error(f'no matches for kind "{kind}" in version "{api_version}" (kubeviz does not serve this kind yet)')
+        return error(f'no matches for kind "{kind}" in version "{api_version}" (kubeviz does not serve this kind yet)', "kind")
     if api_version != strategy.api_version:
-        return error(f'no matches for kind "{kind}" in version "{api_version}" (did you mean "{strategy.api_version}"?)')
+        return error(f'no matches for kind "{kind}" in version "{api_version}" (did you mean "{strategy.api_version}"?)', "apiVersion")
     meta = body.get("metadata")
     if meta is None:
         meta = {}
     if not isinstance(meta, dict):
-        return error("metadata must be a mapping")
+        return error("metadata must be a mapping", "metadata")
     name = meta.get("name")
     if not isinstance(name, str) or not name:
-        return error("resource name may not be empty (metadata.name is required by kubectl apply)")
+        return error("resource name may not be empty (metadata.name is required by kubectl apply)", "metadata", "name")
     namespace = ""
     if strategy.namespaced:
         namespace = meta.get("namespace") or "default"
         if not isinstance(namespace, str):
-            return error("metadata.namespace must be a string")
+            return error("metadata.namespace must be a string", "metadata", "namespace")
     return _Item(document, line, path, body, strategy, namespace, name), None
 
 
@@ -316,13 +319,24 @@ def _status_error(text: str, item: _Item, exc: StatusError) -> ApplyError:
         line = field_line(text, item.document, item.path)
     causes = []
     for c in exc.causes:
-        text_cause = c.get("message", "")
+        text_cause = without_regex(c.get("message", ""))
         if c.get("field"):
             text_cause = f"{c['field']}: {text_cause}"
         causes.append(text_cause)
     where = f"{item.strategy.kind} {_where(item)}"
-    message = exc.message if where in exc.message or item.name in exc.message else f"{where}: {exc.message}"
+    message = without_regex(exc.message)
+    message = message if where in message or item.name in message else f"{where}: {message}"
     return ApplyError(message, item.document, line or item.line, None, causes)
+
+
+_REGEX_NOTE = re.compile(r",?\s*regex used for validation is '[^']*'")
+
+
+def without_regex(message: str) -> str:
+    """A validation message for the form, without the regular expression the API server
+    quotes after its examples (kubectl shows it; a learner is served better by the
+    examples of valid values, which stay)."""
+    return _REGEX_NOTE.sub("", message)
 
 
 def parse_field_path(path: str) -> list[str | int]:

@@ -33,6 +33,10 @@
     if (typeof speed === "number" && speed > 0) clock.speed = speed;
     $("clock-mode").textContent = clock.mode;
     $("clock").dataset.mode = clock.mode;
+    // the clock's state, apart from the connection's (a live socket may carry a paused clock)
+    $("clock-badge").dataset.mode = clock.mode;
+    $("clock-badge-mode").textContent = clock.mode;
+    $("clock-badge-speed").textContent = clock.mode === "live" ? clock.speed + "×" : "";
     $("btn-play").setAttribute("aria-pressed", String(clock.mode === "live"));
     $("btn-pause").setAttribute("aria-pressed", String(clock.mode === "paused"));
     $("btn-next").setAttribute("aria-pressed", String(clock.mode === "step"));
@@ -99,11 +103,27 @@
     el.dataset.count = String(n);
     el.dataset.busy = String(n > 3);
     $("btn-catch-up").disabled = n === 0;
+    announceBacklog(n);
+  }
+  // Screen readers hear the backlog at most once every few seconds, not on every step.
+  const ANNOUNCE_MS = 5000;
+  let announced = { at: 0, text: "", timer: null };
+  function announceBacklog(n) {
+    const text = n ? n + " steps waiting to be animated" : "animation caught up";
+    if (text === announced.text) return;
+    const wait = announced.at + ANNOUNCE_MS - Date.now();
+    clearTimeout(announced.timer);
+    const say = () => {
+      announced.at = Date.now();
+      announced.text = text;
+      $("backlog-announce").textContent = text;
+    };
+    if (wait <= 0) say();
+    else announced.timer = setTimeout(say, wait);
   }
   function flowOnly() { return $("timeline").classList.contains("flow-only"); }
   function duration(s) {
-    let base = s.step ? 1100 : s.category === "heartbeat" || s.category === "event" ? 380 : 750;
-    if (flowOnly() && !s.step) base = 140;
+    const base = s.step ? 1100 : s.category === "heartbeat" || s.category === "event" ? 380 : 750;
     return base / Math.max(0.05, clock.speed);
   }
   function settle(s) {
@@ -115,6 +135,69 @@
     if (s.target === "etcd" && s.category !== "heartbeat") { reconcileSoon(); detailSoon(s); }
   }
   const nextFrame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+
+  // ---- pacing: steps that happen together play together ----------------------------------
+  // A batch is every queued step within WAVE_MS of cluster time of the first one; its steps
+  // with the same number (or category), route and action form one wave, animated once with
+  // a count ("3 ×5"). When the animation trails the newest step by more than LAG_TARGET_MS
+  // of real time, the window widens until it has caught up. Every step still reaches the
+  // timeline, in order.
+  const WAVE_MS = 1100;
+  const LAG_TARGET_MS = 1000;
+  const waves = [];
+  function stamp(s) {
+    const t = Date.parse(s.time || "");
+    return isNaN(t) ? 0 : t;
+  }
+  function waveKey(s) { return [s.step || s.category, s.source, s.target, s.action].join("|"); }
+  function takeBatch() {
+    const q = stream.queue;
+    const t0 = stamp(q[0]);
+    const behind = (stamp(q[q.length - 1]) - t0) / clock.speed;
+    const span = WAVE_MS + Math.max(0, behind - LAG_TARGET_MS) * clock.speed;
+    let n = 1;
+    while (n < q.length && stamp(q[n]) - t0 <= span) n++;
+    return { steps: q.splice(0, n), span: span };
+  }
+  function wavesOf(batch) {
+    const byKey = new Map();
+    for (const s of batch) {
+      const k = waveKey(s);
+      if (!byKey.has(k)) byKey.set(k, []);
+      byKey.get(k).push(s);
+    }
+    return Array.from(byKey.values());
+  }
+  function caption(group) {
+    const s = group[0];
+    const info = (s.step ? catalogue.steps[s.step] : catalogue.categories[s.category]) || {};
+    const count = group.length > 1 ? " ×" + group.length : "";
+    $("caption-badge").textContent = (s.step ? String(s.step) : s.category || "") + count;
+    $("caption-badge").className = s.step ? "badge num" : "badge cat c-" + (s.category || "").replace(/[^a-z-]/g, "");
+    $("caption-title").textContent = info.title || s.category || "";
+    $("caption-route").textContent = (s.source || "") + " → " + (s.target || "");
+    $("caption-message").textContent = (s.message || "") + (group.length > 1 ? "  (and " + (group.length - 1) + " more like it)" : "");
+  }
+  async function playBatch(batch) {
+    const groups = wavesOf(batch.steps);
+    // with the 1–9 filter on, what the list hides is not animated either (only applied)
+    const want = groups.map((g) => (!g[0].step && flowOnly() ? 0 : duration(g[0])));
+    const total = want.reduce((a, b) => a + b, 0) || 1;
+    // live: the batch spans `span` of cluster time and must play in as much real time
+    const budget = clock.mode === "live" ? Math.max(Math.max.apply(null, want), batch.span / clock.speed) : total;
+    const scale = Math.min(1, budget / total);
+    for (const s of batch.steps) timelineAdd(s);
+    for (let i = 0; i < groups.length; i++) {
+      const group = groups[i];
+      waves.push({ key: waveKey(group[0]), step: group[0].step || null, category: group[0].category, count: group.length, seqs: group.map((s) => s.seq) });
+      if (waves.length > 500) waves.shift();
+      if (!group[0].step && flowOnly()) { for (const s of group) settle(s); continue; }
+      caption(group);
+      const uids = group.map((s) => (s.object || {}).uid).filter(Boolean);
+      try { await diagram.play(group[0], Math.max(120, want[i] * scale), { count: group.length, uids: uids }); } catch (e) { /* a failed animation never stops the queue */ }
+      for (const s of group) settle(s);
+    }
+  }
   async function pump() {
     if (playing || held) return;
     playing = true;
@@ -132,11 +215,9 @@
           await nextFrame();
           continue;
         }
-        const s = stream.queue.shift();
+        const batch = takeBatch();
         showBacklog();
-        timelineAdd(s);
-        try { await diagram.play(s, duration(s)); } catch (e) { /* a failed animation never stops the queue */ }
-        settle(s);
+        await playBatch(batch);
       }
     } finally {
       playing = false;
@@ -366,7 +447,7 @@
       attempts = 0;
       ws.send(JSON.stringify({ after: stream.contig }));
       stopPolling();
-      setConn("live", "live");
+      setConn("live", "connected");
     };
     ws.onmessage = (ev) => {
       let msg;
@@ -545,9 +626,94 @@
     return rows;
   }
 
+  // ---- after Apply: back to the diagram, where the flow starts -------------------------------
+  document.body.addEventListener("htmx:afterSwap", (ev) => {
+    if (!$("manifest-result") || !ev.detail.target || ev.detail.target.id !== "manifest") return;
+    const wrap = $("diagram-wrap");
+    wrap.scrollIntoView({ block: "start" });
+    wrap.focus({ preventScroll: true });
+  });
+
+  // ---- the manifest editor: line numbers, the lines the errors point at ------------------------
+  function editorInit() {
+    const area = $("manifest-text"), gutter = $("manifest-gutter");
+    if (!area || !gutter || area.dataset.editor) return;
+    area.dataset.editor = "1";
+    const bad = new Set();
+    document.querySelectorAll("#manifest-errors li[data-line]").forEach((li) => { if (li.dataset.line) bad.add(+li.dataset.line); });
+    const draw = () => {
+      const n = area.value.split("\n").length;
+      if (+gutter.dataset.lines === n) return;
+      gutter.dataset.lines = String(n);
+      const frag = document.createDocumentFragment();
+      for (let i = 1; i <= n; i++) {
+        const line = document.createElement("span");
+        line.textContent = String(i);
+        if (bad.has(i)) line.className = "bad";
+        frag.append(line, "\n");
+      }
+      gutter.replaceChildren(frag);
+    };
+    draw();
+    area.addEventListener("input", draw);
+    area.addEventListener("scroll", () => { gutter.scrollTop = area.scrollTop; });
+    const first = Math.min.apply(null, Array.from(bad));
+    if (isFinite(first)) {
+      // scroll the first offending line into view inside the editor
+      const lineHeight = parseFloat(getComputedStyle(area).lineHeight) || 18;
+      area.scrollTop = Math.max(0, (first - 3) * lineHeight);
+      gutter.scrollTop = area.scrollTop;
+    }
+  }
+  editorInit();
+  document.body.addEventListener("htmx:afterSwap", editorInit);
+
+  // ---- presenter mode: the diagram and the caption fill the screen ---------------------------
+  function setPresent(on) {
+    document.body.classList.toggle("present", on);
+    diagram.setPresenting(on);
+    $("btn-present").setAttribute("aria-pressed", String(on));
+    $("btn-present").textContent = on ? "Leave presenter mode" : "Present";
+    const url = new URL(location.href);
+    if (on) url.searchParams.set("present", "1");
+    else url.searchParams.delete("present");
+    history.replaceState(history.state, "", url);
+  }
+  $("btn-present").addEventListener("click", () => setPresent(!document.body.classList.contains("present")));
+  if (new URLSearchParams(location.search).get("present") === "1") setPresent(true);
+
+  // ---- keyboard ------------------------------------------------------------------------------
+  // Going back in time belongs to the time-travel scrubber (static/js/timetravel.js): it
+  // listens for "kubeviz:step-back" and calls preventDefault() when it handled it.
+  function stepBack() {
+    if (window.kubevizTimeTravel) { window.kubevizTimeTravel.back(1); return; }
+    const ev = new CustomEvent("kubeviz:step-back", { cancelable: true, detail: { seq: stream.contig } });
+    if (document.dispatchEvent(ev)) flash(true, "Stepping back needs the time-travel scrubber, which is not on this page.");
+  }
+  function help() {
+    const dlg = $("help");
+    if (dlg.open) dlg.close();
+    else if (typeof dlg.showModal === "function") dlg.showModal();
+    else dlg.setAttribute("open", "");
+  }
+  $("btn-help").addEventListener("click", help);
+  const editing = (t) => t && (t.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName));
+  // space also presses buttons and opens steps: there it keeps doing that
+  const presses = (t) => t && t.closest && !!t.closest("button, a, #timeline, #diagram");
+  document.addEventListener("keydown", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.defaultPrevented || editing(ev.target)) return;
+    if (ev.key === "?") { ev.preventDefault(); help(); return; }
+    if ($("help").open) return;
+    if (ev.key === " " && presses(ev.target)) return;
+    if (ev.key === " ") { ev.preventDefault(); $(clock.mode === "live" ? "btn-pause" : "btn-play").click(); }
+    else if (ev.key === "ArrowRight" || ev.key === "PageDown") { ev.preventDefault(); $("btn-next").click(); }
+    else if (ev.key === "ArrowLeft" || ev.key === "PageUp") { ev.preventDefault(); stepBack(); }
+    else if (ev.key === "f" || ev.key === "F") { ev.preventDefault(); setPresent(!document.body.classList.contains("present")); }
+  });
+
   // ---- go ----------------------------------------------------------------------------------------
   // for browser tests and the curious: the diagram, the stream state and the clock
-  window.kubevizDashboard = { diagram: diagram, stream: stream, clock: clock, receive: receive, hold: hold };
+  window.kubevizDashboard = { diagram: diagram, stream: stream, clock: clock, receive: receive, hold: hold, waves: waves, present: setPresent };
   setClock(clock.mode, clock.speed);
   showBacklog();
   if ("WebSocket" in window) connect();

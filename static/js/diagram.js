@@ -13,8 +13,10 @@
  *   new Diagram(svg, {collapse: {nodes, pods}, onSelect(info)})
  *   .setState(state)       reconcile with {nodes, pods, stopped, failed_nodes}
  *   .applyStep(step)       what a played step tells us before the next reconcile
- *   .play(step, ms)        animate one step; resolves when the target has lit up
+ *   .play(step, ms, {count, uids})  animate one step (or a wave of `count` like it, whose
+ *                          objects are `uids`); resolves when the target has lit up
  *   .highlight(uid, components)
+ *   .setPresenting(on)     roomier chips and pod cells for presenter mode's larger text
  */
 (function () {
   "use strict";
@@ -85,11 +87,11 @@
       const state = podStatusReason(p);
       return {
         uid: p.metadata.uid || "", name: p.metadata.name || "", namespace: p.metadata.namespace || "",
-        node: (p.spec || {}).nodeName || "", state: state, group: stateGroup(state),
+        node: (p.spec || {}).nodeName || "", state: state, group: stateGroup(state), workload: "",
       };
     }
     const state = p.state || p.status || p.phase || "Pending";
-    return { uid: p.uid || "", name: p.name || "", namespace: p.namespace || "", node: p.node || p.nodeName || "", state: state, group: p.group || stateGroup(state) };
+    return { uid: p.uid || "", name: p.name || "", namespace: p.namespace || "", node: p.node || p.nodeName || "", state: state, group: p.group || stateGroup(state), workload: p.workload || "" };
   }
 
   function normNode(n, failedNames) {
@@ -143,6 +145,14 @@
       case "completed": return "M" + (-r) + "," + (-r) + " h" + 2 * r + " v" + 2 * r + " h" + (-2 * r) + " Z";
       default: return "M" + (-r) + ",0 a" + r + "," + r + " 0 1,0 " + 2 * r + ",0 a" + r + "," + r + " 0 1,0 " + (-2 * r) + ",0";
     }
+  }
+  /* "web·x2x4z": the workload a pod belongs to and its own suffix, so that two
+     Deployments' pods can be told apart. */
+  function podLabel(p) {
+    const short = shortName(p.name);
+    if (!p.workload || short === p.name) return short;
+    const owner = p.workload.length > 9 ? p.workload.slice(0, 8) + "…" : p.workload;
+    return short.length === 5 ? owner + "·" + short : owner;
   }
   function shortName(name) {
     // generated names (web-7d4b9c-x2x4z) are told apart by their random suffix
@@ -225,6 +235,12 @@
         st.top = (box.top - outer.top - parent.clientTop) + "px";
         st.width = box.width + "px";
         st.height = box.height + "px";
+        // viewBox units per CSS pixel: lets CSS size diagram text in screen pixels
+        const vb = svg.viewBox.baseVal;
+        const scale = vb && vb.width ? Math.min(box.width / vb.width, box.height / vb.height) : 1;
+        const u = scale > 0 ? String(1 / scale) : "1";
+        svg.style.setProperty("--u", u);
+        overlay.style.setProperty("--u", u);
       };
       fit();
       if (typeof ResizeObserver === "function") new ResizeObserver(fit).observe(svg);
@@ -257,6 +273,11 @@
     }
 
     podCount() { return this.model.pods.size; }
+
+    setPresenting(on) {
+      this.presenting = !!on;
+      this.render();
+    }
 
     /* What a played step says about the world, until the next reconcile brings the truth. */
     applyStep(s) {
@@ -387,7 +408,7 @@
           seenPods.add(p.uid);
         });
       };
-      for (const [rec, list] of groups) placePods(list, rec.podArea, 66);
+      for (const [rec, list] of groups) placePods(list, rec.podArea, this.presenting ? 84 : 66);
       placePods(waiting, LANE, 60);
       for (const [uid, rec] of this.pods) {
         if (!seenPods.has(uid)) { this.pods.delete(uid); fadeOutRemove(rec.g); }
@@ -437,7 +458,7 @@
       setText(rec.title, "node " + n.name + ": " + status);
       // kubelet and kube-proxy side by side under the name; the container runtime as the
       // layer under the pods, so a kubelet → runtime arrow crosses the pod area
-      const chipH = r.h < 110 ? 18 : 24;
+      const chipH = this.presenting && r.h >= 140 ? 32 : r.h < 110 ? 18 : 24;
       const chipW = (r.w - 16 - 4) / 2;
       const place = {
         "kubelet": { x: 8, y: head + 4, w: chipW, h: chipH },
@@ -449,7 +470,7 @@
         const b = place[kind];
         for (const part of [c.box, c.glow]) { attr(part, "x", b.x); attr(part, "y", b.y); attr(part, "width", b.w); attr(part, "height", b.h); }
         attr(c.label, "x", b.x + b.w / 2);
-        attr(c.label, "y", b.y + b.h / 2 + 4.5);
+        attr(c.label, "y", b.y + b.h / 2 + (b.h >= 32 ? 7 : 4.5));
         attr(c.g, "data-component", kind + "/" + n.name);
         c.rect = { x: r.x + b.x, y: r.y + b.y, w: b.w, h: b.h };
       }
@@ -487,9 +508,11 @@
       const size = Math.max(8, r * 1.05).toFixed(1) + "px";
       if (rec.mark.style.fontSize !== size) rec.mark.style.fontSize = size;
       attr(rec.mark, "y", (r * 0.38).toFixed(1));
-      setText(rec.label, cell >= 34 ? shortName(p.name) : "");
+      setText(rec.label, cell >= 34 ? podLabel(p) : "");
+      attr(g, "data-workload", p.workload || "");
       attr(rec.label, "y", (r + 14).toFixed(1));
-      setText(rec.title, "pod " + p.namespace + "/" + p.name + ": " + p.state + (p.node ? " on " + p.node : " (no node yet)"));
+      setText(rec.title, "pod " + p.namespace + "/" + p.name + ": " + p.state + (p.node ? " on " + p.node : " (no node yet)") +
+        (p.workload ? ", part of " + p.workload : ""));
       if (!fresh) move(g, x, y);
       rec.x = x;
       rec.y = y;
@@ -576,6 +599,7 @@
     }
 
     light(component, ms) {
+      if (reducedMotion) return; // no flashing: the timeline and caption say what happened
       const r = component && this.rectOf(component);
       const glow = component && this.glowOf(component);
       if (!r || !glow) return;
@@ -586,31 +610,36 @@
     }
 
     pulse(uid, ms) {
+      if (reducedMotion) return;
       const rec = uid && this.pods.get(uid);
       if (!rec || rec.x === undefined) return;
       const ring = el("circle", { class: "pulse", cx: rec.x, cy: rec.y, r: rec.r + 4 }, this.overlay);
       this.flash(ring, Math.max(300, ms), [{ opacity: 0 }, { opacity: 1, offset: 0.4 }, { opacity: 0 }]);
     }
 
-    async play(s, ms) {
+    async play(s, ms, opts) {
       const src = this.rectOf(s.source), dst = this.rectOf(s.target);
-      const uid = (s.object || {}).uid;
+      const count = (opts && opts.count) || 1;
+      const uids = (opts && opts.uids) || [(s.object || {}).uid];
+      const pulseAll = (t) => { for (const uid of uids) this.pulse(uid, t); };
       if (!src || !dst || s.source === s.target) {
         this.light(s.target, ms);
-        this.pulse(uid, ms);
+        pulseAll(ms);
         await sleep(ms * 0.6);
         return;
       }
       const p1 = edgePoint(src, center(dst)), p2 = edgePoint(dst, center(src));
-      const g = el("g", { class: "flight" + (s.step ? "" : " unnumbered"), "data-seq": s.seq }, this.flights);
+      const g = el("g", { class: "flight" + (s.step ? "" : " unnumbered"), "data-seq": s.seq, "data-count": count }, this.flights);
       el("line", { x1: p1.x, y1: p1.y, x2: p2.x, y2: p2.y }, g);
       const mid = { x: (p1.x + p2.x) / 2, y: (p1.y + p2.y) / 2 };
+      const times = count > 1 ? " ×" + count : "";
       if (s.step) {
         const b = el("g", { class: "num-badge", transform: "translate(" + mid.x.toFixed(1) + "," + mid.y.toFixed(1) + ")" }, g);
-        el("circle", { r: 16 }, b);
-        txt(b, 0, 6.5, String(s.step));
+        if (times) el("rect", { x: -30, y: -16, width: 60, height: 32, rx: 16 }, b);
+        else el("circle", { r: 16 }, b);
+        txt(b, 0, 6.5, String(s.step) + times);
       } else {
-        const label = s.category || "";
+        const label = (s.category || "") + times;
         const w = 10 + label.length * 7.2;
         const b = el("g", { class: "cat-badge", transform: "translate(" + (mid.x - w / 2).toFixed(1) + "," + (mid.y - 10).toFixed(1) + ")" }, g);
         el("rect", { width: w, height: 20, rx: 4 }, b);
@@ -619,7 +648,6 @@
       const token = el("circle", { class: "token", r: 8, cx: 0, cy: 0 }, g);
       move(token, p1.x, p1.y);
       if (!canAnimate(g) || reducedMotion) {
-        this.light(s.target, ms);
         await sleep(ms * 0.85);
         g.remove();
         return;
@@ -630,7 +658,7 @@
         { duration: ms * 0.55, easing: "ease-in-out", fill: "forwards" });
       try { await travel.finished; } catch (e) { /* cancelled */ }
       this.light(s.target, ms * 0.6);
-      this.pulse(uid, ms * 0.6);
+      pulseAll(ms * 0.6);
       await sleep(ms * 0.3);
       const fade = g.animate([{ opacity: 1 }, { opacity: 0 }], { duration: Math.min(400, ms * 0.3), fill: "forwards" });
       fade.finished.then(() => g.remove(), () => g.remove());
@@ -650,5 +678,5 @@
     }
   }
 
-  window.KubevizDiagram = { Diagram: Diagram, stateGroup: stateGroup, podStatusReason: podStatusReason, normPod: normPod, normNode: normNode };
+  window.KubevizDiagram = { Diagram: Diagram, MARKS: MARKS, stateGroup: stateGroup, podStatusReason: podStatusReason, normPod: normPod, normNode: normNode };
 })();

@@ -176,3 +176,28 @@ def test_pod_states_map_to_the_diagrams_shapes(state, group):
     from kubeviz.web.selectors import state_group
 
     assert state_group(state) == group
+
+
+def test_the_timeline_opens_with_the_last_flow_steps_behind_a_run_of_heartbeats(client, cluster):
+    from kubeviz.flow.services import step_record
+
+    create(cluster, "pods", pod("solo"))
+    for _ in range(150):
+        step_record(cluster=cluster, source="kubelet/node-1", target="apiserver", action="renew lease",
+                    message="kubelet renewed its Lease", category="heartbeat")
+    html = client.get("/clusters/demo/").content.decode()
+    seqs = [int(s) for s in re.findall(r'<li class="step" tabindex="0" data-seq="(\d+)"', html)]
+    assert 'data-step="2"' in html and "etcd stored new Pod default/solo" in html
+    assert seqs == list(range(seqs[0], seqs[0] - len(seqs), -1)), "no gaps in the timeline"
+
+
+def test_pods_carry_the_workload_they_belong_to(client, cluster):
+    create(cluster, "pods", pod("solo"))
+    owned = pod("web-7d4b9c-x2x4z")
+    owned["metadata"]["labels"] = {"pod-template-hash": "7d4b9c"}
+    owned["metadata"]["ownerReferences"] = [
+        {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "web-7d4b9c", "uid": "u1", "controller": True}]
+    create(cluster, "pods", owned)
+    rows = {p["name"]: p for p in client.get("/clusters/demo/state/").json()["pods"]}
+    assert rows["web-7d4b9c-x2x4z"]["workload"] == "web"
+    assert rows["solo"]["workload"] == ""

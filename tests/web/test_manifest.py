@@ -277,3 +277,20 @@ items:
     result = manifest_apply(cluster=cluster, text=text)
     assert result.ok and [(a.document, a.name, a.action) for a in result.applied] == [(1, "one", "created"), (1, "two", "created")]
     assert {"one", "two"} <= set(names(cluster, "configmaps"))
+
+
+def test_every_documents_refusals_point_at_their_field_lines(cluster):
+    text = SERVICE + "---\napiVersion: v1\nkind: Gizmo\nmetadata:\n  name: g\n---\napiVersion: v1\nkind: Pod\nmetadata: {}\n"
+    # SERVICE is 9 lines; "---" is line 10, so document 2's kind is on line 12 and
+    # document 3's metadata (which lacks a name) on line 18
+    result = manifest_apply(cluster=cluster, text=text)
+    assert [(e.document, e.line) for e in result.errors] == [(2, 12), (3, 18)]
+
+
+def test_refusals_shown_in_the_form_quote_no_regular_expression(cluster):
+    bad = SERVICE.replace("name: web", "name: Web_Service", 1)
+    result = manifest_apply(cluster=cluster, text=bad)
+    (error,) = result.errors
+    shown = " ".join([error.message, *error.causes])
+    assert "(e.g. 'example.com')" in shown
+    assert "regex" not in shown and "[a-z0-9]" not in shown
