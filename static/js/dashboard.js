@@ -683,12 +683,9 @@
   if (new URLSearchParams(location.search).get("present") === "1") setPresent(true);
 
   // ---- keyboard ------------------------------------------------------------------------------
-  // Going back in time belongs to the time-travel scrubber (static/js/timetravel.js): it
-  // listens for "kubeviz:step-back" and calls preventDefault() when it handled it.
+  // Going back in time belongs to the time-travel scrubber (static/js/timetravel.js).
   function stepBack() {
-    if (window.kubevizTimeTravel) { window.kubevizTimeTravel.back(1); return; }
-    const ev = new CustomEvent("kubeviz:step-back", { cancelable: true, detail: { seq: stream.contig } });
-    if (document.dispatchEvent(ev)) flash(true, "Stepping back needs the time-travel scrubber, which is not on this page.");
+    if (window.kubevizTimeTravel) window.kubevizTimeTravel.back(1);
   }
   function help() {
     const dlg = $("help");
