@@ -14,6 +14,7 @@ from django.db import IntegrityError, models, transaction
 
 from kubeviz.accounts.roles import Identity
 from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver.apply import manifest_apply
 from kubeviz.apiserver.bootstrap import cluster_bootstrap
 from kubeviz.apiserver.errors import StatusError
 from kubeviz.apiserver.resources import by_plural
@@ -25,7 +26,6 @@ from kubeviz.flow.services import steps_forget
 from kubeviz.kubelet.registration import node_manifest
 from kubeviz.runtime.models import LogFile
 from kubeviz.scheduler.models import SchedulingDecision
-from kubeviz.web.services import manifest_apply
 
 
 def fixture_read(name: str) -> Template:

@@ -16,10 +16,10 @@ import yaml
 from django.conf import settings as django_settings
 
 from kubeviz.apiserver import validation as v
+from kubeviz.apiserver.apply import manifest_check
 from kubeviz.apiserver.manifests import Located, ManifestError, load_located
 from kubeviz.apiserver.quantity import QuantityError, parse_quantity
 from kubeviz.kubelet.registration import KUBELET_LABELS
-from kubeviz.web.services import manifest_check
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 TEMPLATES_DIR = BASE_DIR / "fixtures" / "clusters"

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kubeviz.apiserver.apply import ApplyResult, manifest_apply
 from kubeviz.apiserver.errors import StatusError
 from kubeviz.apiserver.tokens import cluster_token_rotate
 from kubeviz.clusters.access import cluster_access, request_identity
@@ -177,9 +178,9 @@ def manifest(request: HttpRequest, name: str) -> HttpResponse:
         upload = form.cleaned_data.get("file")
         if upload:
             text, problem = services.manifest_read_upload(upload)
-            result = services.ApplyResult(errors=[problem]) if problem else services.manifest_apply(cluster=cluster, text=text)
+            result = ApplyResult(errors=[problem]) if problem else manifest_apply(cluster=cluster, text=text)
         else:
-            result = services.manifest_apply(cluster=cluster, text=text)
+            result = manifest_apply(cluster=cluster, text=text)
         context["text"] = text
         context["result"] = result
         if not result.ok and not _htmx(request):

@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kubeviz.apiserver import registry
+from kubeviz.apiserver.apply import LAST_APPLIED, MAX_MANIFEST_BYTES, manifest_apply, three_way_merge
 from kubeviz.flow.models import Step
-from kubeviz.web.services import LAST_APPLIED, MAX_MANIFEST_BYTES, manifest_apply, three_way_merge
 
 from .helpers import HX, get
 
