@@ -30,6 +30,11 @@ class ClusterSerializer(serializers.Serializer):
     clock_speed = serializers.FloatField()
     nodes = serializers.IntegerField()
     pods = serializers.IntegerField()
+    public = serializers.BooleanField(help_text="listed for everyone, and anyone may watch it")
+    template = serializers.CharField(allow_blank=True)
+    owner = serializers.CharField(help_text='the owner\'s user name, "guest" or "site"')
+    mine = serializers.BooleanField(help_text="the caller owns it")
+    asleep = serializers.BooleanField(help_text="unused for a while: costs nothing, wakes on the next request")
 
 
 class HistorySerializer(serializers.Serializer):

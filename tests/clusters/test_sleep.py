@@ -198,3 +198,14 @@ def test_sweep_deletes_exactly_the_expired_guests_clusters_and_expired_sessions(
     assert not Step.objects.exclude(cluster__in=Cluster.objects.all()).exists()
     assert not Change.objects.exclude(cluster__in=Cluster.objects.all()).exists()
     assert set(Session.objects.values_list("session_key", flat=True)) == {alive.session_key}
+
+
+def test_the_list_shows_a_sleeping_cluster_without_waking_it(client, cluster):
+    from kubeviz.clusters.models import Cluster
+
+    Cluster.objects.filter(pk=cluster.pk).update(asleep=True)
+    row = client.get("/").content.decode().split(f'data-cluster="{cluster.name}"')[1].split("</tr>")[0]
+    assert 'class="asleep"' in row
+    listed = {c["name"]: c for c in client.get("/api/clusters/").json()}
+    assert listed[cluster.name]["asleep"] is True
+    assert Cluster.objects.get(pk=cluster.pk).asleep  # looking at the list is not using it
