@@ -169,7 +169,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "kubeviz.api.schema.RestAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "kubeviz.api.permissions.ClusterBearerAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "kubeviz.api.permissions.BrowserSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["kubeviz.api.permissions.ClusterTokenOrCSRF"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser", "rest_framework.parsers.FormParser",

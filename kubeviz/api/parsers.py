@@ -19,6 +19,8 @@ class StrictMultiPartParser(MultiPartParser):
         raw = stream.read() if stream is not None else b""
         boundary = _boundary(media_type or "")
         if boundary:
+            if raw.strip() and not raw.lstrip(b"\r\n").startswith(b"--" + boundary):
+                raise ParseError("Multipart form parse error - the body does not start with its boundary")
             for part in raw.split(b"--" + boundary)[1:]:
                 if part.startswith(b"--"):
                     break  # the closing boundary

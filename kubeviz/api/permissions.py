@@ -5,13 +5,14 @@ A caller is a holder of the cluster's bearer token, or a browser (a signed-in us
 guest) whose writes carry Django's CSRF token, so that a foreign web page cannot reset a
 classroom's cluster behind a learner's back. Reads need WATCH on the cluster, writes ACT.
 
-A wrong token is 401 (with ``WWW-Authenticate: Bearer``); a write with neither a token nor a
-valid CSRF token is 403, saying which is missing; a cluster one may not watch is 404 (its
+A wrong token, or a write with no credentials at all, is 401 (with ``WWW-Authenticate:
+Bearer``); a browser's write without a valid CSRF token is 403, saying which is missing; a cluster one may not watch is 404 (its
 name does not leak), one one may only watch is 403 for writes."""
 from __future__ import annotations
 
 from django.middleware.csrf import CsrfViewMiddleware
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from kubeviz.clusters.access import cluster_access, request_identity
@@ -29,6 +30,16 @@ class ClusterBearerAuthentication(ClusterTokenAuthentication):
         return super().authenticate(request)
 
 
+class BrowserSessionAuthentication(SessionAuthentication):
+    """DRF's session authentication, with the body parsed by the API's own (strict) parsers
+    before the CSRF check: Django's check reads ``request.POST`` first, and a body Django's
+    lenient multipart parser read would then be the one the view gets."""
+
+    def enforce_csrf(self, request):
+        request.data  # noqa: B018 - parse now, with the API's parsers
+        super().enforce_csrf(request)
+
+
 class _CSRFCheck(CsrfViewMiddleware):
     def _reject(self, request, reason):
         return reason
@@ -43,6 +54,10 @@ def _csrf_failure(request) -> str | None:
 class ClusterTokenOrCSRF(BasePermission):
     def has_permission(self, request, view) -> bool:
         if request.method not in SAFE_METHODS and not isinstance(request.user, ClusterUser):
+            who = request_identity(request)
+            if who.user is None and who.guest is None:
+                raise NotAuthenticated("log in (or press Try it) to change a cluster, or send the cluster's bearer token")
+            request.data  # noqa: B018 - the API's parsers read the body, not the CSRF check's request.POST
             reason = _csrf_failure(request._request)
             if reason:
                 raise PermissionDenied(f"CSRF Failed: {reason}. Send the cluster's bearer token, or use the dashboard.")

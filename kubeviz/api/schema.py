@@ -23,7 +23,8 @@ SECURITY_SCHEMES = {
 
 ERRORS = {
     400: "the request is malformed: its body, query or a path value (causes name the fields)",
-    401: "the bearer token is not this cluster's (or was rotated away)",
+    401: "no credentials for a write (no token, no browser session), or a bearer token that is not this "
+         "cluster's (or was rotated away)",
     403: "not allowed: a write with neither the cluster's bearer token nor the dashboard's CSRF token, or by "
          "someone who may watch this cluster but not change it (the message says which)",
     404: "no such cluster, object or action (a private cluster one may not watch answers the same)",
@@ -44,6 +45,15 @@ class ClusterBearerScheme(OpenApiAuthenticationExtension):
                 "description": "the cluster's token, as in its kubeconfig (users[0].user.token)"}
 
 
+class BrowserSessionScheme(OpenApiAuthenticationExtension):
+    target_class = "kubeviz.api.permissions.BrowserSessionAuthentication"
+    name = "cookieAuth"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        return {"type": "apiKey", "in": "cookie", "name": "sessionid",
+                "description": "a signed-in browser's (or a guest's) session; writes also need the CSRF token"}
+
+
 class RestAutoSchema(AutoSchema):
     def get_auth(self) -> list[dict[str, list]]:
         """Reads: the cluster's token, a browser session, or nothing (public clusters).
@@ -61,6 +71,9 @@ class RestAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         bodies = super()._get_response_bodies(direction)
         if "{cluster}" not in self.path:
+            if self.method not in SAFE_METHODS and "401" not in bodies:
+                bodies["401"] = self._get_response_for_code(
+                    OpenApiResponse(StatusSerializer, description=ERRORS[401]), "401", direction=direction)
             return bodies
         for code in READ_ERRORS if self.method in SAFE_METHODS else WRITE_ERRORS:
             if str(code) not in bodies:

@@ -107,7 +107,7 @@ def test_a_guest_session_owns_what_it_makes(db):
 
 def test_an_anonymous_caller_is_told_how_to_get_a_sandbox(db):
     r = APIClient().post(CLUSTERS, {"template": "demo"}, format="json")
-    assert r.status_code == 403
+    assert r.status_code == 401
     assert "Try it" in status_of(r)["message"] and not Cluster.objects.exists()
 
 

@@ -86,7 +86,7 @@ def test_missing_service_is_404_and_no_endpoints_503(api, cluster):
 
 def test_traffic_needs_the_cluster_token_or_csrf(cluster, web):
     anonymous = APIClient(enforce_csrf_checks=True)
-    assert anonymous.post(traffic_url(cluster), {"requests": 5}, format="json").status_code == 403
+    assert anonymous.post(traffic_url(cluster), {"requests": 5}, format="json").status_code == 401
     assert anonymous.get(f"/api/clusters/{cluster.name}/proxy/rules/").status_code == 200
 
 
