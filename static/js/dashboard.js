@@ -149,7 +149,11 @@
     const t = Date.parse(s.time || "");
     return isNaN(t) ? 0 : t;
   }
-  function waveKey(s) { return [s.step || s.category, s.source, s.target, s.action].join("|"); }
+  // collapsed, every node's kubelet is one "kubelet × N" chip: one wave, not one per node
+  const place = (c) => (diagram.collapsed && (c || "").indexOf("/") > 0 ? c.split("/")[0] + "/*" : c || "");
+  function waveKey(s) { return [s.step || s.category, place(s.source), place(s.target), s.action].join("|"); }
+  // at most this many flights at once: more is no longer readable, and costs frames
+  const MAX_FLIGHTS = 6;
   function takeBatch() {
     const q = stream.queue;
     const t0 = stamp(q[0]);
@@ -181,13 +185,16 @@
   }
   async function playBatch(batch) {
     const groups = wavesOf(batch);
-    for (const s of batch) timelineAdd(s);
+    for (const s of batch) timelineAdd(s, batch.length > 5);
     for (const group of groups) {
       waves.push({ key: waveKey(group[0]), step: group[0].step || null, category: group[0].category, count: group.length, seqs: group.map((s) => s.seq) });
       if (waves.length > 500) waves.shift();
     }
-    // with the 1–9 filter on, what the list hides is not animated either (only applied)
-    const shown = groups.filter((g) => g[0].step || !flowOnly());
+    // with the 1–9 filter on, what the list hides is not animated either (only applied);
+    // past MAX_FLIGHTS waves the numbered and the biggest are animated, the rest applied
+    const shown = groups.filter((g) => g[0].step || !flowOnly())
+      .sort((a, b) => (b[0].step ? 1 : 0) - (a[0].step ? 1 : 0) || b.length - a.length).slice(0, MAX_FLIGHTS)
+      .sort((a, b) => a[0].seq - b[0].seq);
     for (const g of groups) if (shown.indexOf(g) < 0) for (const s of g) settle(s);
     const playOne = async (group) => {
       const uids = group.map((s) => (s.object || {}).uid).filter(Boolean);
@@ -217,7 +224,7 @@
           const started = performance.now();
           while (stream.queue.length && performance.now() - started < 6) {
             const s = stream.queue.shift();
-            timelineAdd(s);
+            timelineAdd(s, true);
             settle(s);
           }
           showBacklog();
@@ -302,9 +309,10 @@
 
   // ---- the timeline ----------------------------------------------------------------------------
   const MAX_TIMELINE = 400;
-  function timelineAdd(s) {
+  function timelineAdd(s, quiet) {
     const li = document.createElement("li");
-    li.className = "step fresh";
+    // a flash for a few new steps; hundreds flashing at once cost every frame's style pass
+    li.className = quiet ? "step" : "step fresh";
     li.tabIndex = 0;
     const obj = s.object || {};
     li.dataset.seq = String(s.seq);
