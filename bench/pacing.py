@@ -25,8 +25,11 @@ from tests.liveserver import LiveServer, wait_for
 # The wall-clock time of the last frame in which the page was still animating.
 BUSY_CLOCK = """() => {
   window.__busyUntil = Date.now();
+  window.__received = {};
+  let contig = 0;
   const tick = () => {
     const d = window.kubevizDashboard;
+    if (d.stream.contig !== contig) { contig = d.stream.contig; window.__received[contig] = Date.now(); }
     if (d.stream.queue.length || document.querySelector('.kv-overlay .flight')) window.__busyUntil = Date.now();
     requestAnimationFrame(tick);
   };
@@ -74,6 +77,8 @@ def lag_after(page, cluster, name: str, replicas: int, quiet: float) -> float:
         """seq => { const d = window.kubevizDashboard;
           return d.stream.contig >= seq && !d.stream.queue.length && !document.querySelector('.kv-overlay .flight'); }""",
         arg=seen, timeout=600_000, polling=50)
+    received = page.evaluate("seq => Math.min(...Object.entries(window.__received).filter(([k]) => +k >= seq).map(([, v]) => v))", seen)
+    print(f"#   the page received the last numbered step {received / 1000 - at:+.1f} s after the bench saw it", file=sys.stderr)
     return max(0.0, page.evaluate("() => window.__busyUntil") / 1000 - at)
 
 

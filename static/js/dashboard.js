@@ -139,9 +139,9 @@
   // ---- pacing: steps that happen together play together ----------------------------------
   // A batch is every queued step within WAVE_MS of cluster time of the first one; its steps
   // with the same number (or category), route and action form one wave, animated once with
-  // a count ("3 ×5"). When the animation trails the newest step by more than LAG_TARGET_MS
-  // of real time, the window widens until it has caught up. Every step still reaches the
-  // timeline, in order.
+  // a count ("3 ×5"). Live, a batch's waves play at once in the time of one step; when the
+  // animation trails the newest step by more than LAG_TARGET_MS of real time, the window
+  // widens until it has caught up. Every step still reaches the timeline, in order.
   const WAVE_MS = 1100;
   const LAG_TARGET_MS = 1000;
   const waves = [];
@@ -149,7 +149,11 @@
     const t = Date.parse(s.time || "");
     return isNaN(t) ? 0 : t;
   }
-  function waveKey(s) { return [s.step || s.category, s.source, s.target, s.action].join("|"); }
+  // collapsed, every node's kubelet is one "kubelet × N" chip: one wave, not one per node
+  const place = (c) => (diagram.collapsed && (c || "").indexOf("/") > 0 ? c.split("/")[0] + "/*" : c || "");
+  function waveKey(s) { return [s.step || s.category, place(s.source), place(s.target), s.action].join("|"); }
+  // at most this many flights at once: more is no longer readable, and costs frames
+  const MAX_FLIGHTS = 6;
   function takeBatch() {
     const q = stream.queue;
     const t0 = stamp(q[0]);
@@ -157,7 +161,7 @@
     const span = WAVE_MS + Math.max(0, behind - LAG_TARGET_MS) * clock.speed;
     let n = 1;
     while (n < q.length && stamp(q[n]) - t0 <= span) n++;
-    return { steps: q.splice(0, n), span: span };
+    return q.splice(0, n);
   }
   function wavesOf(batch) {
     const byKey = new Map();
@@ -168,7 +172,7 @@
     }
     return Array.from(byKey.values());
   }
-  function caption(group) {
+  function caption(group, others) {
     const s = group[0];
     const info = (s.step ? catalogue.steps[s.step] : catalogue.categories[s.category]) || {};
     const count = group.length > 1 ? " ×" + group.length : "";
@@ -176,26 +180,38 @@
     $("caption-badge").className = s.step ? "badge num" : "badge cat c-" + (s.category || "").replace(/[^a-z-]/g, "");
     $("caption-title").textContent = info.title || s.category || "";
     $("caption-route").textContent = (s.source || "") + " → " + (s.target || "");
-    $("caption-message").textContent = (s.message || "") + (group.length > 1 ? "  (and " + (group.length - 1) + " more like it)" : "");
+    $("caption-message").textContent = (s.message || "") + (group.length > 1 ? "  (and " + (group.length - 1) + " more like it)" : "") +
+      (others ? "; at the same time " + others + " other step" + (others > 1 ? "s" : "") : "");
   }
   async function playBatch(batch) {
-    const groups = wavesOf(batch.steps);
-    // with the 1–9 filter on, what the list hides is not animated either (only applied)
-    const want = groups.map((g) => (!g[0].step && flowOnly() ? 0 : duration(g[0])));
-    const total = want.reduce((a, b) => a + b, 0) || 1;
-    // live: the batch spans `span` of cluster time and must play in as much real time
-    const budget = clock.mode === "live" ? Math.max(Math.max.apply(null, want), batch.span / clock.speed) : total;
-    const scale = Math.min(1, budget / total);
-    for (const s of batch.steps) timelineAdd(s);
-    for (let i = 0; i < groups.length; i++) {
-      const group = groups[i];
+    const groups = wavesOf(batch);
+    for (const s of batch) timelineAdd(s, batch.length > 5);
+    for (const group of groups) {
       waves.push({ key: waveKey(group[0]), step: group[0].step || null, category: group[0].category, count: group.length, seqs: group.map((s) => s.seq) });
       if (waves.length > 500) waves.shift();
-      if (!group[0].step && flowOnly()) { for (const s of group) settle(s); continue; }
-      caption(group);
+    }
+    // with the 1–9 filter on, what the list hides is not animated either (only applied);
+    // past MAX_FLIGHTS waves the numbered and the biggest are animated, the rest applied
+    const shown = groups.filter((g) => g[0].step || !flowOnly())
+      .sort((a, b) => (b[0].step ? 1 : 0) - (a[0].step ? 1 : 0) || b.length - a.length).slice(0, MAX_FLIGHTS)
+      .sort((a, b) => a[0].seq - b[0].seq);
+    for (const g of groups) if (shown.indexOf(g) < 0) for (const s of g) settle(s);
+    const playOne = async (group) => {
       const uids = group.map((s) => (s.object || {}).uid).filter(Boolean);
-      try { await diagram.play(group[0], Math.max(120, want[i] * scale), { count: group.length, uids: uids }); } catch (e) { /* a failed animation never stops the queue */ }
+      try { await diagram.play(group[0], duration(group[0]), { count: group.length, uids: uids }); } catch (e) { /* a failed animation never stops the queue */ }
       for (const s of group) settle(s);
+    };
+    if (clock.mode === "live") {
+      // live: what happened together plays at once, in the time of one step, so a widened
+      // batch (the animation was behind) plays faster than it happened and catches up
+      if (shown.length) caption(shown[0], shown.length - 1);
+      await Promise.all(shown.map(playOne));
+      return;
+    }
+    // paused or step mode: nothing presses, each wave in turn
+    for (const group of shown) {
+      caption(group, 0);
+      await playOne(group);
     }
   }
   async function pump() {
@@ -208,7 +224,7 @@
           const started = performance.now();
           while (stream.queue.length && performance.now() - started < 6) {
             const s = stream.queue.shift();
-            timelineAdd(s);
+            timelineAdd(s, true);
             settle(s);
           }
           showBacklog();
@@ -302,9 +318,10 @@
 
   // ---- the timeline ----------------------------------------------------------------------------
   const MAX_TIMELINE = 400;
-  function timelineAdd(s) {
+  function timelineAdd(s, quiet) {
     const li = document.createElement("li");
-    li.className = "step fresh";
+    // a flash for a few new steps; hundreds flashing at once cost every frame's style pass
+    li.className = quiet ? "step" : "step fresh";
     li.tabIndex = 0;
     const obj = s.object || {};
     li.dataset.seq = String(s.seq);

@@ -26,6 +26,7 @@
   const LANE = { x: 16, y: 292, w: 128, h: 354 };
   const GAP = 10;
   const DENSE_PODS = 60;
+  const RENDER_MS = 250;
 
   // ---- pod states (mirrors kubeviz/web/selectors.py) -------------------------------------
   const GROUPS = {
@@ -248,14 +249,17 @@
       return overlay;
     }
 
-    /* Many steps may change the picture within one frame: draw it once, before the paint. */
+    /* Many steps may change the picture within one frame: draw it once, before the paint,
+       and at most every RENDER_MS (redrawing hundreds of pods every frame while a rollout
+       streams in costs the frame rate; moves are CSS transitions anyway). */
     renderSoon() {
       if (this.renderQueued) return;
       this.renderQueued = true;
-      requestAnimationFrame(() => {
+      const wait = Math.max(0, (this.renderedAt || 0) + RENDER_MS - performance.now());
+      setTimeout(() => requestAnimationFrame(() => {
         this.renderQueued = false;
         this.render();
-      });
+      }), wait);
     }
 
     // ---- state -------------------------------------------------------------------------------
@@ -331,6 +335,7 @@
 
     // ---- drawing -----------------------------------------------------------------------------
     render() {
+      this.renderedAt = performance.now();
       const nodes = this.model.nodes;
       const pods = Array.from(this.model.pods.values());
       const collapsed = nodes.length > this.limits.nodes || pods.length > this.limits.pods;
