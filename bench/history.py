@@ -18,18 +18,8 @@ import time
 from bench.engine import _setup_django
 from bench.figures import print_figures
 
-CHATTY = {
-    "metadata": {"name": "chatty"},
-    "spec": {
-        "replicas": 2,
-        "selector": {"matchLabels": {"app": "chatty"}},
-        "template": {
-            "metadata": {"labels": {"app": "chatty"}},
-            "spec": {"containers": [{"name": "main", "image": "busybox:1.36",
-                                     "command": ["sh", "-c", "while true; do date; sleep 1; done"]}]},
-        },
-    },
-}
+#: two containers writing a line a second
+CHATTY_COMMAND = ["sh", "-c", "while true; do date; sleep 1; done"]
 
 
 def _measure(cluster) -> dict[str, int]:
@@ -68,9 +58,11 @@ def main(argv: list[str]) -> None:
         from kubeviz.apiserver.resources import by_plural
         from kubeviz.clusters.services import cluster_create
         from kubeviz.engine.runner import Engine, pause_clock
+        from tests.web.helpers import deployment
 
         cluster = cluster_create(name="idle", fixture="demo")
-        registry.create(cluster, by_plural("deployments"), "default", CHATTY)
+        registry.create(cluster, by_plural("deployments"), "default",
+                        deployment("chatty", replicas=2, image="busybox:1.36", command=CHATTY_COMMAND))
         pause_clock(cluster)
         engine = Engine(cluster)
         started = time.perf_counter()

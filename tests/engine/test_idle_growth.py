@@ -10,19 +10,9 @@ from kubeviz.engine.runner import Engine, pause_clock
 from kubeviz.etcd.models import Change
 from kubeviz.flow.models import Step
 from kubeviz.runtime.models import LogLine
+from tests.web.helpers import deployment
 
-CHATTY = {
-    "metadata": {"name": "chatty"},
-    "spec": {
-        "replicas": 2,
-        "selector": {"matchLabels": {"app": "chatty"}},
-        "template": {
-            "metadata": {"labels": {"app": "chatty"}},
-            "spec": {"containers": [{"name": "main", "image": "busybox:1.36",
-                                     "command": ["sh", "-c", "while true; do echo still here; sleep 10; done"]}]},
-        },
-    },
-}
+CHATTY = deployment("chatty", replicas=2, image="busybox:1.36", command=["sh", "-c", "while true; do echo still here; sleep 10; done"])
 
 
 def rows(cluster) -> dict[str, int]:

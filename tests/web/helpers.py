@@ -8,15 +8,18 @@ XSS = "<script>alert(1)</script>"
 HX = {"HTTP_HX_REQUEST": "true"}
 
 
-def deployment(name: str = "web", replicas: int = 2, image: str = "nginx:1.27", labels: dict | None = None) -> dict:
+def deployment(name: str = "web", replicas: int = 2, image: str = "nginx:1.27", labels: dict | None = None,
+               command: list[str] | None = None) -> dict:
+    """A Deployment of one container named ``main`` (with ``command``, if given)."""
     labels = labels or {"app": name}
+    container: dict = {"name": "main", "image": image, **({"command": command} if command else {})}
     return {
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": name, "namespace": "default"},
         "spec": {
             "replicas": replicas,
             "selector": {"matchLabels": labels},
-            "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "main", "image": image}]}},
+            "template": {"metadata": {"labels": labels}, "spec": {"containers": [container]}},
         },
     }
 
