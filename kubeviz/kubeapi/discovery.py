@@ -23,6 +23,19 @@ SERVER_VERSION = {
     "platform": "linux/amd64",
 }
 
+# The checks kube-apiserver lists under /healthz, /livez and /readyz (?verbose), the ones
+# that mean something here: the store answers, the informers have synced, no shutdown.
+_HEALTH = ["ping", "log", "etcd", "poststarthook/start-apiserver-admission-initializer",
+           "poststarthook/generic-apiserver-start-informers"]
+
+
+def health_checks(endpoint: str) -> list[str]:
+    """The named checks of one health endpoint, in kube-apiserver's order."""
+    if endpoint == "readyz":
+        return _HEALTH[:3] + ["etcd-readiness", "informer-sync"] + _HEALTH[3:] + ["shutdown"]
+    return list(_HEALTH)
+
+
 # Subresources and what they accept (kind and verbs), as the real API server lists them.
 _SUBRESOURCE_DOCS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     # name: (group, version, kind, verbs); empty group/version means the parent's.

@@ -41,6 +41,23 @@ class VersionView(KubeAPIView):
         return Response(discovery.SERVER_VERSION)
 
 
+class HealthView(KubeAPIView):
+    """``/healthz``, ``/livez``, ``/readyz`` (and one named check under each): the API
+    server's own health, answered in plain text as kube-apiserver answers it. Behind the
+    cluster's token like the rest of /k8s/ (a real API server lets anyone read these)."""
+
+    def get(self, request: Request, cluster: str, check: str, name: str | None = None) -> HttpResponse:
+        checks = discovery.health_checks(check)
+        if name is not None:
+            if name.strip("/") not in checks:
+                return HttpResponse("404 page not found\n", status=404, content_type="text/plain; charset=utf-8")
+            return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+        if "verbose" not in request.query_params:
+            return HttpResponse("ok", content_type="text/plain; charset=utf-8")
+        lines = [f"[+]{c} ok" for c in checks] + [f"{check} check passed", ""]
+        return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
 class CoreVersionsView(KubeAPIView):
     def get(self, request: Request, cluster: str) -> Response:
         return Response(discovery.api_versions())

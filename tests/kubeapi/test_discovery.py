@@ -53,3 +53,40 @@ def test_openapi_is_absent_so_kubectl_skips_client_validation(kv_cluster):
     assert s.get(f"{kv_cluster.api}/openapi/v3").status_code == 404
     r = s.get(f"{kv_cluster.api}/openapi/v2")
     assert r.status_code == 200 and r.content == b""
+
+
+@pytest.mark.parametrize("path,kind", [
+    ("version/", None),
+    ("api/", "APIVersions"),
+    ("api/v1/", "APIResourceList"),
+    ("apis/", "APIGroupList"),
+    ("apis/apps/", "APIGroup"),
+    ("apis/apps/v1/", "APIResourceList"),
+    ("api/v1/namespaces/default/pods/", "PodList"),
+])
+def test_a_trailing_slash_answers_as_without_it(kv_cluster, path, kind):
+    s = kv_cluster.session()
+    r = s.get(f"{kv_cluster.api}/{path}")
+    assert r.status_code == 200, r.text[:200]
+    without = s.get(f"{kv_cluster.api}/{path.rstrip('/')}").json()
+    assert r.json().get("kind") == kind == without.get("kind")
+
+
+@pytest.mark.parametrize("endpoint", ["healthz", "livez", "readyz"])
+def test_health_endpoints_answer_as_kube_apiserver(kv_cluster, endpoint):
+    s = kv_cluster.session()
+    plain = s.get(f"{kv_cluster.api}/{endpoint}")
+    assert (plain.status_code, plain.text) == (200, "ok")
+    assert plain.headers["Content-Type"].startswith("text/plain")
+    verbose = s.get(f"{kv_cluster.api}/{endpoint}?verbose").text.splitlines()
+    assert verbose[0] == "[+]ping ok" and "[+]etcd ok" in verbose
+    assert verbose[-1] == f"{endpoint} check passed"
+    assert s.get(f"{kv_cluster.api}/{endpoint}/etcd").text == "ok"
+    assert s.get(f"{kv_cluster.api}/{endpoint}/nonsense").status_code == 404
+
+
+def test_health_needs_the_clusters_token(kv_cluster):
+    import requests
+
+    r = requests.get(f"{kv_cluster.api}/readyz", verify=False)
+    assert r.status_code == 401 and r.json()["kind"] == "Status"

@@ -124,3 +124,11 @@ def test_create_subcommands(kubectl_bin, kv_cluster, args, kind, name):
         assert obj["data"] == {"password": "aHVudGVyMg=="}
     if kind == "configmap":
         assert obj["data"] == {"colour": "blue"}
+
+
+def test_get_raw_health_needs_the_clusters_prefix(kv_cluster):
+    """``kubectl get --raw`` takes a path from the host's root, so it names the prefix."""
+    prefix = "/" + kv_cluster.api.split("/", 3)[3]
+    assert kv_cluster.kubectl("get", "--raw", f"{prefix}/readyz").stdout == "ok"
+    verbose = kv_cluster.kubectl("get", "--raw", f"{prefix}/livez?verbose").stdout
+    assert verbose.splitlines()[-1] == "livez check passed"
