@@ -100,11 +100,12 @@ def test_each_command_of_the_subset(played: Played, before, command, printed, ho
 
 
 @pytest.mark.parametrize(("command", "error"), [
-    ("kubectl scale deployment nope --replicas=3", 'Error from server (NotFound): deployments.apps "nope" not found'),
+    ("kubectl scale deployment nope --replicas=3", 'error: no objects passed to scale deployments.apps "nope" not found'),
     ("kubectl delete pod nope", 'Error from server (NotFound): pods "nope" not found'),
     ("kubectl cordon node-9", 'Error from server (NotFound): nodes "node-9" not found'),
-    ("kubectl create deployment web --image=nginx", 'Error from server (AlreadyExists): deployments.apps "web" already exists'),
-    ("kubectl create configmap c -n nowhere", 'Error from server (NotFound): namespaces "nowhere" not found'),
+    ("kubectl create deployment web --image=nginx", 'error: failed to create deployment: deployments.apps "web" already exists'),
+    ("kubectl create configmap c -n nowhere", 'error: failed to create configmap: namespaces "nowhere" not found'),
+    ("kubectl run x --image=nginx -n nowhere", 'Error from server (NotFound): namespaces "nowhere" not found'),
     ("kubectl label deployment web app=other", "error: 'app' already has a value (web), and --overwrite is false"),
     ("kubectl taint nodes node-2 gone-", 'error: taint "gone" not found'),
     ("kubectl rollout undo deployment/web", 'error: no rollout history found for deployment "web"'),
