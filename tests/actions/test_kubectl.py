@@ -34,6 +34,10 @@ CASES: list[tuple[str, list[str], str, str, Callable[[Played], bool]]] = [
      lambda p: p.get("namespaces", "team", None)["status"]["phase"] == "Active"),
     ("create configmap -n", ["kubectl create ns team"], "kubectl create configmap cfg -n team --from-literal=a=1 --from-literal=b=x=y",
      "configmap/cfg created", lambda p: p.get("configmaps", "cfg", "team")["data"] == {"a": "1", "b": "x=y"}),
+    ("-n before the verb", ["kubectl create namespace team"], "kubectl -n team create deployment api --image=nginx",
+     "deployment.apps/api created", lambda p: _ready(p, "app=api", 1, "team") and not p.objects("pods", "app=api")),
+    ("--namespace=", ["kubectl create namespace team", "kubectl create deployment api --image=nginx --namespace team"],
+     "kubectl scale deployment api --namespace=team --replicas=3", "deployment.apps/api scaled", lambda p: _ready(p, "app=api", 3, "team")),
     ("create secret generic", [], "kubectl create secret generic db --from-literal=password=hunter2", "secret/db created",
      lambda p: p.get("secrets", "db")["data"] == {"password": base64.b64encode(b"hunter2").decode()}
      and p.get("secrets", "db")["type"] == "Opaque"),
