@@ -1,7 +1,7 @@
 """The kinds that read objects as they are: field, pods, objects (and the combinators)."""
 from __future__ import annotations
 
-from tests.checks.conftest import ask
+from tests.checks.conftest import ask, assert_table
 
 PENDING = ("big is Pending: 0/3 nodes are available: 3 Insufficient cpu. "
            "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod")
@@ -48,9 +48,7 @@ FIELD_CASES = [
 
 
 def test_field(web):
-    for spec, passed, found, advice in FIELD_CASES:
-        outcome = ask(web, {"field": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "field", FIELD_CASES)
 
 
 def test_field_with_several_results_any_or_all(web):
@@ -77,9 +75,7 @@ def test_pods(web):
         ({"selector": "app=web", "namespace": "kube-system", "count": 0}, True, "There are no pods labelled app=web in namespace kube-system.", ""),
         ({"selector": "app=web", "terminating": True, "count": 0}, True, "There are no Terminating pods labelled app=web.", ""),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(web, {"pods": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "pods", cases)
 
 
 def test_pods_on_a_node(web):
@@ -97,9 +93,7 @@ def test_objects(web):
         ({"kind": "Job", "namespace": "kube-system", "max": 0}, True, "There are 0 Jobs in namespace kube-system.", ""),
         ({"kind": "Service", "name": "web"}, False, "There are 0 Services named web.", "kubectl get services lists them."),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(web, {"objects": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "objects", cases)
 
 
 def test_combinators_and_the_authors_advice(web):
@@ -120,6 +114,4 @@ def test_combinators_and_the_authors_advice(web):
         ({"pods": {"selector": "app=web"}, "advice": "unused when it holds", "title": "Web is up"}, True,
          "There are 3 pods labelled app=web.", ""),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(web, spec)
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "", cases)
