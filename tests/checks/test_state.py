@@ -1,7 +1,9 @@
 """The kinds that read objects as they are: field, pods, objects (and the combinators)."""
 from __future__ import annotations
 
-from tests.checks.conftest import ask, assert_table
+from kubeviz.apiserver import registry
+from kubeviz.apiserver.resources import by_plural
+from tests.checks.conftest import ask, assert_table, settle
 
 PENDING = ("big is Pending: 0/3 nodes are available: 3 Insufficient cpu. "
            "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod")
@@ -115,3 +117,18 @@ def test_combinators_and_the_authors_advice(web):
          "There are 3 pods labelled app=web.", ""),
     ]
     assert_table(web, "", cases)
+
+
+def test_pods_say_why_a_container_is_not_running(cluster):
+    for name, image in (("crash", "kubeviz/crasher"), ("typo", "nginx:9.99")):
+        registry.create(cluster, by_plural("pods"), "default", {
+            "metadata": {"name": name, "labels": {"app": name}}, "spec": {"containers": [{"name": "app", "image": image}]}})
+    settle(cluster, 120)
+    crash = ask(cluster, {"pods": {"selector": "app=crash", "ready": True}})
+    assert (crash.passed, crash.found, crash.advice) == (
+        False, "0 of 1 pod labelled app=crash is ready (crash is Running: container app is waiting (CrashLoopBackOff)).",
+        "The container keeps crashing: kubectl logs --previous shows what the last one printed.")
+    typo = ask(cluster, {"pods": {"selector": "app=typo", "phase": "Running"}})
+    assert typo.passed is False
+    assert typo.found.startswith("0 of 1 pod labelled app=typo is Running (typo is Pending: container app is waiting (")
+    assert typo.advice == "The image cannot be pulled: check its name and tag (kubectl describe pod shows the kubelet's error)."
