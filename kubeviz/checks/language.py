@@ -322,8 +322,8 @@ class _Parser:
         return _KINDS[kind](self, spec[kind], f"{path}.{kind}" if path else kind, common)
 
     def field(self, spec: Any, path: str, common: dict[str, str]) -> Check | None:
-        spec = self.mapping(spec, path, ("kind", "name", "namespace", "path", "all", *COMPARISONS))
-        target = self.target(spec, path, name_required=True)
+        spec = self.mapping(spec, path, ("kind", "name", "selector", "namespace", "path", "all", *COMPARISONS))
+        target = self.target(spec, path, one_of_name_selector=True)
         jp = self.jsonpath(spec, path)
         ops = [k for k in COMPARISONS if k in spec]
         if len(ops) != 1:

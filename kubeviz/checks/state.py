@@ -71,27 +71,32 @@ def compare(op: str, found: Any, want: Any) -> bool:
     return {"gt": a > b, "gte": a >= b, "lt": a < b, "lte": a <= b}[op]
 
 
+def _field_result(check: FieldCheck, obj: Obj) -> tuple[bool, list[Any]]:
+    results = check.path.find(obj)
+    if check.op == "exists":
+        return bool(results) == bool(check.value), results
+    if not results:
+        return False, results
+    checks = [compare(check.op, r, check.value) for r in results]
+    return (all(checks) if check.every else any(checks)), results
+
+
+def _field_found(subject: str, check: FieldCheck, results: list[Any]) -> str:
+    if not results:
+        return f"{subject} has no {check.path.display}"
+    return f"{subject}: {check.path.display} is {', '.join(say.shown(r) for r in results)}"
+
+
 def field_evaluate(cluster: Cluster, check: FieldCheck, scope: Scope) -> Outcome:
+    if not check.target.name:
+        return _field_by_selector(cluster, check)
     strategy = by_kind(check.target.kind)
     obj = find_object(cluster, check.target)
     if obj is None:
         return Outcome(False, say.missing(check.target, strategy.namespaced) + ".",
                        say.missing_advice(check.target, strategy.namespaced, strategy.plural))
-    results = check.path.find(obj)
-    subject = say.named(check.target, strategy.namespaced)
-    if check.op == "exists":
-        passed = bool(results) == bool(check.value)
-    elif not results:
-        passed = False
-    else:
-        checks = [compare(check.op, r, check.value) for r in results]
-        passed = all(checks) if check.every else any(checks)
-    if not results:
-        found = f"{subject} has no {check.path.display}"
-    elif len(results) == 1:
-        found = f"{subject}: {check.path.display} is {say.shown(results[0])}"
-    else:
-        found = f"{subject}: {check.path.display} is {', '.join(say.shown(r) for r in results)}"
+    passed, results = _field_result(check, obj)
+    found = _field_found(say.named(check.target, strategy.namespaced), check, results)
     if passed:
         return Outcome(True, found + ".")
     lower = check.target.kind.lower()
@@ -99,6 +104,35 @@ def field_evaluate(cluster: Cluster, check: FieldCheck, scope: Scope) -> Outcome
         False, f"{found}, wanted {'every one ' if check.every and len(results) > 1 else ''}{say.comparison(check.op, check.value)}.",
         f"kubectl get {lower} {check.target.name} -o jsonpath='{{{check.path.display}}}' shows the field, and "
         f"kubectl describe {lower} {check.target.name} shows why it is so.",
+    )
+
+
+def _field_by_selector(cluster: Cluster, check: FieldCheck) -> Outcome:
+    """Objects picked by a selector: it holds when one of them passes (``all: true``: every
+    one, and there is at least one), and the outcome names each object's value."""
+    strategy = by_kind(check.target.kind)
+    where = f" in namespace {check.target.namespace}" if strategy.namespaced and check.target.namespace != "default" else ""
+    group = f"{strategy.plural} labelled {check.target.selector_text}{where}"
+    objs = [o for o in find_objects(cluster, check.target) if not o["metadata"].get("deletionTimestamp")]
+    lower = check.target.kind.lower()
+    listing = f"kubectl get {strategy.plural} -l {check.target.selector_text}" + (
+        f" -n {check.target.namespace}" if strategy.namespaced and check.target.namespace != "default" else "")
+    if not objs:
+        return Outcome(False, f"There are no {group}.", f"{listing} lists them: create one, or check its labels.")
+    shown = []
+    passes = []
+    for obj in sorted(objs, key=lambda o: o["metadata"]["name"]):
+        passed, results = _field_result(check, obj)
+        passes.append(passed)
+        shown.append(f"{obj['metadata']['name']} {', '.join(say.shown(r) for r in results) if results else '(none)'}")
+    passed = all(passes) if check.every else any(passes)
+    found = f"{group}: {check.path.display} is " + "; ".join(shown)
+    if passed:
+        return Outcome(True, found + ".")
+    return Outcome(
+        False, f"{found}; wanted {'every one ' if check.every else 'one '}{say.comparison(check.op, check.value)}.",
+        f"{listing} -o jsonpath='{{range .items[*]}}{{.metadata.name}} {{{check.path.display}}}{{\"\\n\"}}{{end}}' "
+        f"shows the field, and kubectl describe {lower} shows why it is so.",
     )
 
 

@@ -132,3 +132,18 @@ def test_pods_say_why_a_container_is_not_running(cluster):
     assert typo.passed is False
     assert typo.found.startswith("0 of 1 pod labelled app=typo is Running (typo is Pending: container app is waiting (")
     assert typo.advice == "The image cannot be pulled: check its name and tag (kubectl describe pod shows the kubelet's error)."
+
+
+def test_field_by_selector_any_or_every_matching_object(web):
+    """Pods have generated names, so a field of "the web pods" is asked by selector."""
+    image = {"kind": "Pod", "selector": "app=web", "path": "{.spec.containers[0].image}"}
+    some = ask(web, {"field": {**image, "equals": "nginx:1.27"}})
+    assert some.passed and some.found.startswith("pods labelled app=web: .spec.containers[0].image is ")
+    assert some.found.count("nginx:1.27") == 3
+    every = ask(web, {"field": {**image, "equals": "nginx:1.27", "all": True}})
+    assert every.passed
+    wrong = ask(web, {"field": {**image, "equals": "nginx:1.28"}})
+    assert not wrong.passed and wrong.found.endswith("; wanted one nginx:1.28.")
+    assert wrong.advice.startswith("kubectl get pods -l app=web -o jsonpath=")
+    none = ask(web, {"field": {**image, "selector": "app=api", "exists": True}})
+    assert (none.passed, none.found) == (False, "There are no pods labelled app=api.")
