@@ -116,7 +116,7 @@ def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runt
     if waiting and waiting.get("reason") == "CrashLoopBackOff":
         last = (cs.get("lastState") or {}).get("terminated") or {}
         finished = _ts(last.get("finishedAt")) or now
-        until = finished + timedelta(seconds=backoff_seconds(cs.get("restartCount", 0)))
+        until = finished + timedelta(seconds=backoff_seconds(cs.get("restartCount", 1) - 1))
         if now < until:
             out.wake((until - now).total_seconds())
             return
@@ -124,7 +124,7 @@ def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runt
         return
     terminated = state.get("terminated")
     if terminated and _restarts(restart_policy, terminated.get("exitCode", 0)):
-        _back_off(pod, container, cs, now, out)
+        _back_off(pod, container, cs, now, out, ref)
         return
     running = state.get("running")
     if running:
@@ -164,7 +164,9 @@ def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datet
                 ("Normal", "Killing", f"Container {name} failed startup probe, will be restarted"),
             ]))
     crash_at = _ts(annotations.get(CRASH_AT))
-    if crash_at is not None and started <= crash_at <= now:
+    last_exit = _ts(((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt"))
+    if crash_at is not None and started <= crash_at <= now and (last_exit is None or last_exit < crash_at):
+        # (A restart in the same second as the crash starts a run the crash is done with.)
         # A crash injected by a teacher: this run of the container dies now, once.
         endings.append((crash_at, Fate(None, 1, "Error"), []))
     f = fate(container, annotations)
@@ -192,20 +194,32 @@ def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datet
     out.wake(TERMINATED_SHOWN_SECONDS)
 
 
-def _back_off(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome) -> None:
-    """A container that exited and will restart waits in CrashLoopBackOff."""
+def _back_off(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome, ref: Resolved) -> None:
+    """A container that exited and will restart: at once the first time, and whenever its
+    run outlasted the current back-off; otherwise it waits in CrashLoopBackOff.
+
+    The kubelet's back-off (``doBackOff``: ``IsInBackOffSince(finishedAt)``, then ``Next``)
+    has no entry at the first exit, so the first restart is immediate and sets 10 s; each
+    later quick exit waits the current delay, which doubles to 5 minutes. A run longer than
+    the delay (measured from its start, when ``Next`` was last called) restarts at once.
+    """
     name = container["name"]
     terminated = cs["state"]["terminated"]
+    restarts = cs.get("restartCount", 0)
     cs["lastState"] = {"terminated": terminated}
-    cs["restartCount"] = cs.get("restartCount", 0) + 1
-    delay = backoff_seconds(cs["restartCount"])
+    cs["restartCount"] = restarts + 1
+    finished = _ts(terminated.get("finishedAt")) or now
+    started = _ts(terminated.get("startedAt")) or finished
+    delay = backoff_seconds(restarts)
+    if restarts == 0 or (finished - started).total_seconds() >= delay:
+        _start(pod, container, cs, now, out, ref)
+        return
     pod_ref = f"{pod['metadata']['name']}_{pod['metadata'].get('namespace', '')}({pod['metadata'].get('uid', '')})"
     cs["state"] = {"waiting": {
         "reason": "CrashLoopBackOff",
         "message": f"back-off {int(delay)}s restarting failed container={name} pod={pod_ref}",
     }}
     out.events.append(("Warning", "BackOff", f"Back-off restarting failed container {name} in pod {pod_ref}"))
-    finished = _ts(terminated.get("finishedAt")) or now
     out.wake(max((finished + timedelta(seconds=delay) - now).total_seconds(), 0.0))
 
 

@@ -72,5 +72,7 @@ def _from_command(script: str, behaviour: str) -> Fate:
 
 
 def backoff_seconds(restarts: int) -> float:
-    """CrashLoopBackOff: 10 s doubling to 5 minutes (kubelet's MaxContainerBackOff)."""
+    """The back-off in force after ``restarts`` restarts (or pull failures): 10 s doubling
+    to 5 minutes (kubelet's MaxContainerBackOff). The first restart needs none: the
+    kubelet's ``_back_off`` restarts at once then."""
     return float(min(10 * 2 ** max(restarts - 1, 0), 300))
