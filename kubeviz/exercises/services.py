@@ -6,6 +6,7 @@ renders them as the one Status body: an unknown exercise 404, a closed attempt 4
 """
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
@@ -123,3 +124,11 @@ def attempt_reset(*, attempt: Attempt) -> Attempt:
     locked.save(update_fields=["scope_seq", "scope_revision", "scope_time"])
     attempt.refresh_from_db()
     return attempt
+
+
+@transaction.atomic
+def attempts_adopt(*, guest: str, user: AbstractBaseUser) -> int:
+    """A guest who signs up keeps their attempts, as they keep their sandboxes. Returns how many."""
+    if not guest:
+        return 0
+    return Attempt.objects.filter(owner__isnull=True, owner_guest=guest).update(owner=user, owner_guest="")
