@@ -177,3 +177,29 @@ def test_a_guest_who_signs_up_keeps_their_attempts():
     ada = Identity(user=User.objects.get(username="ada"))
     assert attempt_get(identity=ada, pk=attempt.pk, action=Action.ACT) == attempt
     assert Cluster.objects.get(pk=attempt.cluster_id).owner_id == ada.user.pk
+
+
+BROKEN_SETUP = """\
+title: Scale what is not there
+level: beginner
+tags: [deployments]
+minutes: 1
+template: single-node
+task: Nothing.
+setup: [{do: scale, name: missing, replicas: 2}]
+objectives: [{title: t, message: m, check: {objects: {kind: Deployment, count: 1}}}]
+solution: [{do: scale, name: missing, replicas: 3}]
+wrong_attempts: [{title: w, actions: [{do: scale, name: missing, replicas: 1}], score: 0}]
+"""
+
+
+def test_a_setup_that_fails_leaves_no_sandbox_behind(ada, tmp_path, monkeypatch):
+    from kubeviz.exercises import loader
+
+    (tmp_path / "broken.yaml").write_text(BROKEN_SETUP)
+    monkeypatch.setattr(loader, "EXERCISES_DIR", tmp_path)
+    with pytest.raises(StatusError) as caught:
+        attempt_start(identity=ada, slug="broken")
+    assert caught.value.code == 500 and "the setup of exercise broken failed" in caught.value.message
+    assert not Cluster.objects.filter(owner=ada.user).exists()
+    assert not Attempt.objects.exists()
