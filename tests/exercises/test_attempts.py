@@ -14,6 +14,7 @@ from kubeviz.apiserver.errors import StatusError
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.clusters.models import Cluster, Snapshot
 from kubeviz.clusters.permissions import Action, Denied
+from kubeviz.clusters.services import cluster_delete
 from kubeviz.engine.control import component_set
 from kubeviz.engine.runner import settle_cluster
 from kubeviz.exercises.models import Attempt
@@ -214,3 +215,12 @@ def test_a_submitted_attempts_sandbox_does_not_count_towards_the_limit(ada, sett
     attempt_submit(attempt=first)
     second = attempt_start(identity=ada, slug=SLUG)
     assert list(attempts_of(identity=ada)) == [second, first]
+
+
+def test_an_attempt_whose_cluster_was_deleted_answers_gone(attempt):
+    cluster_delete(cluster=Cluster.objects.get(pk=attempt.cluster_id))
+    attempt.refresh_from_db()
+    for service in (attempt_check, attempt_reset, attempt_submit):
+        with pytest.raises(StatusError) as caught:
+            service(attempt=attempt)
+        assert caught.value.code == 410 and "was deleted" in caught.value.message
