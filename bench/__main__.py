@@ -4,6 +4,7 @@ from bench import (
     browser,
     checks,
     engine,
+    exercises,
     history,
     kubeapi,
     lifecycle,
@@ -23,6 +24,7 @@ kubeapi.main([])
 history.main([])
 timetravel.main([])
 sleep.main([])
+exercises.main([])
 checks.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing
