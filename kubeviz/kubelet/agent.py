@@ -21,6 +21,7 @@ from kubeviz.runtime.process import stop_seconds
 from .lifecycle import RuntimeState, advance
 from .logs import LogRecorder
 from .nodestatus import node_status
+from .podconfig import missing_config
 
 # How often a dead kubelet's work is looked at again, in case the node has recovered.
 DEAD_POLL_SECONDS = 5.0
@@ -41,7 +42,9 @@ def failed_nodes(cluster: Cluster) -> set[str]:
 class Kubelet:
     name = "kubelet"
     actor = "kubelet"
-    watches = ("pods", "nodes", "leases")
+    # ConfigMaps and Secrets are watched only to be read (a pod waiting for one is tried
+    # again on the kubelet's own schedule, not when it appears, as a real kubelet does).
+    watches = ("pods", "nodes", "leases", "configmaps", "secrets")
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
@@ -109,7 +112,9 @@ class Kubelet:
             )
         runtime = self.runtimes.setdefault(node_name, RuntimeState())
         images = self.images.setdefault(node_name, _node_images(node))
-        outcome = advance(pod, images, runtime, kapi.now(), status.get("podIP") or _pod_ip(cache, node, pod), _host_ip(node))
+        missing = missing_config(pod, lambda plural, namespace, name: cache.get(plural, f"{namespace}/{name}"))
+        outcome = advance(pod, images, runtime, kapi.now(), status.get("podIP") or _pod_ip(cache, node, pod), _host_ip(node),
+                          missing)
         for what, details in outcome.runtime:
             _runtime_step(kapi, node_name, pod, what, details)
         for etype, reason, message in outcome.events:
