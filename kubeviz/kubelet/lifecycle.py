@@ -98,14 +98,16 @@ def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: date
     status.setdefault("startTime", stamp)
     status["hostIP"] = host_ip
     status["hostIPs"] = [{"ip": host_ip}]
-    status["podIP"] = pod_ip
-    status["podIPs"] = [{"ip": pod_ip}]
     restart_policy = spec.get("restartPolicy", "Always")
     by_name = {c["name"]: c for c in status.get("containerStatuses") or []}
     mounting = bool(missing.volumes) and not any(
         (cs.get("state") or {}).get("waiting", {}).get("reason") != "ContainerCreating" for cs in by_name.values())
     if mounting:
+        # No sandbox yet (volumes are mounted first), so no pod IP either.
         _wait_for_volumes(pod, missing, runtime, now, out)
+    else:
+        status["podIP"] = pod_ip
+        status["podIPs"] = [{"ip": pod_ip}]
     statuses = []
     for container in spec.get("containers") or []:
         name = container["name"]

@@ -73,6 +73,7 @@ def test_a_missing_volume_source_keeps_the_pod_container_creating(cluster, volum
     status = pod(cluster, "report")["status"]
     assert status["containerStatuses"][0]["state"]["waiting"]["reason"] == "ContainerCreating"
     assert {c["type"]: c["status"] for c in status["conditions"]}["PodReadyToStartContainers"] == "False"
+    assert "podIP" not in status
     assert message_of(cluster, "report", "FailedMount") == [f'MountVolume.SetUp failed for volume "creds" : {error}']
     # Nothing was pulled: volumes are mounted before any image is.
     assert message_of(cluster, "report", "Pulling") == []
