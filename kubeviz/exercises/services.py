@@ -14,7 +14,7 @@ from kubeviz.apiserver import errors
 from kubeviz.apiserver.errors import StatusError
 from kubeviz.checks import Scope
 from kubeviz.clusters.models import Cluster
-from kubeviz.clusters.services import sandbox_create, snapshot_create, snapshot_restore
+from kubeviz.clusters.services import _owner_fields, sandbox_create, snapshot_create, snapshot_restore
 from kubeviz.engine.control import clock_set
 
 from .grading import Grade, grade
@@ -61,12 +61,6 @@ def _open(attempt: Attempt) -> Attempt:
     if not locked.is_open:
         raise AttemptClosed(locked)
     return locked
-
-
-def _owner_fields(identity: Identity) -> dict:
-    if identity.user is not None:
-        return {"owner": identity.user, "owner_guest": ""}
-    return {"owner": None, "owner_guest": identity.guest or ""}
 
 
 @transaction.atomic

@@ -41,8 +41,7 @@ def attempt(ada) -> Attempt:
 
 
 def _pods(cluster: Cluster) -> list[dict]:
-    items, _ = registry.list_objects(cluster, by_plural("pods"), "default")
-    return [p for p in items if p["metadata"].get("labels", {}).get("app") == "web"]
+    return registry.list_(cluster, by_plural("pods"), "default", label_selector="app=web")["items"]
 
 
 def _solve(attempt: Attempt) -> None:

@@ -80,7 +80,7 @@ BAD = [
     ("tags: [deployments, CKAD]", "tags: [CKAD]", 3, "must name at least one domain"),
     ("template: demo", "template: nowhere", 5, "template: no cluster template 'nowhere'"),
     ("minutes: 5", "minutes: 0", 4, "minutes: must be between 1 and 240"),
-    ("    weight: 3", "    weight: three", 11, "objectives[0].weight: must be a whole number"),
+    ("    weight: 3", "    weight: three", 11, "objectives[0].weight: must be an integer"),
     ("    check: {pods: {selector: app=web, ready: true, count: 5}}",
      "    check: {pods: {selector: app=web, readdy: true, count: 5}}", 12, "objectives[0].check.pods"),
     ("  - {do: scale, name: web, replicas: 5}", "  - explode: now", 20, "solution[0]"),
