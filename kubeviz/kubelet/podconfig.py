@@ -8,6 +8,9 @@ marked ``optional: true`` never do. The kubelet reads them from its informers' c
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +19,7 @@ Obj = dict[str, Any]
 #: (plural, namespace, name) → the object, or None when it does not exist
 Lookup = Callable[[str, str, str], Obj | None]
 
+_ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 _KINDS = {"configmaps": ("configmap", "ConfigMap"), "secrets": ("secret", "Secret")}
 
 
@@ -88,3 +92,54 @@ def missing_config(pod: Obj, lookup: Lookup) -> Missing:
         if error:
             missing.env[container["name"]] = error
     return missing
+
+
+def _decoded(plural: str, obj: Obj) -> dict[str, str]:
+    """A ConfigMap's data, or a Secret's data decoded from base64, as the process sees it."""
+    data = {k: str(v) for k, v in (obj.get("data") or {}).items()}
+    if plural == "secrets":
+        decoded = {}
+        for key, value in data.items():
+            try:
+                decoded[key] = base64.b64decode(value).decode("utf-8", "replace")
+            except (ValueError, binascii.Error):
+                decoded[key] = ""
+        return decoded
+    return data
+
+
+def _container_env(container: Obj, namespace: str, lookup: Lookup) -> list[Obj]:
+    """The container's environment as its process receives it: envFrom first (keys that are
+    valid variable names, with the prefix), then env, which wins."""
+    values: dict[str, str] = {}
+    for source in container.get("envFrom") or []:
+        for key, plural in (("configMapRef", "configmaps"), ("secretRef", "secrets")):
+            ref = source.get(key)
+            obj = lookup(plural, namespace, str(ref.get("name") or "")) if isinstance(ref, dict) else None
+            if obj is not None:
+                prefix = str(source.get("prefix") or "")
+                values.update({prefix + k: v for k, v in _decoded(plural, obj).items() if _ENV_NAME.match(prefix + k)})
+    for env in container.get("env") or []:
+        if not isinstance(env, dict) or "name" not in env:
+            continue
+        value = env.get("value")
+        value_from = env.get("valueFrom") or {}
+        for key, plural in (("configMapKeyRef", "configmaps"), ("secretKeyRef", "secrets")):
+            ref = value_from.get(key)
+            if isinstance(ref, dict):
+                obj = lookup(plural, namespace, str(ref.get("name") or ""))
+                value = _decoded(plural, obj).get(str(ref.get("key") or ""), "") if obj is not None else ""
+        values[env["name"]] = str(value or "")
+    return [{"name": k, "value": v} for k, v in values.items()]
+
+
+def with_resolved_env(pod: Obj, lookup: Lookup) -> Obj:
+    """The pod with each container's ConfigMap and Secret references replaced by their
+    values, for the runtime that prints what the process prints (``echo $LOG_LEVEL``).
+    The pod itself, as stored, is unchanged."""
+    containers = pod["spec"].get("containers") or []
+    if not any(c.get("envFrom") or any("valueFrom" in e for e in c.get("env") or []) for c in containers):
+        return pod
+    namespace = pod["metadata"].get("namespace") or "default"
+    resolved = [{**c, "env": _container_env(c, namespace, lookup)} for c in containers]
+    return {**pod, "spec": {**pod["spec"], "containers": resolved}}

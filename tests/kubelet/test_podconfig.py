@@ -86,3 +86,23 @@ def test_the_pod_starts_once_its_secret_exists(cluster):
     settle(cluster, 30)
     status = pod(cluster, "report")["status"]
     assert status["phase"] == "Running" and status["containerStatuses"][0]["ready"] is True
+
+
+def test_the_process_sees_the_values_of_its_configmap_and_secret(cluster):
+    """What `kubectl logs` shows: the environment built from a ConfigMap and a Secret (decoded),
+    envFrom first with its prefix, env after it."""
+    from kubeviz.kubelet.logs import log_lines, log_source
+
+    make(cluster, "configmaps", "app-config", {"log-level": "debug", "MODE": "fast"})
+    make(cluster, "secrets", "db", {"password": "czNjcjN0"})
+    make_pod(cluster, "api", containers=[{
+        "name": "main", "image": "busybox:1.36",
+        "command": ["sh", "-c", "echo level=$LOG_LEVEL password=$PASSWORD mode=$APP_MODE; sleep infinity"],
+        "envFrom": [{"configMapRef": {"name": "app-config"}, "prefix": "APP_"}],
+        "env": [{"name": "LOG_LEVEL", "valueFrom": CM}, {"name": "PASSWORD", "valueFrom": SECRET}],
+    }])
+    settle(cluster, 30)
+    lines = [line.text for line in log_lines(cluster, log_source(pod(cluster, "api"), "main", False))]
+    assert lines == ["level=debug password=s3cr3t mode=fast"]
+    # The stored pod still names its sources, not their values.
+    assert pod(cluster, "api")["spec"]["containers"][0]["env"][0]["valueFrom"] == CM
