@@ -2,6 +2,7 @@
 from bench import (
     actions,
     browser,
+    catalogue,
     engine,
     exercises,
     history,
@@ -24,5 +25,6 @@ history.main([])
 timetravel.main([])
 sleep.main([])
 exercises.main([])
+catalogue.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing
