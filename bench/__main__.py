@@ -3,6 +3,7 @@ from bench import (
     actions,
     browser,
     catalogue,
+    checks,
     engine,
     exercises,
     history,
@@ -24,6 +25,7 @@ kubeapi.main([])
 history.main([])
 timetravel.main([])
 sleep.main([])
+checks.main([])
 exercises.main([])
 catalogue.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
