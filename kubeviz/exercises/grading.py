@@ -47,7 +47,11 @@ class Grade:
 
 def grade(cluster: Cluster, exercise: Exercise, scope: Scope, *, final: bool) -> Grade:
     """Score the cluster against the exercise's objectives, looking at what happened since
-    ``scope`` began (the attempt's start, or its last reset)."""
+    ``scope`` began (the attempt's start, or its last reset).
+
+    Deliberately not in one transaction: on SQLite a transaction begins IMMEDIATE, taking
+    the one write lock, and fifty checks a second would hold it most of every second. Each
+    read sees committed state, and a check the learner runs after acting sees their act."""
     results: list[ObjectiveResult] = []
     score = 0
     for objective in exercise.objectives:

@@ -17,9 +17,9 @@ from typing import Any
 
 from django.conf import settings as django_settings
 
-from kubeviz.actions import ActionError, parse_action
+from kubeviz.actions import Action, ActionError, parse_action
 from kubeviz.apiserver.manifests import Located, ManifestError, load_located
-from kubeviz.checks import CheckError, parse_check
+from kubeviz.checks import Check, CheckError, parse_check
 from kubeviz.clusters.templates import Problem, _Checker, _display, _dotted, _kind, template_names
 
 BASE_DIR = Path(django_settings.BASE_DIR)
@@ -57,7 +57,7 @@ Path_ = tuple[str | int, ...]
 class Objective:
     title: str
     weight: int
-    check: Any  # a parsed check (kubeviz.checks)
+    check: Check
     message: str  # shown when it fails, before the check's own advice
     hidden: bool
 
@@ -65,7 +65,7 @@ class Objective:
 @dataclass(frozen=True)
 class WrongAttempt:
     title: str
-    actions: tuple[Any, ...]  # parsed actions (kubeviz.actions)
+    actions: tuple[Action, ...]
     score: int
     messages: tuple[str, ...]  # each a substring of some failing objective's message
 
@@ -79,10 +79,10 @@ class Exercise:
     minutes: int
     template: str
     task: str  # Markdown (kubeviz.content.markdown.render_markdown)
-    setup: tuple[Any, ...]
+    setup: tuple[Action, ...]
     objectives: tuple[Objective, ...]
     hints: tuple[str, ...]
-    solution: tuple[Any, ...]
+    solution: tuple[Action, ...]
     wrong_attempts: tuple[WrongAttempt, ...]
     untouched_score: int
     source: str  # the file, as shown in messages
@@ -267,14 +267,19 @@ class _ExerciseChecker(_Checker):
             self.error(("tags",), f"must name at least one domain ({', '.join(DOMAINS)})")
         return tuple(t for t in tags if t in TAGS)
 
-    def actions(self, path: Path_, value: Any, *, required: bool) -> tuple[Any, ...]:
+    def actions(self, path: Path_, value: Any, *, required: bool) -> tuple[Action, ...]:
         out = []
         for i, spec in enumerate(self.items(path, value, MAX_ACTIONS, required=required)):
             where = _dotted((*path, i))
             try:
-                out.append(parse_action(spec, where=where, base=self.base))
+                action = parse_action(spec, where=where, base=self.base)
             except ActionError as exc:
                 self.located(exc, where)
+                continue
+            if not action.runnable:
+                self.error((*path, i), "is played by exercise_check and the tests: it must be an action kubeviz "
+                                       "runs (not run: false)")
+            out.append(action)
         return tuple(out)
 
     def objectives(self, value: Any) -> tuple[Objective, ...]:

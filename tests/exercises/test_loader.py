@@ -84,6 +84,8 @@ BAD = [
     ("    check: {pods: {selector: app=web, ready: true, count: 5}}",
      "    check: {pods: {selector: app=web, readdy: true, count: 5}}", 12, "objectives[0].check.pods"),
     ("  - {do: scale, name: web, replicas: 5}", "  - explode: now", 20, "solution[0]"),
+    ("  - {do: scale, name: web, replicas: 5}", "  - {kubectl: kubectl top pods, run: false}", 20,
+     "solution[0]: is played by exercise_check and the tests: it must be an action kubeviz runs"),
     ("    score: 1", "    score: 4", 24, "wrong_attempts[0].score: a wrong attempt must score less than full marks"),
     ("untouched_score: 1", "untouched_score: 1\nsurprise: true", 27, "surprise: unknown key"),
     ("    message: The Deployment does not have five ready pods.\n", "", 10, "objectives[0]: message is required"),
