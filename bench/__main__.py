@@ -2,6 +2,7 @@
 from bench import (
     actions,
     browser,
+    catalogue,
     checks,
     engine,
     exercises,
@@ -24,7 +25,8 @@ kubeapi.main([])
 history.main([])
 timetravel.main([])
 sleep.main([])
-exercises.main([])
 checks.main([])
+exercises.main([])
+catalogue.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

@@ -21,6 +21,7 @@ from kubeviz.runtime.process import stop_seconds
 from .lifecycle import RuntimeState, advance
 from .logs import LogRecorder
 from .nodestatus import node_status
+from .podconfig import missing_config, with_resolved_env
 
 # How often a dead kubelet's work is looked at again, in case the node has recovered.
 DEAD_POLL_SECONDS = 5.0
@@ -41,7 +42,9 @@ def failed_nodes(cluster: Cluster) -> set[str]:
 class Kubelet:
     name = "kubelet"
     actor = "kubelet"
-    watches = ("pods", "nodes", "leases")
+    # ConfigMaps and Secrets are watched only to be read (a pod waiting for one is tried
+    # again on the kubelet's own schedule, not when it appears, as a real kubelet does).
+    watches = ("pods", "nodes", "leases", "configmaps", "secrets")
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
@@ -95,8 +98,12 @@ class Kubelet:
             return None
         kubelet = f"kubelet/{node_name}"
         kapi = api.as_component(kubelet)
+
+        def lookup(plural: str, namespace: str, name: str) -> Obj | None:
+            return cache.get(plural, f"{namespace}/{name}")
+
         if pod["metadata"].get("deletionTimestamp"):
-            self.logs.record_stop(pod, kapi.now(), cpus=_cpus(node))
+            self.logs.record_stop(with_resolved_env(pod, lookup), kapi.now(), cpus=_cpus(node))
             return self._stop(cache, kapi, pod, node_name)
         status = pod.get("status") or {}
         if status.get("phase") in ("Succeeded", "Failed"):
@@ -109,7 +116,9 @@ class Kubelet:
             )
         runtime = self.runtimes.setdefault(node_name, RuntimeState())
         images = self.images.setdefault(node_name, _node_images(node))
-        outcome = advance(pod, images, runtime, kapi.now(), status.get("podIP") or _pod_ip(cache, node, pod), _host_ip(node))
+        missing = missing_config(pod, lookup)
+        outcome = advance(pod, images, runtime, kapi.now(), status.get("podIP") or _pod_ip(cache, node, pod), _host_ip(node),
+                          missing)
         for what, details in outcome.runtime:
             _runtime_step(kapi, node_name, pod, what, details)
         for etype, reason, message in outcome.events:
@@ -122,7 +131,8 @@ class Kubelet:
                 "pods", updated, step=8 if running else None, category="flow" if running else "kubelet",
                 message=say("kubelet.status", node=node_name, where=f"{ns}/{name}", summary=_summary(outcome.status)),
             )
-        printed = self.logs.record({**pod, "status": outcome.status}, status, outcome.status, kapi.now(), cpus=_cpus(node))
+        printed = self.logs.record(with_resolved_env({**pod, "status": outcome.status}, lookup), status, outcome.status,
+                                   kapi.now(), cpus=_cpus(node))
         if printed is not None and (outcome.next_in is None or printed < outcome.next_in):
             return printed
         return outcome.next_in

@@ -16,10 +16,17 @@ from kubeviz.clusters.clock import parse_rfc3339, rfc3339
 from kubeviz.runtime.containers import Fate, backoff_seconds, fate
 from kubeviz.runtime.images import Resolved, resolve
 
+from .podconfig import Missing
+
 CRASH_AT = "kubeviz.io/crash-at"
 #: How long an exited container shows as terminated (Error, OOMKilled, Completed) before
 #: the kubelet's next look puts it in CrashLoopBackOff (the PLEG relists every second).
 TERMINATED_SHOWN_SECONDS = 1.0
+#: How long the kubelet waits before trying again a pod it could not start for want of a
+#: ConfigMap or Secret (the pod workers' backOffPeriod; the real volume manager's mount
+#: retries back off further, up to about two minutes).
+CONFIG_RETRY_SECONDS = 10.0
+CONFIG_ERROR = "CreateContainerConfigError"
 
 Obj = dict[str, Any]
 
@@ -45,6 +52,8 @@ class RuntimeState:
     pulls: dict[tuple[str, str], datetime] = field(default_factory=dict)
     pull_failures: dict[tuple[str, str], int] = field(default_factory=dict)
     retry_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    #: when a pod (key ``(uid, "")``) or container waiting for a ConfigMap or Secret is looked at again
+    config_retry: dict[tuple[str, str], datetime] = field(default_factory=dict)
 
 
 def container_id(pod_uid: str, name: str, restarts: int) -> str:
@@ -78,7 +87,10 @@ def _condition(conditions: list[Obj], ctype: str, status: str, now: str, reason:
     conditions.append(entry)
 
 
-def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: datetime, pod_ip: str, host_ip: str) -> Outcome:
+def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: datetime, pod_ip: str, host_ip: str,
+            missing: Missing | None = None) -> Outcome:
+    """``missing``: the ConfigMaps and Secrets the pod references that do not exist (podconfig)."""
+    missing = missing or Missing()
     spec = pod["spec"]
     status = deep_copy(pod.get("status") or {})
     stamp = rfc3339(now)
@@ -86,10 +98,16 @@ def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: date
     status.setdefault("startTime", stamp)
     status["hostIP"] = host_ip
     status["hostIPs"] = [{"ip": host_ip}]
-    status["podIP"] = pod_ip
-    status["podIPs"] = [{"ip": pod_ip}]
     restart_policy = spec.get("restartPolicy", "Always")
     by_name = {c["name"]: c for c in status.get("containerStatuses") or []}
+    mounting = bool(missing.volumes) and not any(
+        (cs.get("state") or {}).get("waiting", {}).get("reason") != "ContainerCreating" for cs in by_name.values())
+    if mounting:
+        # No sandbox yet (volumes are mounted first), so no pod IP either.
+        _wait_for_volumes(pod, missing, runtime, now, out)
+    else:
+        status["podIP"] = pod_ip
+        status["podIPs"] = [{"ip": pod_ip}]
     statuses = []
     for container in spec.get("containers") or []:
         name = container["name"]
@@ -98,20 +116,43 @@ def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: date
             "restartCount": 0, "started": False, "state": {"waiting": {"reason": "ContainerCreating"}},
         }
         cs["image"] = container["image"]
-        _advance_container(pod, container, cs, images_on_node, runtime, now, out, restart_policy)
+        if not mounting:
+            _advance_container(pod, container, cs, images_on_node, runtime, now, out, restart_policy, missing.env.get(name))
         statuses.append(cs)
     status["containerStatuses"] = statuses
-    _phase(status, statuses, restart_policy, stamp)
+    _phase(status, statuses, restart_policy, stamp, sandbox=not mounting)
     return out
 
 
+def _wait_for_volumes(pod: Obj, missing: Missing, runtime: RuntimeState, now: datetime, out: Outcome) -> None:
+    """Volumes are mounted before any container starts: until every ConfigMap and Secret a
+    volume reads exists, the pod waits in ContainerCreating with FailedMount events."""
+    key = (pod["metadata"].get("uid", ""), "")
+    retry = runtime.config_retry.get(key)
+    if retry is not None and now < retry:
+        out.wake((retry - now).total_seconds())
+        return
+    runtime.config_retry[key] = now + timedelta(seconds=CONFIG_RETRY_SECONDS)
+    for volume, error in missing.volumes.items():
+        out.events.append(("Warning", "FailedMount", f'MountVolume.SetUp failed for volume "{volume}" : {error}'))
+    out.wake(CONFIG_RETRY_SECONDS)
+
+
 def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: RuntimeState,
-                       now: datetime, out: Outcome, restart_policy: str) -> None:
+                       now: datetime, out: Outcome, restart_policy: str, env_error: str | None = None) -> None:
     ref = resolve(container["image"])
     state = cs["state"]
     waiting = state.get("waiting")
     if waiting and waiting.get("reason") in ("ContainerCreating", "ErrImagePull", "ImagePullBackOff"):
-        _advance_pull(pod, container, cs, images, runtime, now, out, ref)
+        _advance_pull(pod, container, cs, images, runtime, now, out, ref, env_error)
+        return
+    if waiting and waiting.get("reason") == CONFIG_ERROR:
+        retry = runtime.config_retry.get((pod["metadata"].get("uid", ""), container["name"]), now)
+        if now < retry:
+            out.wake((retry - now).total_seconds())
+            return
+        out.events.append(("Normal", "Pulled", f'Container image "{container["image"]}" already present on machine'))
+        _create(pod, container, cs, now, out, ref, runtime, env_error)
         return
     if waiting and waiting.get("reason") == "CrashLoopBackOff":
         last = (cs.get("lastState") or {}).get("terminated") or {}
@@ -120,7 +161,7 @@ def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runt
         if now < until:
             out.wake((until - now).total_seconds())
             return
-        _start(pod, container, cs, now, out, ref)
+        _create(pod, container, cs, now, out, ref, runtime, env_error)
         return
     terminated = state.get("terminated")
     if terminated and _restarts(restart_policy, terminated.get("exitCode", 0)):
@@ -224,7 +265,7 @@ def _back_off(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome, re
 
 
 def _advance_pull(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: RuntimeState,
-                  now: datetime, out: Outcome, ref: Resolved) -> None:
+                  now: datetime, out: Outcome, ref: Resolved, env_error: str | None = None) -> None:
     """ContainerCreating → pulling → started, or ErrImagePull → ImagePullBackOff → retry."""
     key = (pod["metadata"].get("uid", ""), container["name"])
     image = container["image"]
@@ -245,7 +286,7 @@ def _advance_pull(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: 
                 f"Image size: {ref.image.size} bytes.",
             ))
             images.add(ref.full_name)
-            _start(pod, container, cs, now, out, ref)
+            _create(pod, container, cs, now, out, ref, runtime, env_error)
             return
         failures = runtime.pull_failures.get(key, 0) + 1
         runtime.pull_failures[key] = failures
@@ -275,7 +316,7 @@ def _advance_pull(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: 
     if present and policy != "Always":
         out.events.append(("Normal", "Pulled", f'Container image "{image}" already present on machine'))
         out.runtime.append(("image present", {"image": image}))
-        _start(pod, container, cs, now, out, ref)
+        _create(pod, container, cs, now, out, ref, runtime, env_error)
         return
     if policy == "Never":
         message = f'Container image "{image}" is not present with pull policy of Never'
@@ -365,6 +406,21 @@ def _qualified(reference: str) -> str:
     return name
 
 
+def _create(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome, ref: Resolved,
+            runtime: RuntimeState, env_error: str | None) -> None:
+    """Start the container, unless its environment cannot be built (a missing ConfigMap,
+    Secret or key): then it waits in CreateContainerConfigError and is tried again later."""
+    key = (pod["metadata"].get("uid", ""), container["name"])
+    if env_error:
+        cs["state"] = {"waiting": {"reason": CONFIG_ERROR, "message": env_error}}
+        out.events.append(("Warning", "Failed", f"Error: {env_error}"))
+        runtime.config_retry[key] = now + timedelta(seconds=CONFIG_RETRY_SECONDS)
+        out.wake(CONFIG_RETRY_SECONDS)
+        return
+    runtime.config_retry.pop(key, None)
+    _start(pod, container, cs, now, out, ref)
+
+
 def _start(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome, ref: Resolved) -> None:
     name = container["name"]
     restarts = cs.get("restartCount", 0)
@@ -390,7 +446,7 @@ def _start(pod: Obj, container: Obj, cs: Obj, now: datetime, out: Outcome, ref: 
         out.wake(f.runs_for)
 
 
-def _phase(status: Obj, statuses: list[Obj], restart_policy: str, stamp: str) -> None:
+def _phase(status: Obj, statuses: list[Obj], restart_policy: str, stamp: str, sandbox: bool = True) -> None:
     conditions = status.setdefault("conditions", [])
     all_running_ready = bool(statuses) and all(cs.get("ready") for cs in statuses)
     terminated = [cs["state"]["terminated"] for cs in statuses if "terminated" in cs["state"]]
@@ -402,8 +458,7 @@ def _phase(status: Obj, statuses: list[Obj], restart_policy: str, stamp: str) ->
         status["phase"] = "Running"
     else:
         status["phase"] = "Pending"
-    started_sandbox = True
-    _condition(conditions, "PodReadyToStartContainers", "True" if started_sandbox else "False", stamp)
+    _condition(conditions, "PodReadyToStartContainers", "True" if sandbox else "False", stamp)
     _condition(conditions, "Initialized", "True", stamp)
     unready = [cs["name"] for cs in statuses if not cs.get("ready")]
     if status["phase"] in ("Succeeded", "Failed"):

@@ -98,6 +98,7 @@ _STATE_GROUPS = {
     "Pending": "pending",
     "ContainerCreating": "creating",
     "PodInitializing": "creating",
+    "CreateContainerConfigError": "creating",
     "Running": "running",
     "NotReady": "notready",
     "CrashLoopBackOff": "crash",

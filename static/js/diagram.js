@@ -30,7 +30,7 @@
 
   // ---- pod states (mirrors kubeviz/web/selectors.py) -------------------------------------
   const GROUPS = {
-    Pending: "pending", ContainerCreating: "creating", PodInitializing: "creating",
+    Pending: "pending", ContainerCreating: "creating", PodInitializing: "creating", CreateContainerConfigError: "creating",
     Running: "running", NotReady: "notready",
     CrashLoopBackOff: "crash", Error: "crash", OOMKilled: "crash", Failed: "crash", ContainerCannotRun: "crash",
     ErrImagePull: "image", ImagePullBackOff: "image", InvalidImageName: "image", ErrImageNeverPull: "image",

@@ -168,7 +168,8 @@ def test_vendored_assets_are_served_without_debug(client, settings, path):
 
 
 @pytest.mark.parametrize("state,group", [
-    ("Pending", "pending"), ("ContainerCreating", "creating"), ("Init:0/1", "creating"), ("Running", "running"),
+    ("Pending", "pending"), ("ContainerCreating", "creating"), ("Init:0/1", "creating"),
+    ("CreateContainerConfigError", "creating"), ("Running", "running"),
     ("CrashLoopBackOff", "crash"), ("ExitCode:2", "crash"), ("ErrImagePull", "image"), ("ImagePullBackOff", "image"),
     ("Completed", "completed"), ("Terminating", "terminating"), ("Unknown", "unknown"),
 ])
