@@ -3,6 +3,7 @@ from bench import (
     actions,
     browser,
     engine,
+    exercise_starts,
     exercises,
     history,
     kubeapi,
@@ -24,5 +25,6 @@ history.main([])
 timetravel.main([])
 sleep.main([])
 exercises.main([])
+exercise_starts.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing
