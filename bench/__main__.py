@@ -2,6 +2,7 @@
 from bench import (
     actions,
     browser,
+    checks,
     engine,
     exercise_starts,
     exercises,
@@ -26,5 +27,6 @@ timetravel.main([])
 sleep.main([])
 exercises.main([])
 exercise_starts.main([])
+checks.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

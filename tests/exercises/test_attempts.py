@@ -203,3 +203,14 @@ def test_a_setup_that_fails_leaves_no_sandbox_behind(ada, tmp_path, monkeypatch)
     assert caught.value.code == 500 and "the setup of exercise broken failed" in caught.value.message
     assert not Cluster.objects.filter(owner=ada.user).exists()
     assert not Attempt.objects.exists()
+
+
+def test_a_submitted_attempts_sandbox_does_not_count_towards_the_limit(ada, settings):
+    settings.KUBEVIZ_SANDBOXES_PER_LEARNER = 1
+    first = attempt_start(identity=ada, slug=SLUG)
+    with pytest.raises(StatusError) as caught:
+        attempt_start(identity=ada, slug=SLUG)
+    assert caught.value.code == 403 and "KUBEVIZ_SANDBOXES_PER_LEARNER=1" in caught.value.message
+    attempt_submit(attempt=first)
+    second = attempt_start(identity=ada, slug=SLUG)
+    assert list(attempts_of(identity=ada)) == [second, first]
