@@ -14,9 +14,11 @@ from typing import Any
 
 from django.conf import settings as django_settings
 
+from kubeviz.actions import ActionError, parse_action
 from kubeviz.apiserver import validation as v
 from kubeviz.apiserver.manifests import ManifestError, load_located
 from kubeviz.apiserver.selectors import parse_label_selector
+from kubeviz.checks import CheckError, parse_check
 from kubeviz.clusters.templates import Problem, TemplateError, _Checker, template_load, template_names
 
 BASE_DIR = Path(django_settings.BASE_DIR)
@@ -194,6 +196,9 @@ def _problems_of(exc: Exception) -> list[tuple[str, str]]:
     inside the spec (``steps[2].wait.pods.count``)."""
     found: list[tuple[str, str]] = []
     for item in getattr(exc, "problems", None) or [str(exc)]:
+        if isinstance(item, tuple) and len(item) == 2:
+            found.append((str(item[0]), str(item[1])))
+            continue
         path = getattr(item, "path", None)
         message = getattr(item, "message", None)
         if path is None or message is None:
@@ -336,8 +341,6 @@ class _LessonChecker(_Checker):
         if len(value) > MAX_ITEMS:
             self.error(path, f"{len(value)} entries; at most {MAX_ITEMS}")
             return ()
-        from kubeviz.actions import ActionError, parse_action
-
         parsed = []
         for j, spec in enumerate(value):
             try:
@@ -347,8 +350,6 @@ class _LessonChecker(_Checker):
         return tuple(parsed)
 
     def wait(self, path: tuple[str | int, ...], value: Any) -> Any:
-        from kubeviz.checks import CheckError, parse_check
-
         try:
             return parse_check(value, where=_dotted(path))
         except CheckError as exc:

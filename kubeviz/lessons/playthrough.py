@@ -12,6 +12,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
+from kubeviz.actions import run_action
+from kubeviz.checks import Scope, evaluate
 from kubeviz.clusters.models import Cluster
 from kubeviz.clusters.services import cluster_create, cluster_delete
 from kubeviz.engine.control import clock_set
@@ -53,27 +55,8 @@ def action_kind(action: Any) -> str:
     return str(getattr(action, "kind", ""))
 
 
-def perform(engine: Engine, action: Any) -> str:
-    """Run one action in-process: ``next`` and ``settle`` drive this engine (the player's
-    worker does them in a live cluster), the rest go through the action runner."""
-    from kubeviz.actions import run_action
-
-    kind = action_kind(action)
-    if kind == "next":
-        count = int(getattr(action, "value", None) or getattr(action, "count", None) or 1)
-        done = sum(1 for _ in range(count) if engine.step())
-        return f"{done} component action(s)"
-    if kind == "settle":
-        seconds = float(getattr(action, "value", None) or getattr(action, "seconds", None) or STEP_SETTLE)
-        return f"{engine.settle(horizon=seconds)} component action(s)"
-    text = run_action(engine.cluster, action)
-    engine.cluster.refresh_from_db()
-    return str(text or "")
-
-
 def play_step(engine: Engine, step: Step) -> list[Failure]:
     """One step, as a learner who follows its solution plays it."""
-    from kubeviz.checks import Scope, evaluate
 
     cluster = engine.cluster
     clock_set(cluster=cluster, mode="step" if step.clock == "step" else "paused")
@@ -82,11 +65,12 @@ def play_step(engine: Engine, step: Step) -> list[Failure]:
     failures: list[Failure] = []
     for action in step.solution:
         try:
-            perform(engine, action)
+            run_action(cluster, action, engine)
         except Exception as exc:  # noqa: BLE001 (any failure of the solution is the author's to see)
             failures.append(Failure(step, f"the solution's {action_kind(action)} action failed: {exc}"))
             return failures
     if step.clock != "step":
+        pause_clock(cluster)
         engine.settle(horizon=STEP_SETTLE)
     cluster.refresh_from_db()
     question = step.question
