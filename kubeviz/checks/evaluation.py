@@ -6,19 +6,35 @@ from typing import Any
 
 from kubeviz.clusters.models import Cluster
 
-from . import state
-from .language import AllCheck, AnyCheck, Check, FieldCheck, NotCheck, ObjectsCheck, PodsCheck
+from . import events, process, runtime, state
+from .language import (
+    AllCheck,
+    AnyCheck,
+    Check,
+    EventCheck,
+    FieldCheck,
+    HistoryCheck,
+    LogCheck,
+    NotCheck,
+    ObjectsCheck,
+    PodsCheck,
+    ScheduledCheck,
+    StepCheck,
+    TrafficCheck,
+)
 from .outcome import Outcome, Scope
 
 _EVALUATORS: dict[type, Callable[[Cluster, Any, Scope], Outcome]] = {
     FieldCheck: state.field_evaluate,
     PodsCheck: state.pods_evaluate,
     ObjectsCheck: state.objects_evaluate,
+    EventCheck: events.event_evaluate,
+    StepCheck: process.step_evaluate,
+    ScheduledCheck: process.scheduled_evaluate,
+    HistoryCheck: process.history_evaluate,
+    LogCheck: runtime.log_evaluate,
+    TrafficCheck: runtime.traffic_evaluate,
 }
-
-
-def register(kind: type, fn: Callable[[Cluster, Any, Scope], Outcome]) -> None:
-    _EVALUATORS[kind] = fn
 
 
 def evaluate(cluster: Cluster, check: Check, scope: Scope) -> Outcome:

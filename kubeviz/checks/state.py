@@ -141,12 +141,12 @@ def pods_evaluate(cluster: Cluster, check: PodsCheck, scope: Scope) -> Outcome:
     if not base:
         found = f"There are no {'Terminating ' if check.terminating else ''}pods{place}"
     elif qualities:
-        found = f"{n} of {say.plural(total, 'pod')}{place} {say.are(n)} {qualities}"
+        found = f"{n} of {say.plural(total, 'pod')}{place} {say.are(n or total)} {qualities}"
     else:
         found = f"There {say.are(total)} {say.plural(total, 'pod')}{place}"
     if passed:
         return Outcome(True, found + ".")
-    found += f", {say.wanted(check.count)} wanted"
+    found += say.short_of(check.count, n)
     lister = f"kubectl get pods{' -l ' + check.selector_text if check.selector_text else ''}{' -n ' + check.namespace if check.namespace != 'default' else ''}"
     if check.count.max is not None and n > check.count.max or check.count.exactly is not None and n > check.count.exactly:
         return Outcome(False, found + ".", f"More pods match than wanted: {lister} lists them (scale the workload, or delete the extra ones).")
@@ -176,4 +176,4 @@ def objects_evaluate(cluster: Cluster, check: ObjectsCheck, scope: Scope) -> Out
     lister = f"kubectl get {strategy.plural}{' -l ' + t.selector_text if t.selector_text else ''}"
     if strategy.namespaced and t.namespace != "default":
         lister += f" -n {t.namespace}"
-    return Outcome(False, f"{found}, {say.wanted(check.count)} wanted.", f"{lister} lists them.")
+    return Outcome(False, f"{found}{say.short_of(check.count, n)}.", f"{lister} lists them.")
