@@ -1,8 +1,9 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import browser, engine, history, kubeapi, lifecycle, pacing, sleep, templates, timetravel, websocket
+from bench import actions, browser, engine, history, kubeapi, lifecycle, pacing, sleep, templates, timetravel, websocket
 
 engine.main([])
 templates.main([])
+actions.main([])
 lifecycle.main([])
 websocket.main([])
 kubeapi.main([])
