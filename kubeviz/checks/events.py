@@ -19,7 +19,7 @@ Obj = dict[str, Any]
 
 def _about(check: EventCheck) -> str:
     if check.name:
-        return f" about {check.kind or 'the object'} {check.name}"
+        return f" about {check.kind + ' ' if check.kind else ''}{check.name}"
     if check.selector is not None:
         return f" about {say.plural(2, say.kind_word(check.kind))[2:]} labelled {check.selector_text}"
     return f" about a {check.kind}" if check.kind else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -11,7 +12,7 @@ from kubeviz.accounts.roles import Identity
 from kubeviz.checks import Scope, evaluate
 from kubeviz.clusters.permissions import may_see
 
-from .loader import Lesson, Step
+from .loader import Lesson, Step, lesson_get, lessons_all
 from .models import LessonProgress
 from .predictions import prediction_outcome
 
@@ -101,3 +102,55 @@ def step_state(progress: LessonProgress, lesson: Lesson, index: int | None = Non
                 state.actual, state.actual_message = who, recorded.message
                 state.correct = who == state.answer
     return state
+
+
+# ---- cards: what the REST API and the pages show ------------------------------------------
+
+
+def progress_card(progress: LessonProgress) -> dict[str, Any]:
+    lesson = lesson_get(progress.lesson)
+    return {
+        "lesson": progress.lesson,
+        "learner": progress.owner.get_username() if progress.owner_id else "guest",
+        "cluster": progress.cluster.name if progress.cluster_id else None,
+        "step": progress.step,
+        "steps": len(lesson.steps) if lesson else 0,
+        "answers": {k: {"answer": v.get("answer", ""), "correct": v.get("correct")} for k, v in progress.answers.items()},
+        "hints": {k: int(v) for k, v in progress.hints.items()},
+        "skipped": list(progress.skipped),
+        "seconds": progress.seconds,
+        "completed": progress.completed,
+        "started": progress.started,
+        "last_seen": progress.last_seen,
+    }
+
+
+def lesson_card(lesson: Lesson, progress: LessonProgress | None) -> dict[str, Any]:
+    return {
+        "slug": lesson.slug, "title": lesson.title, "summary": lesson.summary, "level": lesson.level,
+        "minutes": lesson.minutes, "template": lesson.template, "steps": len(lesson.steps),
+        "url": f"/lessons/{lesson.slug}/", "progress": progress_card(progress) if progress else None,
+    }
+
+
+def lesson_list(identity: Identity) -> list[dict[str, Any]]:
+    """Every lesson in order, with the identity's progress in it."""
+    mine = progress_of(identity)
+    return [lesson_card(lesson, mine.get(lesson.slug)) for lesson in lessons_all()]
+
+
+def lesson_detail(identity: Identity, slug: str) -> dict[str, Any] | None:
+    """A lesson and its steps (never a question's answer or a solution), or None."""
+    lesson = lesson_get(slug)
+    if lesson is None:
+        return None
+    card = lesson_card(lesson, progress_find(identity, slug))
+    card["step_list"] = [{
+        "index": s.index, "title": s.title, "clock": s.clock, "focus": list(s.focus),
+        "actions": [a.label for a in s.actions],
+        "wait": (getattr(s.wait, "title", "") or "the step's check") if s.wait is not None else None,
+        "question": {"kind": s.question.kind, "prompt": s.question.prompt, "options": list(s.question.options)}
+        if s.question else None,
+        "hints": len(s.hints),
+    } for s in lesson.steps]
+    return card
