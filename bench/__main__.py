@@ -1,5 +1,18 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import actions, browser, engine, history, kubeapi, lifecycle, pacing, sleep, templates, timetravel, websocket
+from bench import (
+    actions,
+    browser,
+    checks,
+    engine,
+    history,
+    kubeapi,
+    lifecycle,
+    pacing,
+    sleep,
+    templates,
+    timetravel,
+    websocket,
+)
 
 engine.main([])
 templates.main([])
@@ -10,5 +23,6 @@ kubeapi.main([])
 history.main([])
 timetravel.main([])
 sleep.main([])
+checks.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing
