@@ -1,10 +1,12 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
 from bench import actions, browser, engine, history, kubeapi, lifecycle, pacing, sleep, templates, timetravel, websocket
+from bench import lessons as lesson_bench
 
 engine.main([])
 templates.main([])
 actions.main([])
 lifecycle.main([])
+lesson_bench.main([])
 websocket.main([])
 kubeapi.main([])
 history.main([])
