@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from kubeviz.apiserver import registry
 from kubeviz.clusters.models import Cluster
 
 from . import messages as say
+from . import reads
 from .language import EventCheck, Target
 from .outcome import Outcome, Scope
 from .state import find_objects
@@ -43,7 +43,7 @@ def event_evaluate(cluster: Cluster, check: EventCheck, scope: Scope) -> Outcome
         target = Target(kind=check.kind, namespace=check.namespace, selector=check.selector, selector_text=check.selector_text)
         names = {o["metadata"]["name"] for o in find_objects(cluster, target)}
     matched: list[Obj] = []
-    for ev in registry.objects(cluster, "events", check.namespace):
+    for ev in reads.objects(cluster, "events", check.namespace):
         involved = ev.get("involvedObject") or {}
         if int(ev["metadata"].get("resourceVersion") or 0) <= scope.since_revision:
             continue

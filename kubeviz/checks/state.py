@@ -15,6 +15,7 @@ from kubeviz.clusters.models import Cluster
 from kubeviz.controllers.pods import is_pod_ready
 
 from . import messages as say
+from . import reads
 from .language import FieldCheck, ObjectsCheck, PodsCheck, Target
 from .outcome import Outcome, Scope
 
@@ -37,7 +38,7 @@ def find_objects(cluster: Cluster, target: Target) -> list[Obj]:
     strategy = by_kind(target.kind)
     namespace = target.namespace if strategy.namespaced else None
     index = {"name": target.name} if target.name else {}
-    found = registry.objects(cluster, strategy.plural, namespace, **index)
+    found = reads.objects(cluster, strategy.plural, namespace, **index)
     if target.selector.empty:
         return found
     return [o for o in found if target.selector.matches(o["metadata"].get("labels"))]
@@ -127,7 +128,7 @@ def _pod_qualities(check: PodsCheck) -> str:
 
 
 def pods_evaluate(cluster: Cluster, check: PodsCheck, scope: Scope) -> Outcome:
-    pods = registry.objects(cluster, "pods", check.namespace)
+    pods = reads.objects(cluster, "pods", check.namespace)
     base = [
         p for p in pods
         if check.selector.matches(p["metadata"].get("labels"))
