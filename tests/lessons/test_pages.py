@@ -48,6 +48,9 @@ def test_the_buttons_answer_with_the_panel(guest):
     acted = guest.post(f"/lessons/{SLUG}/actions/0/", **HX).content.decode()
     assert 'data-correct="yes"' in acted and 'data-passed="true"' in acted
     assert "pod/web created" in acted
+    assert "kubectl apply -f manifests/pod.yaml" in acted and ">Run it<" in acted
+    ran = guest.post(f"/lessons/{SLUG}/actions/1/", **HX).content.decode()  # Run it: kubeviz reads the command
+    assert "pod/web unchanged" in ran
     hinted = guest.post(f"/lessons/{SLUG}/hint/", **HX).content.decode()
     assert "The buttons under the text act on your own cluster" in hinted
     nxt = guest.post(f"/lessons/{SLUG}/next/", **HX).content.decode()
