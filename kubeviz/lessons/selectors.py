@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.safestring import mark_safe
 
 from kubeviz.accounts.roles import Identity
 from kubeviz.checks import Scope, evaluate
 from kubeviz.clusters.permissions import may_see
+from kubeviz.content.markdown import render_markdown
 
 from .loader import Lesson, Step, lesson_get, lessons_all
 from .models import LessonProgress
@@ -92,6 +94,8 @@ def step_state(progress: LessonProgress, lesson: Lesson, index: int | None = Non
     if step.wait is not None and cluster is not None:
         outcome = evaluate(cluster, step.wait, scope_of(progress, step.index))
         state.wait_passed, state.wait_found, state.wait_advice = outcome.passed, outcome.found, outcome.advice
+        if not outcome.passed and (progress.scopes.get(str(step.index)) or {}).get("met"):
+            state.wait_passed, state.wait_found, state.wait_advice = True, "you did this step before", ""
     answered = progress.answers.get(str(step.index))
     question = step.question
     if answered and question is not None:
@@ -154,3 +158,38 @@ def lesson_detail(identity: Identity, slug: str) -> dict[str, Any] | None:
         "hints": len(s.hints),
     } for s in lesson.steps]
     return card
+
+
+# ---- the player's page ---------------------------------------------------------------------
+
+
+def _action_view(index: int, action: Any, locked: bool) -> dict[str, Any]:
+    kubectl = action.kind == "kubectl"
+    return {"index": index, "label": action.label, "kubectl": action.args.get("command", "") if kubectl else "",
+            "runnable": action.runnable if kubectl else True, "locked": locked}
+
+
+def player_view(progress: LessonProgress, lesson: Lesson) -> dict[str, Any]:
+    """What the lesson panel shows: the step's text (safe HTML), its actions, its question
+    and, from ``step_state``, its wait, answer and hints."""
+    state = step_state(progress, lesson)
+    step = state.step
+    question = step.question
+    locked = bool(question and question.kind == "prediction" and state.answer is None)
+    explain = question.explain if question and state.answer is not None and state.correct is not None else ""
+    return {
+        "lesson": lesson,
+        "progress": progress,
+        "step": step,
+        "state": state,
+        "number": step.index + 1,
+        "total": len(lesson.steps),
+        "text_html": mark_safe(render_markdown(step.text)),  # noqa: S308 (cleaned by an allow-list)
+        "explain_html": mark_safe(render_markdown(explain)) if explain else "",  # noqa: S308
+        "actions": [_action_view(i, a, locked) for i, a in enumerate(step.actions)],
+        "locked": locked,
+        "hints_left": len(step.hints) - len(state.hints),
+        "focus": list(step.focus),
+        "first": step.index == 0,
+        "last": step.index == len(lesson.steps) - 1,
+    }
