@@ -13,6 +13,7 @@ from kubeviz.clusters.services import cluster_reset
 from kubeviz.engine import control
 
 from .errors import StatusErrorsMixin, unknown
+from .serializers import FormSafeSerializer
 
 OK = inline_serializer("Ok", {"ok": serializers.BooleanField()})
 NODE_ADDED = inline_serializer("NodeAdded", {"ok": serializers.BooleanField(), "name": serializers.CharField()})
@@ -28,9 +29,17 @@ def _cluster(name: str) -> Cluster:
     return get_object_or_404(Cluster, name=name)
 
 
-class ClockSerializer(serializers.Serializer):
+class ClockSerializer(FormSafeSerializer):
+    min_properties = 1  # a change names the mode, the speed or both
+
     mode = serializers.ChoiceField(choices=["live", "step", "paused"], required=False)
     speed = serializers.FloatField(min_value=0.05, max_value=100, required=False)
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if not attrs:
+            raise serializers.ValidationError("give mode, speed or both")
+        return attrs
 
 
 class ClockView(StatusErrorsMixin, APIView):

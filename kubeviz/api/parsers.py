@@ -3,7 +3,8 @@
 Django's multipart parser skips a part that has no ``Content-Disposition`` (it cannot name
 the field), so a malformed body (a bare ``true`` between two boundaries) read as an empty
 form and a write with every field optional went ahead with its defaults. Such a body is a
-400 here, as a malformed JSON body is.
+400 here, as a malformed JSON body is. (A well-formed form with no parts is an empty form;
+a serializer for which that means nothing refuses it itself: ``min_properties``.)
 """
 from __future__ import annotations
 

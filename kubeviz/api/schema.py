@@ -55,6 +55,20 @@ class BrowserSessionScheme(OpenApiAuthenticationExtension):
 
 
 class RestAutoSchema(AutoSchema):
+    def _map_serializer(self, serializer: Any, direction: str, bypass_extensions: bool = False) -> dict[str, Any]:
+        """A serializer whose fields are each optional but not all at once says so with
+        ``min_properties`` (an empty form and a null body look alike on the wire)."""
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        least = getattr(serializer, "min_properties", None)
+        if least:
+            schema["minProperties"] = least
+        return schema
+
+    def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> tuple[Any, bool]:
+        """…and its body is required: no body names nothing either."""
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        return schema, required or bool(getattr(serializer, "min_properties", None))
+
     def get_auth(self) -> list[dict[str, list]]:
         """Reads: the cluster's token, a browser session, or nothing (public clusters).
         Writes: the token, or a browser session together with its CSRF token."""

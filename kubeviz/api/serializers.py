@@ -2,6 +2,19 @@
 from rest_framework import serializers
 
 
+class FormSafeSerializer(serializers.Serializer):
+    """DRF reads an empty form value of an optional field as "not given", so ``mode=`` in a
+    form would pass where ``{"mode": ""}`` in JSON fails; here both fail alike."""
+
+    def validate(self, attrs: dict) -> dict:
+        data = self.initial_data
+        blank = [name for name, field in self.fields.items()
+                 if hasattr(data, "getlist") and data.get(name) == "" and not getattr(field, "allow_blank", False)]
+        if blank:
+            raise serializers.ValidationError({name: ["This field may not be blank."] for name in blank})
+        return attrs
+
+
 class StepObjectSerializer(serializers.Serializer):
     kind = serializers.CharField()
     namespace = serializers.CharField(allow_blank=True)

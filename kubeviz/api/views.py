@@ -54,7 +54,7 @@ class StepListView(StatusErrorsMixin, APIView):
 
 
 class HistoryQuery(serializers.Serializer):
-    at = serializers.IntegerField(min_value=0, required=False, help_text="the step (seq) to go back to; the newest if absent")
+    at = serializers.IntegerField(min_value=1, required=False, help_text="the step (seq) to go back to (steps count from 1); the newest if absent")
 
 
 class HistoryView(StatusErrorsMixin, APIView):
@@ -62,7 +62,7 @@ class HistoryView(StatusErrorsMixin, APIView):
         summary="The cluster as it was at a past step, and the range of steps that can be reached",
         parameters=[HistoryQuery],
         responses={200: HistorySerializer,
-                   400: OpenApiResponse(StatusSerializer, description="at is not a whole number >= 0"),
+                   400: OpenApiResponse(StatusSerializer, description="at is not a whole number >= 1"),
                    404: OpenApiResponse(StatusSerializer, description="no such cluster, or a step beyond the newest"),
                    410: OpenApiResponse(StatusSerializer, description="the step is before the history kept (trimmed "
                                         "steps, compacted change log): reason Expired, the message names the earliest")},
