@@ -1,11 +1,13 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import control, lifecycle, proxy, views
+from . import control, lifecycle, proxy, tokens, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("tokens/", tokens.TokenListView.as_view(), name="api-tokens"),
+    path("tokens/<int:token_id>/", tokens.TokenView.as_view(), name="api-token"),
     path("clusters/", lifecycle.ClusterCollectionView.as_view(), name="api-clusters"),
     path("templates/", lifecycle.TemplateListView.as_view(), name="api-templates"),
     path("clusters/<slug:cluster>/", lifecycle.ClusterView.as_view(), name="api-cluster"),
