@@ -53,6 +53,15 @@ class Actor:
     def label(self) -> str:
         return self.client or self.component
 
+    @property
+    def subject(self) -> str:
+        """How step 1's sentence names a client ("the lesson asked the API server to …")."""
+        return _CLIENT_SUBJECTS.get(self.client, f"the client {self.label}")
+
+
+#: kubeviz's own clients, as step 1 names them (no name: the REST API's control endpoints)
+_CLIENT_SUBJECTS = {"": "the REST API", "form": "the YAML form", "button": "the dashboard", "lesson": "the lesson"}
+
 
 SYSTEM = Actor("apiserver")
 
