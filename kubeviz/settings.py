@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "kubeviz.runtime",
     "kubeviz.accounts",
     "kubeviz.exercises",
+    "kubeviz.exams",
 ]
 
 MIDDLEWARE = [
