@@ -1,5 +1,17 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import browser, engine, history, kubeapi, lifecycle, pacing, sleep, templates, timetravel, websocket
+from bench import (
+    browser,
+    engine,
+    exercises,
+    history,
+    kubeapi,
+    lifecycle,
+    pacing,
+    sleep,
+    templates,
+    timetravel,
+    websocket,
+)
 
 engine.main([])
 templates.main([])
@@ -9,5 +21,6 @@ kubeapi.main([])
 history.main([])
 timetravel.main([])
 sleep.main([])
+exercises.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

@@ -141,7 +141,7 @@ def pods_evaluate(cluster: Cluster, check: PodsCheck, scope: Scope) -> Outcome:
     if not base:
         found = f"There are no {'Terminating ' if check.terminating else ''}pods{place}"
     elif qualities:
-        found = f"{n} of {say.plural(total, 'pod')}{place} {say.are(n)} {qualities}"
+        found = f"{n} of {say.plural(total, 'pod')}{place} {say.are(n or total)} {qualities}"
     else:
         found = f"There {say.are(total)} {say.plural(total, 'pod')}{place}"
     if passed:

@@ -22,9 +22,11 @@ class Attempt(models.Model):
     owner_guest = models.CharField(max_length=64, blank=True, default="", db_index=True)
     exercise = models.SlugField(max_length=100, db_index=True)
     cluster = models.ForeignKey(Cluster, null=True, blank=True, on_delete=models.SET_NULL, related_name="attempts")
-    # Where grading looks from: the step and etcd revision after the setup (renewed on reset).
+    # Where grading looks from: the step, etcd revision and simulated time after the setup
+    # (renewed on reset).
     scope_seq = models.BigIntegerField(default=0)
     scope_revision = models.BigIntegerField(default=0)
+    scope_time = models.DateTimeField(null=True, blank=True)  # simulated time (Events are judged by it)
     # The simulator's switches (stopped components, failed nodes) the setup left, put back on
     # reset: they are cluster settings, not objects, so a snapshot does not hold them.
     setup_settings = models.JSONField(default=dict, blank=True)

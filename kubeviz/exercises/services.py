@@ -44,7 +44,7 @@ def exercise_find(slug: str) -> Exercise:
 
 
 def _scope(attempt: Attempt) -> Scope:
-    return Scope(since_seq=attempt.scope_seq, since_revision=attempt.scope_revision)
+    return Scope(since_seq=attempt.scope_seq, since_revision=attempt.scope_revision, since_time=attempt.scope_time)
 
 
 def _cluster(attempt: Attempt) -> Cluster:
@@ -83,6 +83,7 @@ def attempt_start(*, identity: Identity, slug: str, sitting_id: int | None = Non
     clock_set(cluster=cluster, mode=Cluster.CLOCK_LIVE)
     return Attempt.objects.create(
         exercise=exercise.slug, cluster=cluster, scope_seq=scope.since_seq, scope_revision=scope.since_revision,
+        scope_time=scope.since_time,
         setup_settings=dict(cluster.settings or {}), maximum=exercise.maximum, sitting_id=sitting_id,
         **_owner_fields(identity),
     )
@@ -124,7 +125,7 @@ def attempt_reset(*, attempt: Attempt) -> Attempt:
     cluster.refresh_from_db()
     clock_set(cluster=cluster, mode=Cluster.CLOCK_LIVE)
     scope = Scope.now(cluster)
-    locked.scope_seq, locked.scope_revision = scope.since_seq, scope.since_revision
-    locked.save(update_fields=["scope_seq", "scope_revision"])
+    locked.scope_seq, locked.scope_revision, locked.scope_time = scope.since_seq, scope.since_revision, scope.since_time
+    locked.save(update_fields=["scope_seq", "scope_revision", "scope_time"])
     attempt.refresh_from_db()
     return attempt
