@@ -238,6 +238,7 @@ def parse_kubectl(command: str, *, base: Path | str | None = None) -> Kubectl:
     elif verb == "expose":
         args["name"], rest = _deployment(rest, "expose")
         allowed |= {"port", "target-port", "name"}
+        args["service"] = flags.get("name") or args["name"]
         if "port" not in flags:
             raise KubectlError("expose: kubeviz needs --port (kubectl would read it from the pod template)")
     elif verb == "scale":
@@ -312,7 +313,9 @@ def parse_kubectl(command: str, *, base: Path | str | None = None) -> Kubectl:
         if key not in allowed:
             spelling = next(n for n, f in FLAGS.items() if f.key == key and n.startswith("--"))
             raise KubectlError(f"{verb}: kubeviz does not read the flag {spelling} here")
-    args.update({k: v for k, v in flags.items() if k != "namespace"})
+    for key, value in flags.items():
+        if key != "namespace":
+            args.setdefault(key, value)  # what the reading above made of a flag stays
     namespace = flags.get("namespace", "default")
     if not namespace:
         raise KubectlError("--namespace needs a name")
@@ -421,7 +424,7 @@ def _expose(cluster: Cluster, command: Kubectl) -> str:
     target = command.args.get("target-port", str(port))
     body = {
         "apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": command.args.get("name") or command.args["name"],
+        "metadata": {"name": command.args["service"],
                      **({"labels": deployment["metadata"]["labels"]} if deployment["metadata"].get("labels") else {})},
         "spec": {"selector": selector,
                  "ports": [{"port": port, "protocol": "TCP", "targetPort": int(target) if target.isdigit() else target}]},
@@ -436,15 +439,26 @@ def _scale(cluster: Cluster, command: Kubectl) -> str:
     return f"deployment.apps/{command.args['name']} scaled"
 
 
+def _client_side(exc: StatusError) -> KubectlError:
+    """The services refuse with 400 what kubectl itself refuses before any request."""
+    return KubectlError(f"error: {exc.message}")
+
+
 def _set_image(cluster: Cluster, command: Kubectl) -> str:
-    services.deployment_set_image(cluster=cluster, namespace=command.namespace, name=command.args["name"],
-                                  image=command.args["image"], container=command.args["container"], actor=LESSON)
+    try:
+        services.deployment_set_image(cluster=cluster, namespace=command.namespace, name=command.args["name"],
+                                      image=command.args["image"], container=command.args["container"], actor=LESSON)
+    except StatusError as exc:
+        raise _client_side(exc) if exc.reason == "BadRequest" else exc from None
     return f"deployment.apps/{command.args['name']} image updated"
 
 
 def _rollout_undo(cluster: Cluster, command: Kubectl) -> str:
-    text = services.deployment_rollout_undo(cluster=cluster, namespace=command.namespace, name=command.args["name"],
-                                            to_revision=command.args.get("to-revision", 0), actor=LESSON)
+    try:
+        text = services.deployment_rollout_undo(cluster=cluster, namespace=command.namespace, name=command.args["name"],
+                                                to_revision=command.args.get("to-revision", 0), actor=LESSON)
+    except StatusError as exc:
+        raise _client_side(exc) if exc.reason == "BadRequest" else exc from None
     if text.startswith("skipped"):
         return f"deployment.apps/{command.args['name']} {text}"
     return f"deployment.apps/{command.args['name']} rolled back"

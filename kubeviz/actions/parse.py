@@ -150,7 +150,7 @@ def parse_action(spec: Any, *, where: str = "", base: Path | str | None = None) 
         run = spec.get("run", True)
         if not isinstance(run, bool):
             problems.append((at("run"), "must be true or false"))
-            run = True
+            run = False  # whether to read the command is unknown: the problem above says so
         runnable = run
         if not isinstance(value, str) or not value.strip():
             problems.append((at(kind), "must be the command, as a learner would type it"))
