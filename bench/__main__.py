@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
 from bench import (
     browser,
+    checks,
     engine,
     exercises,
     history,
@@ -12,7 +13,6 @@ from bench import (
     timetravel,
     websocket,
 )
-
 engine.main([])
 templates.main([])
 lifecycle.main([])
@@ -22,5 +22,6 @@ history.main([])
 timetravel.main([])
 sleep.main([])
 exercises.main([])
+checks.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

@@ -507,6 +507,21 @@ def objects_at(cluster: Cluster, plural: str, revision: int) -> list[Obj]:
     return out
 
 
+def object_history(
+    cluster: Cluster, strategy: Strategy, namespace: str | None, name: str, *, since_revision: int,
+) -> tuple[list[tuple[int, Obj | None]], int]:
+    """The versions of one object written after ``since_revision``, oldest first, as
+    (revision, object; None where it was deleted), and the compacted revision when part of
+    that history is gone (else 0). For checks of the recorded process ("ready replicas
+    never fell below 3"), which read the change log but must not touch the store."""
+    ns = namespace if strategy.namespaced else ""
+    changes, compacted = store.key_history(cluster.pk, strategy.key(ns or "", name), strategy.plural, since_revision)
+    versions: list[tuple[int, Obj | None]] = [
+        (ch.revision, None if ch.type == "DELETED" else _decorate(ch.value, strategy, ch.revision)) for ch in changes
+    ]
+    return versions, compacted
+
+
 # ---- writes ----------------------------------------------------------------------------
 # Each write works on its own copy (of the request body, or of the value just read from
 # the store, which is decoded afresh for every read) and hands that copy back: nothing

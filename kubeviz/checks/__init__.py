@@ -2,8 +2,8 @@
 
 ``parse_check`` turns a spec into a typed check (``CheckError`` lists every problem by
 its path); ``evaluate`` reads the cluster, never changes it, and answers an ``Outcome``."""
-from .evaluation import evaluate
+from .evaluation import evaluate, evaluate_many
 from .language import Check, CheckError, parse_check
 from .outcome import Outcome, Scope
 
-__all__ = ["Check", "CheckError", "Outcome", "Scope", "evaluate", "parse_check"]
+__all__ = ["Check", "CheckError", "Outcome", "Scope", "evaluate", "evaluate_many", "parse_check"]

@@ -10,7 +10,7 @@ from typing import Any
 
 from kubeviz.controllers.pods import ready_condition
 
-from .language import Count, Target
+from .language import AT_LEAST_ONE, Count, Target
 
 
 def plural(n: int, word: str) -> str:
@@ -37,6 +37,16 @@ def wanted(count: Count) -> str:
     if count.max is not None:
         return f"at most {count.max}"
     return f"at least {count.min}"
+
+
+def kind_word(kind: str) -> str:
+    """How a sentence names objects of a kind: "pod" for Pods (as people say it), else the kind."""
+    return "pod" if kind == "Pod" else kind
+
+
+def short_of(count: Count, n: int) -> str:
+    """", 3 wanted" after a count that fails; nothing when the want is just "some" and there are none."""
+    return "" if count == AT_LEAST_ONE and n == 0 else f", {wanted(count)} wanted"
 
 
 def where(namespace: str, selector_text: str) -> str:
@@ -89,7 +99,7 @@ def comparison(op: str, value: Any) -> str:
     return COMPARISON_WORDS[op].format(shown(value))
 
 
-def _strip_stop(text: str) -> str:
+def strip_stop(text: str) -> str:
     return text[:-1] if text.endswith(".") else text
 
 
@@ -106,7 +116,7 @@ def pod_state(pod: dict[str, Any]) -> tuple[str, str]:
     scheduled = conditions.get("PodScheduled") or {}
     if phase == "Pending" and not (pod.get("spec") or {}).get("nodeName"):
         if scheduled.get("status") == "False" and scheduled.get("message"):
-            return (f"{name} is Pending: {_strip_stop(scheduled['message'])}",
+            return (f"{name} is Pending: {strip_stop(scheduled['message'])}",
                     "A Pending pod has not been placed: kubectl describe pod shows the scheduler's reason.")
         return (f"{name} is Pending: not yet scheduled",
                 "A Pending pod has not been placed yet: the scheduler binds it to a node (step 4) when it gets to it.")
@@ -127,7 +137,7 @@ def pod_state(pod: dict[str, Any]) -> tuple[str, str]:
     if phase == "Running":
         ready = ready_condition(pod) or {}
         if ready.get("status") != "True":
-            detail = f": {_strip_stop(ready['message'])}" if ready.get("message") else ""
+            detail = f": {strip_stop(ready['message'])}" if ready.get("message") else ""
             return (f"{name} is Running but not ready{detail}",
                     "A Running pod that is not ready fails its readiness probe or is still starting: "
                     "kubectl describe pod shows its conditions.")

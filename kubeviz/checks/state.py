@@ -15,6 +15,7 @@ from kubeviz.clusters.models import Cluster
 from kubeviz.controllers.pods import is_pod_ready
 
 from . import messages as say
+from . import reads
 from .language import FieldCheck, ObjectsCheck, PodsCheck, Target
 from .outcome import Outcome, Scope
 
@@ -37,7 +38,7 @@ def find_objects(cluster: Cluster, target: Target) -> list[Obj]:
     strategy = by_kind(target.kind)
     namespace = target.namespace if strategy.namespaced else None
     index = {"name": target.name} if target.name else {}
-    found = registry.objects(cluster, strategy.plural, namespace, **index)
+    found = reads.objects(cluster, strategy.plural, namespace, **index)
     if target.selector.empty:
         return found
     return [o for o in found if target.selector.matches(o["metadata"].get("labels"))]
@@ -127,7 +128,7 @@ def _pod_qualities(check: PodsCheck) -> str:
 
 
 def pods_evaluate(cluster: Cluster, check: PodsCheck, scope: Scope) -> Outcome:
-    pods = registry.objects(cluster, "pods", check.namespace)
+    pods = reads.objects(cluster, "pods", check.namespace)
     base = [
         p for p in pods
         if check.selector.matches(p["metadata"].get("labels"))
@@ -146,7 +147,7 @@ def pods_evaluate(cluster: Cluster, check: PodsCheck, scope: Scope) -> Outcome:
         found = f"There {say.are(total)} {say.plural(total, 'pod')}{place}"
     if passed:
         return Outcome(True, found + ".")
-    found += f", {say.wanted(check.count)} wanted"
+    found += say.short_of(check.count, n)
     lister = f"kubectl get pods{' -l ' + check.selector_text if check.selector_text else ''}{' -n ' + check.namespace if check.namespace != 'default' else ''}"
     if check.count.max is not None and n > check.count.max or check.count.exactly is not None and n > check.count.exactly:
         return Outcome(False, found + ".", f"More pods match than wanted: {lister} lists them (scale the workload, or delete the extra ones).")
@@ -176,4 +177,4 @@ def objects_evaluate(cluster: Cluster, check: ObjectsCheck, scope: Scope) -> Out
     lister = f"kubectl get {strategy.plural}{' -l ' + t.selector_text if t.selector_text else ''}"
     if strategy.namespaced and t.namespace != "default":
         lister += f" -n {t.namespace}"
-    return Outcome(False, f"{found}, {say.wanted(check.count)} wanted.", f"{lister} lists them.")
+    return Outcome(False, f"{found}{say.short_of(check.count, n)}.", f"{lister} lists them.")
