@@ -1,5 +1,6 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
 from bench import (
+    actions,
     browser,
     checks,
     engine,
@@ -15,6 +16,7 @@ from bench import (
 )
 engine.main([])
 templates.main([])
+actions.main([])
 lifecycle.main([])
 websocket.main([])
 kubeapi.main([])

@@ -12,6 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kubeviz.clusters.services import sandboxes_adopt
+from kubeviz.exercises.services import attempts_adopt
 
 from . import services
 from .forms import SignupForm
@@ -28,12 +29,14 @@ def _next(request: HttpRequest) -> str:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """A learner account. A guest who signs up keeps their session, and with it their sandboxes."""
+    """A learner account. A guest who signs up keeps their session, and with it their sandboxes and attempts."""
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
             user = services.learner_create(name=form.cleaned_data["username"], password=form.cleaned_data["password1"])
-            sandboxes_adopt(guest=request.session.get(GUEST_SESSION_KEY, ""), user=user)
+            guest = request.session.get(GUEST_SESSION_KEY, "")
+            sandboxes_adopt(guest=guest, user=user)
+            attempts_adopt(guest=guest, user=user)
             login(request, user)
             return redirect(_next(request))
     else:

@@ -17,10 +17,10 @@ from typing import Any
 
 from django.conf import settings as django_settings
 
-from kubeviz.actions import ActionError, parse_action
-from kubeviz.apiserver.manifests import ManifestError, load_located
-from kubeviz.checks import CheckError, parse_check
-from kubeviz.clusters.templates import Problem, template_names
+from kubeviz.actions import Action, ActionError, parse_action
+from kubeviz.apiserver.manifests import Located, ManifestError, load_located
+from kubeviz.checks import Check, CheckError, parse_check
+from kubeviz.clusters.templates import Problem, _Checker, _display, _dotted, _kind, template_names
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 EXERCISES_DIR = BASE_DIR / "fixtures" / "exercises"
@@ -57,7 +57,7 @@ Path_ = tuple[str | int, ...]
 class Objective:
     title: str
     weight: int
-    check: Any  # a parsed check (kubeviz.checks)
+    check: Check
     message: str  # shown when it fails, before the check's own advice
     hidden: bool
 
@@ -65,7 +65,7 @@ class Objective:
 @dataclass(frozen=True)
 class WrongAttempt:
     title: str
-    actions: tuple[Any, ...]  # parsed actions (kubeviz.actions)
+    actions: tuple[Action, ...]
     score: int
     messages: tuple[str, ...]  # each a substring of some failing objective's message
 
@@ -79,10 +79,10 @@ class Exercise:
     minutes: int
     template: str
     task: str  # Markdown (kubeviz.content.markdown.render_markdown)
-    setup: tuple[Any, ...]
+    setup: tuple[Action, ...]
     objectives: tuple[Objective, ...]
     hints: tuple[str, ...]
-    solution: tuple[Any, ...]
+    solution: tuple[Action, ...]
     wrong_attempts: tuple[WrongAttempt, ...]
     untouched_score: int
     source: str  # the file, as shown in messages
@@ -117,13 +117,6 @@ def exercise_path(ref: str) -> Path:
     if "/" in ref or ref.endswith((".yaml", ".yml")):
         return Path(ref)
     return EXERCISES_DIR / f"{ref}.yaml"
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(BASE_DIR.resolve()))
-    except ValueError:
-        return str(path)
 
 
 def exercise_load(ref: str) -> Exercise:
@@ -177,9 +170,7 @@ def exercise_parse(text: str, *, source: str, slug: str, base: Path | None = Non
         located = load_located(text)
     except ManifestError as exc:
         raise ExerciseError([Problem(source, exc.line, "", exc.message)]) from None
-    checker = _Checker(source, located.value, located.lines, base or EXERCISES_DIR)
-    for path, line in located.duplicates:
-        checker.problems.append(Problem(source, line, _dotted(path), "given twice (each key may appear once)"))
+    checker = _ExerciseChecker(source, located, base or EXERCISES_DIR)
     exercise = checker.exercise(slug)
     if checker.problems:
         raise ExerciseError(sorted(checker.problems, key=lambda p: (p.line or 0, p.path)))
@@ -190,24 +181,8 @@ def exercise_parse(text: str, *, source: str, slug: str, base: Path | None = Non
 # ---- checking --------------------------------------------------------------------------------
 
 
-def _dotted(path: Path_) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 def _undotted(text: str) -> Path_:
     return tuple(int(index) if index else name for name, index in _PATH_PART.findall(text))
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return "true/false"
-    return {dict: "a mapping", list: "a list", str: "a string", int: "a number", float: "a number"}.get(
-        type(value), type(value).__name__)
 
 
 def _sub_problems(exc: CheckError | ActionError, where: str) -> list[tuple[str, str]]:
@@ -215,35 +190,15 @@ def _sub_problems(exc: CheckError | ActionError, where: str) -> list[tuple[str, 
     return [(str(path) or where, str(message)) for path, message in exc.problems] or [(where, str(exc))]
 
 
-class _Checker:
-    """Walks the document once, collecting every problem with the line of its field."""
+class _ExerciseChecker(_Checker):
+    """The cluster templates' checker (one walk, every problem with the line of its field),
+    with the parts of an exercise."""
 
-    def __init__(self, source: str, value: Any, lines: dict[Path_, int], base: Path):
-        self.source = source
-        self.value = value
-        self.lines = lines
+    def __init__(self, source: str, located: Located, base: Path):
+        super().__init__(source, located)
         self.base = base
-        self.problems: list[Problem] = []
 
-    def error(self, path: Path_, message: str) -> None:
-        probe = path
-        while probe not in self.lines and probe:
-            probe = probe[:-1]
-        self.problems.append(Problem(self.source, self.lines.get(probe), _dotted(path), message))
-
-    def mapping(self, path: Path_, value: Any, allowed: set[str], required: Iterable[str] = ()) -> dict | None:
-        if not isinstance(value, dict):
-            self.error(path, f"must be a mapping (got {_kind(value)})")
-            return None
-        for key in value:
-            if key not in allowed:
-                self.error((*path, str(key)), f"unknown key (the keys are: {', '.join(sorted(allowed))})")
-        for key in required:
-            if key not in value:
-                self.error(path, f"{key} is required")
-        return value
-
-    def string(self, path: Path_, value: Any, *, limit: int = 200, one_line: bool = True) -> str:
+    def text(self, path: Path_, value: Any, *, limit: int = 200, one_line: bool = True) -> str:
         if not isinstance(value, str) or not value.strip():
             self.error(path, f"must be a non-empty string (got {_kind(value)})")
             return ""
@@ -254,13 +209,9 @@ class _Checker:
         return value.strip()
 
     def integer(self, path: Path_, value: Any, low: int, high: int) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.error(path, f"must be a whole number (got {_kind(value)})")
-            return low
-        if not low <= value <= high:
-            self.error(path, f"must be between {low} and {high} (got {value})")
-            return low
-        return value
+        """A whole number in range (``low`` stands in for a wrong one, so checking goes on)."""
+        got = self.number(path, value, low, high, integer=True)
+        return low if got is None else got
 
     def items(self, path: Path_, value: Any, limit: int, *, required: bool = True) -> list[Any]:
         if not isinstance(value, list):
@@ -285,7 +236,7 @@ class _Checker:
             return None
         if not _SLUG.match(slug):
             self.error((), f'the file name "{slug}" must be a slug (lowercase letters, digits and -)')
-        title = self.string(("title",), doc.get("title"))
+        title = self.text(("title",), doc.get("title"))
         level = doc.get("level")
         if "level" in doc and level not in LEVELS:
             self.error(("level",), f"must be one of {', '.join(LEVELS)} (got {level!r})")
@@ -295,10 +246,10 @@ class _Checker:
         if "template" in doc and template not in template_names():
             self.error(("template",), f"no cluster template {template!r} (the templates are: "
                                       f"{', '.join(template_names())})")
-        task = self.string(("task",), doc.get("task"), limit=MAX_TASK_CHARS, one_line=False) if "task" in doc else ""
+        task = self.text(("task",), doc.get("task"), limit=MAX_TASK_CHARS, one_line=False) if "task" in doc else ""
         setup = self.actions(("setup",), doc.get("setup", []), required=False)
         objectives = self.objectives(doc.get("objectives", []))
-        hints = tuple(self.string(("hints", i), hint, limit=1000, one_line=False)
+        hints = tuple(self.text(("hints", i), hint, limit=1000, one_line=False)
                       for i, hint in enumerate(self.items(("hints",), doc.get("hints", []), MAX_HINTS, required=False)))
         solution = self.actions(("solution",), doc.get("solution", []), required="solution" in doc)
         maximum = sum(o.weight for o in objectives)
@@ -316,14 +267,19 @@ class _Checker:
             self.error(("tags",), f"must name at least one domain ({', '.join(DOMAINS)})")
         return tuple(t for t in tags if t in TAGS)
 
-    def actions(self, path: Path_, value: Any, *, required: bool) -> tuple[Any, ...]:
+    def actions(self, path: Path_, value: Any, *, required: bool) -> tuple[Action, ...]:
         out = []
         for i, spec in enumerate(self.items(path, value, MAX_ACTIONS, required=required)):
             where = _dotted((*path, i))
             try:
-                out.append(parse_action(spec, where=where, base=self.base))
+                action = parse_action(spec, where=where, base=self.base)
             except ActionError as exc:
                 self.located(exc, where)
+                continue
+            if not action.runnable:
+                self.error((*path, i), "is played by exercise_check and the tests: it must be an action kubeviz "
+                                       "runs (not run: false)")
+            out.append(action)
         return tuple(out)
 
     def objectives(self, value: Any) -> tuple[Objective, ...]:
@@ -333,9 +289,9 @@ class _Checker:
             doc = self.mapping(path, spec, _OBJECTIVE, ("title", "check", "message"))
             if doc is None:
                 continue
-            title = self.string((*path, "title"), doc.get("title"))
+            title = self.text((*path, "title"), doc.get("title"))
             weight = self.integer((*path, "weight"), doc.get("weight", 1), 1, MAX_WEIGHT)
-            message = self.string((*path, "message"), doc.get("message"), limit=1000, one_line=False)
+            message = self.text((*path, "message"), doc.get("message"), limit=1000, one_line=False)
             hidden = doc.get("hidden", False)
             if not isinstance(hidden, bool):
                 self.error((*path, "hidden"), f"must be true or false (got {_kind(hidden)})")
@@ -359,12 +315,12 @@ class _Checker:
             doc = self.mapping(path, spec, _WRONG, ("title", "actions", "score"))
             if doc is None:
                 continue
-            title = self.string((*path, "title"), doc.get("title"))
+            title = self.text((*path, "title"), doc.get("title"))
             actions = self.actions((*path, "actions"), doc.get("actions", []), required=True)
             score = self.integer((*path, "score"), doc.get("score", 0), 0, max(maximum, 0))
             if maximum and score >= maximum:
                 self.error((*path, "score"), f"a wrong attempt must score less than full marks ({maximum})")
-            messages = tuple(self.string((*path, "messages", j), text, limit=200) for j, text in
+            messages = tuple(self.text((*path, "messages", j), text, limit=200) for j, text in
                              enumerate(self.items((*path, "messages"), doc.get("messages", []), 20, required=False)))
             out.append(WrongAttempt(title, actions, score, messages))
         return tuple(out)

@@ -11,12 +11,12 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from kubeviz.actions import run_action
+from kubeviz.actions import Action, run_action
 from kubeviz.checks import Scope
 from kubeviz.clusters.models import Cluster
 from kubeviz.clusters.services import cluster_create, cluster_delete
 from kubeviz.clusters.templates import template_load
-from kubeviz.engine.runner import settle_cluster
+from kubeviz.engine.runner import Engine, pause_clock
 
 from .grading import Grade, grade
 from .loader import Exercise
@@ -26,21 +26,25 @@ from .loader import Exercise
 SETTLE_SECONDS = 120
 
 
-def actions_play(cluster: Cluster, actions: Iterable[object]) -> None:
-    """Run actions in order, then let the cluster settle (in-process engine)."""
+def actions_play(cluster: Cluster, actions: Iterable[Action], engine: Engine | None = None) -> Engine:
+    """Run actions in order with the in-process engine (so ``next`` and ``settle`` actions
+    run here), then let the cluster settle. Returns the engine, to go on with."""
+    pause_clock(cluster)
+    engine = engine or Engine(cluster)
     for action in actions:
-        run_action(cluster, action)
-        cluster.refresh_from_db()
-    settle_cluster(cluster, horizon=SETTLE_SECONDS)
+        run_action(cluster, action, engine=engine)
     cluster.refresh_from_db()
+    pause_clock(cluster)  # a ``clock: live`` action may have set it going: settle jumps it
+    engine.settle(horizon=SETTLE_SECONDS)
+    cluster.refresh_from_db()
+    return engine
 
 
 def setup_run(cluster: Cluster, exercise: Exercise) -> Scope:
     """Bring a fresh cluster to the exercise's start: the cluster settled (nodes ready), the
     setup played and settled. Returns the scope an attempt is graded in: it begins after
     the setup, so nothing the setup did counts for or against the learner."""
-    settle_cluster(cluster, horizon=SETTLE_SECONDS)
-    actions_play(cluster, exercise.setup)
+    actions_play(cluster, exercise.setup, actions_play(cluster, ()))
     return Scope.now(cluster)
 
 
@@ -72,7 +76,7 @@ def _judge(play: Play) -> Play:
     return play
 
 
-def _play(exercise: Exercise, actions: tuple[object, ...], title: str, expected: int,
+def _play(exercise: Exercise, actions: tuple[Action, ...], title: str, expected: int,
           messages: tuple[str, ...] = ()) -> Play:
     template = template_load(exercise.template)
     name = f"check-{secrets.token_hex(4)}"

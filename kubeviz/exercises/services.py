@@ -6,16 +6,25 @@ renders them as the one Status body: an unknown exercise 404, a closed attempt 4
 """
 from __future__ import annotations
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
 from kubeviz.accounts.roles import Identity
+from kubeviz.actions import ActionError
 from kubeviz.apiserver import errors
 from kubeviz.apiserver.errors import StatusError
 from kubeviz.checks import Scope
 from kubeviz.clusters.models import Cluster
-from kubeviz.clusters.services import sandbox_create, snapshot_create, snapshot_restore
+from kubeviz.clusters.services import (
+    _owner_fields,
+    cluster_delete,
+    sandbox_create,
+    snapshot_create,
+    snapshot_restore,
+)
 from kubeviz.engine.control import clock_set
+from kubeviz.engine.runner import pause_clock
 
 from .grading import Grade, grade
 from .loader import Exercise, ExerciseError, exercise_get
@@ -63,30 +72,37 @@ def _open(attempt: Attempt) -> Attempt:
     return locked
 
 
-def _owner_fields(identity: Identity) -> dict:
-    if identity.user is not None:
-        return {"owner": identity.user, "owner_guest": ""}
-    return {"owner": None, "owner_guest": identity.guest or ""}
-
-
-@transaction.atomic
 def attempt_start(*, identity: Identity, slug: str, sitting_id: int | None = None) -> Attempt:
     """A new attempt: a sandbox of the learner's from the exercise's template, the setup
     played and settled, a snapshot of that start (for reset), then the clock back to live,
-    so the learner finds the cluster running as a real one would."""
+    so the learner finds the cluster running as a real one would.
+
+    Not one transaction, on purpose: settling commits in short chunks so that other
+    clusters' writers are not held behind a setup (SQLite has one write lock). The sandbox
+    is made paused, so no worker runs it meanwhile; if the setup fails it is deleted."""
     exercise = exercise_find(slug)
     if identity.user is None and not identity.guest:
         raise errors.forbidden("attempts", slug, "log in (or press Try it) to start an exercise")
-    cluster = sandbox_create(identity=identity, template=exercise.template)
-    scope = setup_run(cluster, exercise)
-    snapshot_create(cluster=cluster, name=START_SNAPSHOT)
-    clock_set(cluster=cluster, mode=Cluster.CLOCK_LIVE)
-    return Attempt.objects.create(
-        exercise=exercise.slug, cluster=cluster, scope_seq=scope.since_seq, scope_revision=scope.since_revision,
-        scope_time=scope.since_time,
-        setup_settings=dict(cluster.settings or {}), maximum=exercise.maximum, sitting_id=sitting_id,
-        **_owner_fields(identity),
-    )
+    with transaction.atomic():
+        cluster = sandbox_create(identity=identity, template=exercise.template)
+        pause_clock(cluster)
+    try:
+        try:
+            scope = setup_run(cluster, exercise)
+        except ActionError as exc:  # a content bug, which exercise_check reports before release
+            raise errors.internal(f"the setup of exercise {slug} failed: {exc}") from exc
+        with transaction.atomic():
+            snapshot_create(cluster=cluster, name=START_SNAPSHOT)
+            clock_set(cluster=cluster, mode=Cluster.CLOCK_LIVE)
+            return Attempt.objects.create(
+                exercise=exercise.slug, cluster=cluster, scope_seq=scope.since_seq,
+                scope_revision=scope.since_revision, scope_time=scope.since_time,
+                setup_settings=dict(cluster.settings or {}), maximum=exercise.maximum, sitting_id=sitting_id,
+                **_owner_fields(identity),
+            )
+    except BaseException:
+        cluster_delete(cluster=cluster)
+        raise
 
 
 def attempt_check(*, attempt: Attempt) -> Grade:
@@ -129,3 +145,11 @@ def attempt_reset(*, attempt: Attempt) -> Attempt:
     locked.save(update_fields=["scope_seq", "scope_revision", "scope_time"])
     attempt.refresh_from_db()
     return attempt
+
+
+@transaction.atomic
+def attempts_adopt(*, guest: str, user: AbstractBaseUser) -> int:
+    """A guest who signs up keeps their attempts, as they keep their sandboxes. Returns how many."""
+    if not guest:
+        return 0
+    return Attempt.objects.filter(owner__isnull=True, owner_guest=guest).update(owner=user, owner_guest="")

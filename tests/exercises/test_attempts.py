@@ -4,8 +4,10 @@ check (hidden objectives counted, not shown), submit (stored, closed, read-only)
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 
-from kubeviz.accounts.roles import Identity
+from kubeviz.accounts.roles import GUEST_SESSION_KEY, Identity
 from kubeviz.accounts.services import learner_create, teacher_create
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.errors import StatusError
@@ -161,3 +163,43 @@ def test_catalogue_filters_and_hides_hidden_objectives():
     assert summary["hidden_objectives"] == 1 and summary["maximum"] == 5
     assert [o["title"] for o in summary["objectives"]] == [
         "The web pods were placed by the scheduler", "Three web pods are ready"]
+
+
+def test_a_guest_who_signs_up_keeps_their_attempts():
+    browser = Client()
+    session = browser.session
+    session[GUEST_SESSION_KEY] = "g1"
+    session.save()
+    attempt = attempt_start(identity=Identity(guest="g1"), slug=SLUG)
+    password = "a-long-enough-passphrase-7"
+    response = browser.post("/accounts/signup/", {"username": "ada", "password1": password, "password2": password})
+    assert response.status_code == 302
+    ada = Identity(user=User.objects.get(username="ada"))
+    assert attempt_get(identity=ada, pk=attempt.pk, action=Action.ACT) == attempt
+    assert Cluster.objects.get(pk=attempt.cluster_id).owner_id == ada.user.pk
+
+
+BROKEN_SETUP = """\
+title: Scale what is not there
+level: beginner
+tags: [deployments]
+minutes: 1
+template: single-node
+task: Nothing.
+setup: [{do: scale, name: missing, replicas: 2}]
+objectives: [{title: t, message: m, check: {objects: {kind: Deployment, count: 1}}}]
+solution: [{do: scale, name: missing, replicas: 3}]
+wrong_attempts: [{title: w, actions: [{do: scale, name: missing, replicas: 1}], score: 0}]
+"""
+
+
+def test_a_setup_that_fails_leaves_no_sandbox_behind(ada, tmp_path, monkeypatch):
+    from kubeviz.exercises import loader
+
+    (tmp_path / "broken.yaml").write_text(BROKEN_SETUP)
+    monkeypatch.setattr(loader, "EXERCISES_DIR", tmp_path)
+    with pytest.raises(StatusError) as caught:
+        attempt_start(identity=ada, slug="broken")
+    assert caught.value.code == 500 and "the setup of exercise broken failed" in caught.value.message
+    assert not Cluster.objects.filter(owner=ada.user).exists()
+    assert not Attempt.objects.exists()
