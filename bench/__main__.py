@@ -14,6 +14,7 @@ from bench import (
     timetravel,
     websocket,
 )
+
 engine.main([])
 templates.main([])
 actions.main([])

@@ -8,10 +8,11 @@ import csv
 import io
 from typing import Any
 
+from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import renderers, serializers, status
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -233,6 +234,15 @@ class AttemptListView(StatusErrorsMixin, APIView):
     renderer_classes = [renderers.JSONRenderer, CSVRenderer]
     credentials_required = True
 
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple:
+        """An unknown ``format`` is a malformed query (400), not a missing resource."""
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            if force:
+                raise
+            raise ValidationError({"format": "one of json, csv"}) from None
+
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
         """Errors stay the one JSON Status body, even for ``?format=csv``."""
         if response.status_code >= 400:
@@ -243,7 +253,7 @@ class AttemptListView(StatusErrorsMixin, APIView):
                                                               description="csv: the same rows as a spreadsheet")],
                    responses={(200, "application/json"): AttemptSerializer(many=True),
                               (200, "text/csv"): OpenApiTypes.STR,
-                              **_errors(e400="a filter is malformed", e401=WRITE["e401"])},
+                              **_errors(e400="a filter or the format is malformed", e401=WRITE["e401"])},
                    summary="Attempts: your own, or every learner's for a teacher (newest first)")
     def get(self, request: Request, format: str | None = None) -> Response:
         who = signed_identity(request)

@@ -174,3 +174,8 @@ def test_the_browser_session_works_too_with_csrf(ada):
     strict = APIClient(enforce_csrf_checks=True)
     strict.force_login(ada)
     status_of(strict.post(f"/api/exercises/{SLUG}/attempts/"), 403, "Forbidden")
+
+
+def test_an_unknown_export_format_is_a_bad_request(ada_api):
+    body = status_of(ada_api.get("/api/attempts/?format=xlsx"), 400, "BadRequest")
+    assert body["details"]["causes"][0]["field"] == "format"
