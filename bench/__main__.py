@@ -5,6 +5,7 @@ from bench import (
     checks,
     engine,
     exercises,
+    exercises_load,
     history,
     kubeapi,
     lifecycle,
@@ -25,6 +26,7 @@ history.main([])
 timetravel.main([])
 sleep.main([])
 exercises.main([])
+exercises_load.main([])
 checks.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

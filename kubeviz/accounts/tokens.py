@@ -42,8 +42,11 @@ def is_personal_token(presented: str) -> bool:
 
 def token_user(presented: str):
     """The user a personal token belongs to (and the token's row), or None. Notes its use."""
-    row = PersonalToken.objects.select_related("user").filter(digest=token_digest(presented)).first()
-    if row is None or not row.user.is_active:
+    try:
+        row = PersonalToken.objects.select_related("user").get(digest=token_digest(presented))
+    except PersonalToken.DoesNotExist:
+        return None
+    if not row.user.is_active:
         return None
     now = timezone.now()
     if row.last_used is None or now - row.last_used > LAST_USED_EVERY:

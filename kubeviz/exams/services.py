@@ -71,15 +71,17 @@ def sitting_submit(*, sitting: Sitting, timed_out: bool = False, now: datetime |
     return sitting
 
 
-def sitting_enforce(*, sitting_id: int | None, now: datetime | None = None) -> None:
+def sitting_enforce(*, sitting_id: int | None, now: datetime | None = None) -> bool:
     """Whatever touches a sitting (or an attempt of one) calls this first: past the deadline,
-    everything is submitted before the request goes on."""
+    everything is submitted before the request goes on. True if it closed the sitting now."""
     if sitting_id is None:
-        return
+        return False
     now = now or timezone.now()
     sitting = Sitting.objects.filter(pk=sitting_id, submitted__isnull=True, deadline__lte=now).first()
-    if sitting is not None:
-        sitting_submit(sitting=sitting, timed_out=True, now=now)
+    if sitting is None:
+        return False
+    sitting_submit(sitting=sitting, timed_out=True, now=now)
+    return True
 
 
 def sittings_expire(*, now: datetime | None = None) -> list[int]:

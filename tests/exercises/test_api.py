@@ -179,3 +179,9 @@ def test_the_browser_session_works_too_with_csrf(ada):
 def test_an_unknown_export_format_is_a_bad_request(ada_api):
     body = status_of(ada_api.get("/api/attempts/?format=xlsx"), 400, "BadRequest")
     assert body["details"]["causes"][0]["field"] == "format"
+
+
+def test_options_and_errors_stay_json_when_csv_is_asked_for(ada_api):
+    r = ada_api.options("/api/attempts/?format=csv")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/json")
+    status_of(APIClient().get("/api/attempts.csv"), 401, "Unauthorized")
