@@ -59,6 +59,14 @@ def unknown(what: str, value: str, choices: list[str] | tuple[str, ...]) -> Stat
     return StatusError(404, "NotFound", f'unknown {what} "{value}": one of {", ".join(choices)}')
 
 
+def object_id(value: str, kind: str) -> int:
+    """A numeric id from a path (attempts, exams, tokens): anything else names nothing, a 404
+    in the one body rather than the router's HTML page."""
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise StatusError(404, "NotFound", f'{kind} "{value}" not found', name=value, kind=kind)
+    return int(value)
+
+
 def rest_exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, drf.ValidationError):
         causes = _causes(exc.detail)

@@ -28,7 +28,7 @@ from kubeviz.exercises.loader import LEVELS, TAGS
 from kubeviz.exercises.models import Attempt
 from kubeviz.exercises.selectors import attempt_may, attempts_visible, exercise_summary, exercises_list
 
-from .errors import StatusErrorsMixin, StatusSerializer
+from .errors import StatusErrorsMixin, StatusSerializer, object_id
 from .lifecycle import identity
 
 
@@ -51,12 +51,12 @@ def signed_identity(request: Request) -> Identity:
     return who
 
 
-def attempt_for(request: Request, pk: int, action: Action = Action.WATCH) -> Attempt:
+def attempt_for(request: Request, pk: str, action: Action = Action.WATCH) -> Attempt:
     """The attempt, if the caller may (``attempt_may``, the exercises' rule); an exam's
     deadline is enforced first (time up: it is submitted before the request goes on).
     One query on the hot path: checks come fifty a second."""
     who = signed_identity(request)
-    found = Attempt.objects.select_related("cluster").filter(pk=pk).order_by()[:1]
+    found = Attempt.objects.select_related("cluster").filter(pk=object_id(pk, "attempts")).order_by()[:1]
     attempt = found[0] if found else None
     if attempt is None or not attempt_may(who, Action.WATCH, attempt):
         raise StatusError(404, "NotFound", f'attempts "{pk}" not found', name=str(pk), kind="attempts")
@@ -291,7 +291,7 @@ class AttemptView(StatusErrorsMixin, APIView):
 
     @extend_schema(responses={200: AttemptSerializer, **_errors(e401=WRITE["e401"], e404="no such attempt")},
                    summary="One attempt (with every objective of its final grade once submitted)")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         return Response(AttemptSerializer(attempt_card(attempt_for(request, pk))).data)
 
 
@@ -299,7 +299,7 @@ class AttemptCheckView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={200: GradeSerializer, **ATTEMPT_ERRORS},
                    summary="Check my work: the score so far, and each visible objective's result",
                    description="Hidden objectives are counted in the score, never listed. Reads only.")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         grade = services.attempt_check(attempt=attempt_for(request, pk, Action.ACT))
         return Response(GradeSerializer(grade.as_dict()).data)
 
@@ -308,7 +308,7 @@ class AttemptSubmitView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={200: GradeSerializer, **ATTEMPT_ERRORS},
                    summary="Submit: the final grade with every objective; the attempt closes",
                    description="Its cluster is kept read-only for review.")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         grade = services.attempt_submit(attempt=attempt_for(request, pk, Action.ACT))
         return Response(GradeSerializer(grade.as_dict()).data)
 
@@ -316,7 +316,7 @@ class AttemptSubmitView(StatusErrorsMixin, APIView):
 class AttemptResetView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={200: AttemptSerializer, **ATTEMPT_ERRORS},
                    summary="Back to the exercise's start (what was done before no longer counts)")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         attempt = services.attempt_reset(attempt=attempt_for(request, pk, Action.ACT))
         return Response(AttemptSerializer(attempt_card(attempt)).data)
 
@@ -351,9 +351,9 @@ class SittingStartView(StatusErrorsMixin, APIView):
                                             **_errors(**WRITE, e404="no such exam", e409="you have sat it already")},
                    summary="Sit an exam: the clock starts and every exercise's attempt with it",
                    description="When the time limit passes, every attempt still open is submitted.")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         who = signed_identity(request)
-        sitting = sitting_start(identity=who, exam=exams.exam_get(pk=pk))
+        sitting = sitting_start(identity=who, exam=exams.exam_get(pk=object_id(pk, "exams")))
         return Response(SittingSerializer(sitting_body(sitting)).data, status=status.HTTP_201_CREATED)
 
 
@@ -362,8 +362,8 @@ class SittingView(StatusErrorsMixin, APIView):
 
     @extend_schema(responses={200: SittingSerializer, **_errors(e401=WRITE["e401"], e404="no such sitting")},
                    summary="A sitting: time left and its attempts (past the deadline, all submitted)")
-    def get(self, request: Request, pk: int) -> Response:
-        sitting = exams.sitting_get(identity=signed_identity(request), pk=pk)
+    def get(self, request: Request, pk: str) -> Response:
+        sitting = exams.sitting_get(identity=signed_identity(request), pk=object_id(pk, "sittings"))
         sitting_enforce(sitting_id=sitting.pk)
         sitting.refresh_from_db()
         return Response(SittingSerializer(sitting_body(sitting)).data)
@@ -372,9 +372,9 @@ class SittingView(StatusErrorsMixin, APIView):
 class SittingSubmitView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={200: SittingSerializer, **_errors(**WRITE, e404="no such sitting")},
                    summary="Hand in the exam: every attempt still open is submitted")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         who = signed_identity(request)
-        sitting = exams.sitting_get(identity=who, pk=pk)
+        sitting = exams.sitting_get(identity=who, pk=object_id(pk, "sittings"))
         if sitting.learner_id != who.user.pk:
             raise StatusError(403, "Forbidden", "only the learner sitting an exam may hand it in")
         return Response(SittingSerializer(sitting_body(sitting_submit(sitting=sitting))).data)

@@ -14,7 +14,7 @@ from kubeviz.accounts import services
 from kubeviz.accounts.selectors import token_card, token_list
 from kubeviz.apiserver.errors import StatusError
 
-from .errors import StatusErrorsMixin, StatusSerializer
+from .errors import StatusErrorsMixin, StatusSerializer, object_id
 from .permissions import BrowserSessionAuthentication
 
 
@@ -76,7 +76,7 @@ class TokenView(TokenSessionView):
     @extend_schema(request=None, responses={204: None, **_errors(e401="not signed in", e403="the CSRF token is missing",
                                                                   e404="you have no token of that id")},
                    summary="Revoke a personal API token: it stops working at once")
-    def delete(self, request: Request, token_id: int) -> Response:
-        if not services.token_revoke(user=request.user, token_id=token_id):
+    def delete(self, request: Request, token_id: str) -> Response:
+        if not services.token_revoke(user=request.user, token_id=object_id(token_id, "tokens")):
             raise StatusError(404, "NotFound", f'personal token "{token_id}" not found', kind="tokens")
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -185,3 +185,9 @@ def test_options_and_errors_stay_json_when_csv_is_asked_for(ada_api):
     r = ada_api.options("/api/attempts/?format=csv")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/json")
     status_of(APIClient().get("/api/attempts.csv"), 401, "Unauthorized")
+
+
+@pytest.mark.parametrize("url", ["/api/attempts/null,null/", "/api/attempts/12345678901234567890123/",
+                                 "/api/sittings/x/", "/api/attempts/٣/"])
+def test_an_id_that_is_not_a_number_is_a_404_status(ada_api, url):
+    status_of(ada_api.get(url), 404, "NotFound")
