@@ -29,7 +29,7 @@ from kubeviz.exercises.models import Attempt
 from kubeviz.exercises.selectors import attempt_may, attempts_visible, exercise_summary, exercises_list
 
 from .errors import StatusErrorsMixin, StatusSerializer, object_id
-from .lifecycle import identity
+from .lifecycle import SandboxSerializer, identity
 
 
 def _errors(**described: str) -> dict[int, OpenApiResponse]:
@@ -122,15 +122,6 @@ class GradeSerializer(serializers.Serializer):
     final = serializers.BooleanField(help_text="true for the grade of a submit: every objective is listed")
     hidden = serializers.IntegerField(help_text="hidden objectives counted in the score but not listed")
     objectives = ObjectiveResult(many=True)
-
-
-class SandboxSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    dashboard_url = serializers.CharField()
-    kubeconfig_url = serializers.CharField()
-    template = serializers.CharField(allow_blank=True)
-    public = serializers.BooleanField()
-    owner = serializers.CharField()
 
 
 class AttemptSerializer(serializers.Serializer):
