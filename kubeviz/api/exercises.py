@@ -102,8 +102,10 @@ class ExerciseSerializer(serializers.Serializer):
 
 
 class ExerciseQuery(serializers.Serializer):
-    tag = serializers.ChoiceField(choices=TAGS, required=False)
-    level = serializers.ChoiceField(choices=LEVELS, required=False)
+    """An empty value means no filter, as the page's "all" option sends."""
+
+    tag = serializers.ChoiceField(choices=TAGS, required=False, allow_blank=True)
+    level = serializers.ChoiceField(choices=LEVELS, required=False, allow_blank=True)
 
 
 class ObjectiveResult(serializers.Serializer):
@@ -139,9 +141,11 @@ class AttemptSerializer(serializers.Serializer):
 
 
 class AttemptQuery(serializers.Serializer):
-    exercise = serializers.CharField(required=False)
-    status = serializers.ChoiceField(choices=[Attempt.OPEN, Attempt.SUBMITTED], required=False)
-    learner = serializers.CharField(required=False, help_text="a user name (teachers see everyone's)")
+    """An empty value means no filter."""
+
+    exercise = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=[Attempt.OPEN, Attempt.SUBMITTED], required=False, allow_blank=True)
+    learner = serializers.CharField(required=False, allow_blank=True, help_text="a user name (teachers see everyone's)")
     sitting = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
 
 
@@ -182,7 +186,7 @@ class ExerciseListView(StatusErrorsMixin, APIView):
     def get(self, request: Request) -> Response:
         query = ExerciseQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        found = exercises_list(**query.validated_data)
+        found = exercises_list(**{k: v for k, v in query.validated_data.items() if v})
         return Response(ExerciseSerializer([exercise_summary(e) for e in found], many=True).data)
 
 
@@ -254,7 +258,7 @@ class AttemptListView(StatusErrorsMixin, APIView):
         query = AttemptQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = attempts_visible(identity=who).select_related("owner", "cluster")
-        q = query.validated_data
+        q = {k: v for k, v in query.validated_data.items() if v not in ("", None)}
         if "exercise" in q:
             found = found.filter(exercise=q["exercise"])
         if "status" in q:
