@@ -45,6 +45,14 @@ class StatusSerializer(serializers.Serializer):
     details = StatusDetailsSerializer(required=False)
 
 
+def error_responses(**described: str) -> dict[int, Any]:
+    """``extend_schema`` responses for error codes, each with the one body:
+    ``error_responses(e404="no such attempt")``."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {int(code[1:]): OpenApiResponse(StatusSerializer, description=text) for code, text in described.items()}
+
+
 def _causes(detail: Any, field: str = "") -> list[dict[str, str]]:
     """A serializer's nested error detail, flattened to Kubernetes' causes."""
     if isinstance(detail, dict):

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers, status
 from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.request import Request
@@ -28,18 +28,13 @@ from kubeviz.exercises.loader import LEVELS, TAGS
 from kubeviz.exercises.models import Attempt
 from kubeviz.exercises.selectors import attempt_may, attempts_visible, exercise_summary, exercises_list
 
-from .errors import StatusErrorsMixin, StatusSerializer, object_id
+from .errors import StatusErrorsMixin, error_responses, object_id
 from .lifecycle import SandboxSerializer, identity
-
-
-def _errors(**described: str) -> dict[int, OpenApiResponse]:
-    return {int(code[1:]): OpenApiResponse(StatusSerializer, description=text) for code, text in described.items()}
-
 
 WRITE = dict(e401="no credentials: sign in, press Try it, or send a personal token (Bearer kv_…)",
              e403="a browser's write without the CSRF token, or not allowed (the message says why)",
              e415="the body's content type is not JSON, a form or multipart")
-ATTEMPT_ERRORS = _errors(**WRITE, e404="no such attempt (someone else's answers the same)",
+ATTEMPT_ERRORS = error_responses(**WRITE, e404="no such attempt (someone else's answers the same)",
                          e409="the attempt was submitted: it is closed", e410="the attempt's cluster was deleted")
 
 
@@ -181,7 +176,7 @@ class SittingSerializer(serializers.Serializer):
 
 class ExerciseListView(StatusErrorsMixin, APIView):
     @extend_schema(parameters=[ExerciseQuery], responses={200: ExerciseSerializer(many=True),
-                                                          **_errors(e400="an unknown tag or level")},
+                                                          **error_responses(e400="an unknown tag or level")},
                    summary="The exercises, filtered by tag and level")
     def get(self, request: Request) -> Response:
         query = ExerciseQuery(data=request.query_params)
@@ -191,7 +186,7 @@ class ExerciseListView(StatusErrorsMixin, APIView):
 
 
 class ExerciseView(StatusErrorsMixin, APIView):
-    @extend_schema(responses={200: ExerciseSerializer, **_errors(e404="no such exercise")},
+    @extend_schema(responses={200: ExerciseSerializer, **error_responses(e404="no such exercise")},
                    summary="One exercise: its task, visible objectives with weights, how many are hidden")
     def get(self, request: Request, slug: str) -> Response:
         return Response(ExerciseSerializer(exercise_summary(services.exercise_find(slug))).data)
@@ -199,7 +194,7 @@ class ExerciseView(StatusErrorsMixin, APIView):
 
 class AttemptStartView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={201: AttemptSerializer,
-                                            **_errors(**WRITE, e404="no such exercise")},
+                                            **error_responses(**WRITE, e404="no such exercise")},
                    summary="Start an attempt: a sandbox of your own, set up as the exercise says",
                    description="The sandbox counts against your sandbox limit (KUBEVIZ_SANDBOXES_PER_LEARNER).")
     def post(self, request: Request, slug: str) -> Response:
@@ -251,7 +246,7 @@ class AttemptListView(StatusErrorsMixin, APIView):
                                                               description="csv: the same rows as a spreadsheet")],
                    responses={(200, "application/json"): AttemptSerializer(many=True),
                               (200, "text/csv"): OpenApiTypes.STR,
-                              **_errors(e400="a filter or the format is malformed", e401=WRITE["e401"])},
+                              **error_responses(e400="a filter or the format is malformed", e401=WRITE["e401"])},
                    summary="Attempts: your own, or every learner's for a teacher (newest first)")
     def get(self, request: Request, format: str | None = None) -> Response:
         who = signed_identity(request)
@@ -275,7 +270,7 @@ class AttemptCSVView(AttemptListView):
 
     @extend_schema(parameters=[AttemptQuery],
                    responses={(200, "text/csv"): OpenApiTypes.STR,
-                              **_errors(e400="a filter is malformed", e401=WRITE["e401"])},
+                              **error_responses(e400="a filter is malformed", e401=WRITE["e401"])},
                    summary="Attempts as CSV (the same rows as GET /api/attempts/?format=csv)")
     def get(self, request: Request, format: str | None = None) -> Response:
         return super().get(request, format)
@@ -284,7 +279,7 @@ class AttemptCSVView(AttemptListView):
 class AttemptView(StatusErrorsMixin, APIView):
     credentials_required = True
 
-    @extend_schema(responses={200: AttemptSerializer, **_errors(e401=WRITE["e401"], e404="no such attempt")},
+    @extend_schema(responses={200: AttemptSerializer, **error_responses(e401=WRITE["e401"], e404="no such attempt")},
                    summary="One attempt (with every objective of its final grade once submitted)")
     def get(self, request: Request, pk: str) -> Response:
         return Response(AttemptSerializer(attempt_card(attempt_for(request, pk))).data)
@@ -325,13 +320,13 @@ def sitting_body(sitting: Any) -> dict[str, Any]:
 class ExamListView(StatusErrorsMixin, APIView):
     credentials_required = True
 
-    @extend_schema(responses={200: ExamSerializer(many=True), **_errors(e401=WRITE["e401"])}, summary="The exams")
+    @extend_schema(responses={200: ExamSerializer(many=True), **error_responses(e401=WRITE["e401"])}, summary="The exams")
     def get(self, request: Request) -> Response:
         signed_identity(request)
         return Response(ExamSerializer([exams.exam_card(e) for e in exams.exams_list()], many=True).data)
 
     @extend_schema(request=ExamRequest, responses={201: ExamSerializer,
-                                                   **_errors(**WRITE, e400="a field is malformed, or no such exercise")},
+                                                   **error_responses(**WRITE, e400="a field is malformed, or no such exercise")},
                    summary="Make an exam (teachers): exercises under a time limit")
     def post(self, request: Request) -> Response:
         who = signed_identity(request)
@@ -343,7 +338,7 @@ class ExamListView(StatusErrorsMixin, APIView):
 
 class SittingStartView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={201: SittingSerializer,
-                                            **_errors(**WRITE, e404="no such exam", e409="you have sat it already")},
+                                            **error_responses(**WRITE, e404="no such exam", e409="you have sat it already")},
                    summary="Sit an exam: the clock starts and every exercise's attempt with it",
                    description="When the time limit passes, every attempt still open is submitted.")
     def post(self, request: Request, pk: str) -> Response:
@@ -355,7 +350,7 @@ class SittingStartView(StatusErrorsMixin, APIView):
 class SittingView(StatusErrorsMixin, APIView):
     credentials_required = True
 
-    @extend_schema(responses={200: SittingSerializer, **_errors(e401=WRITE["e401"], e404="no such sitting")},
+    @extend_schema(responses={200: SittingSerializer, **error_responses(e401=WRITE["e401"], e404="no such sitting")},
                    summary="A sitting: time left and its attempts (past the deadline, all submitted)")
     def get(self, request: Request, pk: str) -> Response:
         sitting = exams.sitting_get(identity=signed_identity(request), pk=object_id(pk, "sittings"))
@@ -365,7 +360,7 @@ class SittingView(StatusErrorsMixin, APIView):
 
 
 class SittingSubmitView(StatusErrorsMixin, APIView):
-    @extend_schema(request=None, responses={200: SittingSerializer, **_errors(**WRITE, e404="no such sitting")},
+    @extend_schema(request=None, responses={200: SittingSerializer, **error_responses(**WRITE, e404="no such sitting")},
                    summary="Hand in the exam: every attempt still open is submitted")
     def post(self, request: Request, pk: str) -> Response:
         who = signed_identity(request)
