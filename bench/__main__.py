@@ -6,6 +6,7 @@ from bench import (
     checks,
     engine,
     exercises,
+    exercises_load,
     history,
     kubeapi,
     lessons,
@@ -27,6 +28,7 @@ kubeapi.main([])
 history.main([])
 timetravel.main([])
 sleep.main([])
+exercises_load.main([])
 checks.main([])
 exercises.main([])
 catalogue.main([])

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kubeviz.accounts",
     "kubeviz.exercises",
     "kubeviz.lessons",
+    "kubeviz.exams",
 ]
 
 MIDDLEWARE = [
@@ -169,7 +170,10 @@ KUBEVIZ_SWEEP_EVERY = float(os.environ.get("KUBEVIZ_SWEEP_EVERY", "300"))
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "kubeviz.api.schema.RestAutoSchema",
+    # A personal token (``kv_…``) first: on a cluster's path it is its owner acting, as in
+    # the browser; any other bearer token is left to the cluster's check.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "kubeviz.accounts.tokens.PersonalTokenAuthentication",
         "kubeviz.api.permissions.ClusterBearerAuthentication",
         "kubeviz.api.permissions.BrowserSessionAuthentication",
     ],

@@ -45,6 +45,14 @@ class StatusSerializer(serializers.Serializer):
     details = StatusDetailsSerializer(required=False)
 
 
+def error_responses(**described: str) -> dict[int, Any]:
+    """``extend_schema`` responses for error codes, each with the one body:
+    ``error_responses(e404="no such attempt")``."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {int(code[1:]): OpenApiResponse(StatusSerializer, description=text) for code, text in described.items()}
+
+
 def _causes(detail: Any, field: str = "") -> list[dict[str, str]]:
     """A serializer's nested error detail, flattened to Kubernetes' causes."""
     if isinstance(detail, dict):
@@ -59,6 +67,14 @@ def unknown(what: str, value: str, choices: list[str] | tuple[str, ...]) -> Stat
     return StatusError(404, "NotFound", f'unknown {what} "{value}": one of {", ".join(choices)}')
 
 
+def object_id(value: str, kind: str) -> int:
+    """A numeric id from a path (attempts, exams, tokens): anything else names nothing, a 404
+    in the one body rather than the router's HTML page."""
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise StatusError(404, "NotFound", f'{kind} "{value}" not found', name=value, kind=kind)
+    return int(value)
+
+
 def rest_exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, drf.ValidationError):
         causes = _causes(exc.detail)
@@ -66,7 +82,7 @@ def rest_exception_handler(exc: Exception, context: dict) -> Response:
         err = StatusError(400, "BadRequest", summary or "invalid request", causes=causes)
     elif isinstance(exc, (Http404, drf.NotFound)):
         err = StatusError(404, "NotFound", str(getattr(exc, "detail", exc)) or "not found")
-    elif isinstance(exc, drf.NotAuthenticated):
+    elif isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         err = StatusError(401, "Unauthorized", str(exc.detail))
     else:
         err = to_status_error(exc)

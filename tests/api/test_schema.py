@@ -27,11 +27,18 @@ def test_security_schemes_are_declared(schema):
     assert (schemes["csrfHeader"]["in"], schemes["csrfHeader"]["name"]) == ("header", "X-CSRFToken")
     assert (schemes["csrfCookie"]["in"], schemes["csrfCookie"]["name"]) == ("cookie", "csrftoken")
     assert schemes["cookieAuth"]["in"] == "cookie"
+    assert schemes["personalToken"] == {**schemes["personalToken"], "type": "http", "scheme": "bearer"}
     session = {"cookieAuth": [], "csrfCookie": [], "csrfHeader": []}
     for path, method, op in operations(schema):
         token = [{"clusterToken": []}] if "{cluster}" in path else []
+        if path.startswith("/api/tokens/"):  # a token cannot manage tokens: session only
+            assert op["security"] == ([{"cookieAuth": []}] if method == "get" else [session]), path
+            continue
+        token.append({"personalToken": []})
+        # Attempts, exams and sittings are someone's: no anonymous read (401 without credentials).
+        anonymous = [] if path.startswith(("/api/attempts", "/api/exams", "/api/sittings")) else [{}]
         if method in ("get", "head"):
-            assert op["security"] == [*token, {"cookieAuth": []}, {}], path
+            assert op["security"] == [*token, {"cookieAuth": []}, *anonymous], path
         else:
             assert op["security"] == [*token, session], path
 
