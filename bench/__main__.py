@@ -1,13 +1,30 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import browser, engine, history, kubeapi, lifecycle, pacing, sleep, templates, timetravel, websocket
+from bench import (
+    actions,
+    browser,
+    checks,
+    engine,
+    history,
+    kubeapi,
+    lessons,
+    lifecycle,
+    pacing,
+    sleep,
+    templates,
+    timetravel,
+    websocket,
+)
 
 engine.main([])
 templates.main([])
+actions.main([])
 lifecycle.main([])
+lessons.main([])
 websocket.main([])
 kubeapi.main([])
 history.main([])
 timetravel.main([])
 sleep.main([])
+checks.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

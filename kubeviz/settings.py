@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "kubeviz.scheduler",
     "kubeviz.runtime",
     "kubeviz.accounts",
+    "kubeviz.lessons",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from kubeviz.clusters.services import sandboxes_adopt
+from kubeviz.lessons.services import progress_adopt
 
 from . import services
 from .forms import SignupForm
@@ -30,6 +31,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             user = services.learner_create(name=form.cleaned_data["username"], password=form.cleaned_data["password1"])
             sandboxes_adopt(guest=request.session.get(GUEST_SESSION_KEY, ""), user=user)
+            progress_adopt(guest=request.session.get(GUEST_SESSION_KEY, ""), user=user)
             login(request, user)
             return redirect(_next(request))
     else:

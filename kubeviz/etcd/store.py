@@ -194,8 +194,10 @@ def range_(
     owner_uid: str | None = None,
     after_key: str | None = None,
     limit: int | None = None,
+    fields: dict[str, str] | None = None,
 ) -> list[KeyValue]:
-    """Entries of one resource in key order, optionally narrowed by the index columns.
+    """Entries of one resource in key order, optionally narrowed by the index columns, and
+    by top-level string ``fields`` of the value (an Event's ``reason``) in the database.
 
     Raw SQL, as the write path: a list of 1,000 pods through the ORM spent most of its
     time building model instances."""
@@ -208,6 +210,9 @@ def range_(
     if after_key is not None:
         where.append('"key" > %s')
         params.append(after_key)
+    for member, value in (fields or {}).items():
+        where.append(f"{sql.json_member('value')} = %s")
+        params += [member, value]
     query = f'{_ENTRY} WHERE {" AND ".join(where)} ORDER BY "key"'
     if limit is not None:
         query += " LIMIT %s"
@@ -339,6 +344,20 @@ def changes(
         Event("DELETED" if t == Change.DELETE else "PUT", k, r, sql.loads(v), sql.loads(p))
         for t, k, r, v, p in rows
     ]
+
+
+def key_history(cluster_id: int, key: str, resource: str, after_revision: int, *, limit: int = 10000) -> tuple[list[Event], int]:
+    """One key's change-log records with revision > after_revision, oldest first, and the
+    compacted revision when records after ``after_revision`` may be gone (else 0): what is
+    left is returned rather than refused, for readers that can say what they miss."""
+    compacted = counters.read(cluster_id, counters.COMPACTED_REVISION)
+    missing = compacted if after_revision < compacted else 0
+    rows = sql.rows(
+        'SELECT "type", "revision", "value" FROM "etcd_change" WHERE "cluster_id" = %s AND "resource" = %s '
+        'AND "revision" > %s AND "key" = %s ORDER BY "revision" LIMIT %s',
+        (cluster_id, resource, max(after_revision, compacted), key, limit),
+    )
+    return [Event("DELETED" if t == Change.DELETE else "PUT", key, r, sql.loads(v), None) for t, r, v in rows], missing
 
 
 @transaction.atomic(savepoint=False)
