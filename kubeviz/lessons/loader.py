@@ -135,11 +135,10 @@ _cache: dict[str, tuple[float, Lesson]] = {}
 
 
 def lesson_get(slug: str) -> Lesson | None:
-    """A shipped lesson by slug, or None; read once per change of its lesson.yaml."""
+    """A shipped lesson by slug, or None; read again only when one of its files changes."""
     if slug not in lesson_slugs():
         return None
-    path = LESSONS_DIR / slug / LESSON_FILE
-    stamp = path.stat().st_mtime
+    stamp = max(p.stat().st_mtime for p in (LESSONS_DIR / slug).rglob("*") if p.is_file())
     cached = _cache.get(slug)
     if cached and cached[0] == stamp:
         return cached[1]
