@@ -51,6 +51,7 @@ class Program:
     env: dict[str, str] = field(default_factory=dict)
     host: str = ""
     _iterations: int = 0
+    _silent: int = 0
     _done: bool = False
 
     def _extend(self, until_offset: float) -> None:
@@ -67,7 +68,11 @@ class Program:
             self._iterations += 1
             last = self.lines[-1][0] if self.lines else -1.0
             self.lines.extend((max(o, last + 0.000001), t) for o, t in shell.out)
-            if shell.exited:
+            # The body has no conditionals, so once two iterations in a row print nothing (the
+            # second sees the variables the first set) none ever will: ``while true; do sleep
+            # 30; done`` would otherwise be run forever looking for its next line.
+            self._silent = 0 if shell.out else self._silent + 1
+            if shell.exited or self._silent >= 2:
                 self._done = True
 
     def between(self, started: datetime, after: datetime | None, until: datetime) -> list[tuple[datetime, str]]:

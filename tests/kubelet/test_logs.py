@@ -91,6 +91,18 @@ def test_a_loop_prints_every_period_with_the_simulated_date(cluster):
         assert row.text.endswith(f"{row.time:%H:%M:%S} UTC {row.time.year}")
 
 
+@pytest.mark.parametrize("script,expected", [
+    ("while true; do sleep 30; done", []),
+    ("echo started; while true; do sleep 30; done", ["started"]),
+    ("while true; do i=$((i+1)); sleep 1; done", []),
+])
+def test_a_loop_that_prints_nothing_leaves_the_log_as_it_is(cluster, script, expected):
+    make_pod(cluster, "quiet", shell(script))
+    settle(cluster, 90)
+    assert pod(cluster, "quiet")["status"]["phase"] == "Running"
+    assert texts(cluster, "quiet") == expected
+
+
 def test_a_fast_loop_rotates_its_log_and_keeps_a_bounded_number_of_files(cluster, settings):
     settings.KUBEVIZ_CONTAINER_LOG_MAX_SIZE = 4500  # a hundred "tick" lines
     settings.KUBEVIZ_CONTAINER_LOG_MAX_FILES = 3
