@@ -6,6 +6,7 @@ from django.db import transaction
 
 from .models import PersonalToken
 from .roles import TEACHERS_GROUP
+from .signals import guest_claimed
 from .tokens import SHOWN_PREFIX, token_digest, token_new
 
 
@@ -13,6 +14,16 @@ from .tokens import SHOWN_PREFIX, token_digest, token_new
 def learner_create(*, name: str, password: str) -> User:
     """A learner account: a display name and a password, no e-mail."""
     return User.objects.create_user(username=name, password=password)
+
+
+@transaction.atomic
+def learner_signup(*, name: str, password: str, guest: str = "") -> User:
+    """A learner account for someone who may have been a guest: what they made as the guest
+    becomes theirs (every app that keeps a guest's things listens to ``guest_claimed``)."""
+    user = learner_create(name=name, password=password)
+    if guest:
+        guest_claimed.send(sender=User, guest=guest, user=user)
+    return user
 
 
 @transaction.atomic

@@ -11,10 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kubeviz.clusters.services import sandboxes_adopt
-from kubeviz.exercises.services import attempts_adopt
-from kubeviz.lessons.services import progress_adopt
-
 from . import services
 from .forms import SignupForm
 from .roles import GUEST_SESSION_KEY
@@ -34,11 +30,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            user = services.learner_create(name=form.cleaned_data["username"], password=form.cleaned_data["password1"])
-            guest = request.session.get(GUEST_SESSION_KEY, "")
-            sandboxes_adopt(guest=guest, user=user)
-            attempts_adopt(guest=guest, user=user)
-            progress_adopt(guest=guest, user=user)
+            user = services.learner_signup(name=form.cleaned_data["username"], password=form.cleaned_data["password1"],
+                                           guest=request.session.get(GUEST_SESSION_KEY, ""))
             login(request, user)
             return redirect(_next(request))
     else:
