@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.safestring import mark_safe
 
 from kubeviz.accounts.roles import Identity
 from kubeviz.checks import Scope, evaluate
@@ -184,8 +183,8 @@ def player_view(progress: LessonProgress, lesson: Lesson) -> dict[str, Any]:
         "state": state,
         "number": step.index + 1,
         "total": len(lesson.steps),
-        "text_html": mark_safe(render_markdown(step.text)),  # noqa: S308 (cleaned by an allow-list)
-        "explain_html": mark_safe(render_markdown(explain)) if explain else "",  # noqa: S308
+        "text_html": render_markdown(step.text),
+        "explain_html": render_markdown(explain) if explain else "",
         "actions": [_action_view(i, a, locked) for i, a in enumerate(step.actions)],
         "locked": locked,
         "hints_left": len(step.hints) - len(state.hints),

@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from kubeviz.accounts.roles import Identity, guest_begin
@@ -73,8 +72,8 @@ def _detail(request: HttpRequest, slug: str, grade: Grade | None = None, status:
             attempt.refresh_from_db()
     context: dict[str, Any] = {
         "exercise": exercise_summary(exercise),
-        "task_html": mark_safe(render_markdown(exercise.task)),  # noqa: S308 - cleaned by render_markdown (nh3)
-        "hints": [mark_safe(render_markdown(h)) for h in exercise.hints],  # noqa: S308 - cleaned (nh3)
+        "task_html": render_markdown(exercise.task),
+        "hints": [render_markdown(h) for h in exercise.hints],
         "attempt": attempt,
         "mine": attempt is not None and attempt_may(identity, Action.ACT, attempt),
         "grade": grade.as_dict() if grade is not None else None,
