@@ -1,13 +1,32 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
-from bench import browser, engine, history, kubeapi, lifecycle, pacing, sleep, templates, timetravel, websocket
+from bench import (
+    actions,
+    browser,
+    checks,
+    engine,
+    exercises,
+    exercises_load,
+    history,
+    kubeapi,
+    lifecycle,
+    pacing,
+    sleep,
+    templates,
+    timetravel,
+    websocket,
+)
 
 engine.main([])
 templates.main([])
+actions.main([])
 lifecycle.main([])
 websocket.main([])
 kubeapi.main([])
 history.main([])
 timetravel.main([])
 sleep.main([])
+exercises.main([])
+exercises_load.main([])
+checks.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

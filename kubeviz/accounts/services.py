@@ -1,10 +1,12 @@
-"""Writes about people: sign-up and making teachers."""
+"""Writes about people: sign-up, making teachers, personal API tokens."""
 from __future__ import annotations
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
 
+from .models import PersonalToken
 from .roles import TEACHERS_GROUP
+from .tokens import SHOWN_PREFIX, token_digest, token_new
 
 
 @transaction.atomic
@@ -28,3 +30,20 @@ def teacher_create(*, name: str, password: str, admin: bool = False) -> tuple[Us
     group, _ = Group.objects.get_or_create(name=TEACHERS_GROUP)
     user.groups.add(group)
     return user, created
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str) -> tuple[PersonalToken, str]:
+    """A new personal API token for ``user``; returns its row and the token itself, which
+    is never stored and so can be shown only this once."""
+    token = token_new()
+    row = PersonalToken.objects.create(user=user, name=name, prefix=token[:SHOWN_PREFIX], digest=token_digest(token))
+    return row, token
+
+
+@transaction.atomic
+def token_revoke(*, user: User, token_id: int) -> bool:
+    """Revoke one of ``user``'s tokens; False if they have none of that id (someone
+    else's counts as none)."""
+    deleted, _ = PersonalToken.objects.filter(user=user, pk=token_id).delete()
+    return bool(deleted)

@@ -66,7 +66,7 @@ def rest_exception_handler(exc: Exception, context: dict) -> Response:
         err = StatusError(400, "BadRequest", summary or "invalid request", causes=causes)
     elif isinstance(exc, (Http404, drf.NotFound)):
         err = StatusError(404, "NotFound", str(getattr(exc, "detail", exc)) or "not found")
-    elif isinstance(exc, drf.NotAuthenticated):
+    elif isinstance(exc, (drf.NotAuthenticated, drf.AuthenticationFailed)):
         err = StatusError(401, "Unauthorized", str(exc.detail))
     else:
         err = to_status_error(exc)

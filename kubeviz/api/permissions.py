@@ -1,7 +1,8 @@
 """Who may do what through the REST API. The rule itself is kubeviz.clusters.permissions,
 the same for every door; here it meets DRF.
 
-A caller is a holder of the cluster's bearer token, or a browser (a signed-in user or a
+A caller is a holder of the cluster's bearer token, a user's personal API token
+(``kubeviz.accounts.tokens``), or a browser (a signed-in user or a
 guest) whose writes carry Django's CSRF token, so that a foreign web page cannot reset a
 classroom's cluster behind a learner's back. Reads need WATCH on the cluster, writes ACT.
 
@@ -15,6 +16,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from kubeviz.accounts.models import PersonalToken
 from kubeviz.clusters.access import cluster_access, request_identity
 from kubeviz.clusters.permissions import Action, Denied
 from kubeviz.kubeapi.auth import ClusterTokenAuthentication, ClusterUser
@@ -51,9 +53,15 @@ def _csrf_failure(request) -> str | None:
     return check.process_view(request, None, (), {})
 
 
+def token_client(request) -> bool:
+    """Whether the caller presented a token (a cluster's or a personal one) rather than a
+    browser's cookies: a token is never sent by a browser on its own, so needs no CSRF."""
+    return isinstance(request.user, ClusterUser) or isinstance(request.auth, PersonalToken)
+
+
 class ClusterTokenOrCSRF(BasePermission):
     def has_permission(self, request, view) -> bool:
-        if request.method not in SAFE_METHODS and not isinstance(request.user, ClusterUser):
+        if request.method not in SAFE_METHODS and not token_client(request):
             who = request_identity(request)
             if who.user is None and who.guest is None:
                 raise NotAuthenticated("log in (or press Try it) to change a cluster, or send the cluster's bearer token")

@@ -45,6 +45,16 @@ class ClusterBearerScheme(OpenApiAuthenticationExtension):
                 "description": "the cluster's token, as in its kubeconfig (users[0].user.token)"}
 
 
+class PersonalTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "kubeviz.accounts.tokens.PersonalTokenAuthentication"
+    name = "personalToken"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict[str, Any]:
+        return {"type": "http", "scheme": "bearer",
+                "description": "a user's personal API token (kv_…, made on the account page); "
+                               "`Authorization: Token kv_…` works too. No CSRF token needed."}
+
+
 class BrowserSessionScheme(OpenApiAuthenticationExtension):
     target_class = "kubeviz.api.permissions.BrowserSessionAuthentication"
     name = "cookieAuth"
@@ -56,13 +66,16 @@ class BrowserSessionScheme(OpenApiAuthenticationExtension):
 
 class RestAutoSchema(AutoSchema):
     def get_auth(self) -> list[dict[str, list]]:
-        """Reads: the cluster's token, a browser session, or nothing (public clusters).
-        Writes: the token, or a browser session together with its CSRF token."""
+        """Reads: a personal token, the cluster's token, a browser session, or nothing (public
+        clusters, the exercise catalogue). Writes: a token, or a browser session together with
+        its CSRF token."""
         auths = super().get_auth()
         token = [a for a in auths if "clusterToken" in a and "{cluster}" in self.path]
+        token += [a for a in auths if "personalToken" in a]
         session = [a for a in auths if "cookieAuth" in a]
         if self.method in SAFE_METHODS:
-            return [*token, *session, {}]
+            # A view that needs a signed-in browser (``credentials_required``) has no anonymous read.
+            return [*token, *session] if getattr(self.view, "credentials_required", False) else [*token, *session, {}]
         for name, definition in SECURITY_SCHEMES.items():
             self.registry.register_on_missing(ResolvedComponent(
                 name=name, type=ResolvedComponent.SECURITY_SCHEMA, object=name, schema=definition))

@@ -1,11 +1,26 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import control, lifecycle, proxy, views
+from . import control, exercises, lifecycle, proxy, tokens, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("tokens/", tokens.TokenListView.as_view(), name="api-tokens"),
+    path("tokens/<int:token_id>/", tokens.TokenView.as_view(), name="api-token"),
+    path("exercises/", exercises.ExerciseListView.as_view(), name="api-exercises"),
+    path("exercises/<slug:slug>/", exercises.ExerciseView.as_view(), name="api-exercise"),
+    path("exercises/<slug:slug>/attempts/", exercises.AttemptStartView.as_view(), name="api-exercise-attempts"),
+    path("attempts/", exercises.AttemptListView.as_view(), name="api-attempts"),
+    path("attempts.csv", exercises.AttemptCSVView.as_view(), {"format": "csv"}, name="api-attempts-csv"),
+    path("attempts/<int:pk>/", exercises.AttemptView.as_view(), name="api-attempt"),
+    path("attempts/<int:pk>/check/", exercises.AttemptCheckView.as_view(), name="api-attempt-check"),
+    path("attempts/<int:pk>/submit/", exercises.AttemptSubmitView.as_view(), name="api-attempt-submit"),
+    path("attempts/<int:pk>/reset/", exercises.AttemptResetView.as_view(), name="api-attempt-reset"),
+    path("exams/", exercises.ExamListView.as_view(), name="api-exams"),
+    path("exams/<int:pk>/sittings/", exercises.SittingStartView.as_view(), name="api-exam-sittings"),
+    path("sittings/<int:pk>/", exercises.SittingView.as_view(), name="api-sitting"),
+    path("sittings/<int:pk>/submit/", exercises.SittingSubmitView.as_view(), name="api-sitting-submit"),
     path("clusters/", lifecycle.ClusterCollectionView.as_view(), name="api-clusters"),
     path("templates/", lifecycle.TemplateListView.as_view(), name="api-templates"),
     path("clusters/<slug:cluster>/", lifecycle.ClusterView.as_view(), name="api-cluster"),

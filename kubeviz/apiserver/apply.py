@@ -95,9 +95,10 @@ class _RollBack(Exception):
     """Raised inside the apply transaction to undo every write when a document failed."""
 
 
-def manifest_apply(*, cluster: Cluster, text: str) -> ApplyResult:
+def manifest_apply(*, cluster: Cluster, text: str, actor: registry.Actor = FORM) -> ApplyResult:
     """Apply one or many YAML (or JSON) documents as ``kubectl apply`` does: create each
     object, or update it if it exists (client-side apply with the last-applied annotation).
+    ``actor`` names the client in step 1 (the form, or a lesson's button).
 
     All or nothing: every document is checked before anything is written, the writes run in
     one transaction, and if the API server refuses any document every write is rolled back.
@@ -113,7 +114,7 @@ def manifest_apply(*, cluster: Cluster, text: str) -> ApplyResult:
             for item in items:
                 try:
                     with transaction.atomic():
-                        result.applied.append(_apply_one(cluster, item))
+                        result.applied.append(_apply_one(cluster, item, actor))
                 except StatusError as exc:
                     refused.append((item, exc))
             if refused:
@@ -125,7 +126,7 @@ def manifest_apply(*, cluster: Cluster, text: str) -> ApplyResult:
         # step 1 (like a refused kubectl request), once the rolled-back writes are gone.
         with transaction.atomic():
             for item, exc in refused:
-                _record_request(cluster, item, "apply", refused=exc)
+                _record_request(cluster, item, "apply", actor, refused=exc)
     return result
 
 
@@ -204,16 +205,18 @@ def _where(item: _Item) -> str:
     return f"{item.namespace}/{item.name}" if item.namespace else item.name
 
 
-def _record_request(cluster: Cluster, item: _Item, verb: str, *, refused: StatusError | None = None, uid: str = "") -> None:
+def _record_request(cluster: Cluster, item: _Item, verb: str, actor: registry.Actor, *, refused: StatusError | None = None,
+                    uid: str = "") -> None:
     what = f"{item.strategy.kind} {_where(item)}"
+    who = actor.subject
     if refused is None:
-        message = (f"the YAML form asked the API server to {verb} {what} (kubectl apply, document {item.document}); "
+        message = (f"{who} asked the API server to {verb} {what} (kubectl apply, document {item.document}); "
                    "the request was authenticated and validated")
     else:
-        message = (f"the YAML form asked the API server to apply {what} (document {item.document}); "
+        message = (f"{who} asked the API server to apply {what} (document {item.document}); "
                    f"refused with {refused.code} {refused.reason}: {refused.message}")
     step_record(
-        cluster=cluster, step=1, source="client", target="apiserver", action=verb, client="form",
+        cluster=cluster, step=1, source="client", target="apiserver", action=verb, client=actor.client,
         obj={"kind": item.strategy.kind, "metadata": {"namespace": item.namespace, "name": item.name, "uid": uid}},
         message=message,
     )
@@ -253,7 +256,7 @@ def three_way_merge(current: Any, original: Any, modified: Any) -> Any:
     return result
 
 
-def _apply_one(cluster: Cluster, item: _Item) -> Applied:
+def _apply_one(cluster: Cluster, item: _Item, actor: registry.Actor) -> Applied:
     strategy = item.strategy
     modified = deep_copy(item.body)
     modified.pop("status", None)
@@ -274,8 +277,8 @@ def _apply_one(cluster: Cluster, item: _Item) -> Applied:
             raise
         current = None
     if current is None:
-        _record_request(cluster, item, "create")
-        created = registry.create(cluster, strategy, ns, modified, actor=FORM)
+        _record_request(cluster, item, "create", actor)
+        created = registry.create(cluster, strategy, ns, modified, actor=actor)
         return Applied(item.document, strategy.kind, strategy.plural, item.namespace, item.name, "created",
                        created["metadata"].get("resourceVersion", ""))
     current_meta = current.get("metadata") or {}
@@ -291,8 +294,8 @@ def _apply_one(cluster: Cluster, item: _Item) -> Applied:
     if _same(merged, current):
         return Applied(item.document, strategy.kind, strategy.plural, item.namespace, item.name, "unchanged",
                        current_meta.get("resourceVersion", ""))
-    _record_request(cluster, item, "update", uid=current_meta.get("uid", ""))
-    updated = registry.update(cluster, strategy, ns, item.name, merged, actor=FORM)
+    _record_request(cluster, item, "update", actor, uid=current_meta.get("uid", ""))
+    updated = registry.update(cluster, strategy, ns, item.name, merged, actor=actor)
     revision = updated["metadata"].get("resourceVersion", "")
     action = "unchanged" if revision == current_meta.get("resourceVersion") else "configured"
     return Applied(item.document, strategy.kind, strategy.plural, item.namespace, item.name, action, revision)

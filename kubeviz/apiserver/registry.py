@@ -53,6 +53,15 @@ class Actor:
     def label(self) -> str:
         return self.client or self.component
 
+    @property
+    def subject(self) -> str:
+        """How step 1's sentence names a client ("the lesson asked the API server to …")."""
+        return _CLIENT_SUBJECTS.get(self.client, f"the client {self.label}")
+
+
+#: kubeviz's own clients, as step 1 names them (no name: the REST API's control endpoints)
+_CLIENT_SUBJECTS = {"": "the REST API", "form": "the YAML form", "button": "the dashboard", "lesson": "the lesson"}
+
 
 SYSTEM = Actor("apiserver")
 
@@ -496,6 +505,21 @@ def objects_at(cluster: Cluster, plural: str, revision: int) -> list[Obj]:
             kv = current[key]
             out.append(_decorate(kv.value, strategy, kv.mod_revision))
     return out
+
+
+def object_history(
+    cluster: Cluster, strategy: Strategy, namespace: str | None, name: str, *, since_revision: int,
+) -> tuple[list[tuple[int, Obj | None]], int]:
+    """The versions of one object written after ``since_revision``, oldest first, as
+    (revision, object; None where it was deleted), and the compacted revision when part of
+    that history is gone (else 0). For checks of the recorded process ("ready replicas
+    never fell below 3"), which read the change log but must not touch the store."""
+    ns = namespace if strategy.namespaced else ""
+    changes, compacted = store.key_history(cluster.pk, strategy.key(ns or "", name), strategy.plural, since_revision)
+    versions: list[tuple[int, Obj | None]] = [
+        (ch.revision, None if ch.type == "DELETED" else _decorate(ch.value, strategy, ch.revision)) for ch in changes
+    ]
+    return versions, compacted
 
 
 # ---- writes ----------------------------------------------------------------------------

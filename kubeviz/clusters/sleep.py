@@ -11,7 +11,8 @@ go NotReady if their kubelets stopped; here nothing runs, so nothing is missed.
 
 Guests' sandboxes go for good after ``KUBEVIZ_GUEST_TTL`` seconds without activity
 (``guest_clusters_expire``, run by ``manage.py sweep`` and every
-``KUBEVIZ_SWEEP_EVERY`` seconds by the worker), with Django's expired sessions.
+``KUBEVIZ_SWEEP_EVERY`` seconds by the worker), with Django's expired sessions; the same
+sweep closes exam sittings whose time ran out (``kubeviz.exams.services.sittings_expire``).
 """
 from __future__ import annotations
 
@@ -123,8 +124,13 @@ def sessions_expire() -> None:
 
 
 def sweep_run(*, now: datetime | None = None) -> list[str]:
-    """The periodic sweep: expired guests' clusters and expired sessions. Returns the
-    names of the clusters deleted."""
-    deleted = guest_clusters_expire(now=now or clock.real_now())
+    """The periodic sweep: expired guests' clusters, expired sessions, and exam sittings
+    whose time ran out (everything still open submitted). Returns the names of the
+    clusters deleted."""
+    from kubeviz.exams.services import sittings_expire  # exams sit above clusters
+
+    now = now or clock.real_now()
+    sittings_expire(now=now)
+    deleted = guest_clusters_expire(now=now)
     sessions_expire()
     return deleted

@@ -25,11 +25,13 @@ _VERB_PHRASES = {"update status": "update the status of", "update finalize": "fi
 
 class Client:
     def __init__(self, cluster: Cluster, component: str, now: datetime | None = None, event_source: str | None = None,
-                 events: EventCorrelator | None = None):
+                 events: EventCorrelator | None = None, client: str = ""):
         self.cluster = cluster
         self.component = component
         self.event_source = event_source
-        self.actor = registry.Actor(component)
+        #: for the "client" component: which client sent the requests (button, lesson…)
+        self.client = client
+        self.actor = registry.Actor(component, client)
         self._now = now
         self.events = events if events is not None else EventCorrelator()
 
@@ -62,7 +64,7 @@ class Client:
             cluster=self.cluster, step=step, source=self.component, target="apiserver", action=verb,
             obj={"kind": kind, "metadata": meta},
             message=message or say("request", component=self.component, verb=_VERB_PHRASES.get(verb, verb), kind=kind, where=where),
-            category=category,
+            category=category, client=self.client,
         )
 
     def create(self, plural: str, namespace: str | None, obj: Obj, *, message: str | None = None, step: int | None = 1, category: str = "flow") -> Obj:

@@ -24,8 +24,12 @@ from .client import Client
 COMPONENTS = ("scheduler", "controller-manager")
 
 
-def _client(cluster: Cluster) -> Client:
-    return Client(cluster, "client")
+def _client(cluster: Cluster, client: str = "") -> Client:
+    return Client(cluster, "client", client=client)
+
+
+def _who(client: str) -> str:
+    return registry.Actor("client", client).subject
 
 
 def _settings_update(cluster: Cluster, **changes: Any) -> None:
@@ -89,13 +93,14 @@ def node_recover(*, cluster: Cluster, name: str) -> None:
 
 
 @transaction.atomic
-def node_cordon(*, cluster: Cluster, name: str, unschedulable: bool = True) -> dict:
-    return _client(cluster).patch("nodes", None, name, {"spec": {"unschedulable": unschedulable or None}}, step=1, category="flow",
-                                  message=f"the REST API asked the API server to {'cordon' if unschedulable else 'uncordon'} node {name}")
+def node_cordon(*, cluster: Cluster, name: str, unschedulable: bool = True, client: str = "") -> dict:
+    return _client(cluster, client).patch("nodes", None, name, {"spec": {"unschedulable": unschedulable or None}}, step=1, category="flow",
+                                          message=f"{_who(client)} asked the API server to {'cordon' if unschedulable else 'uncordon'} node {name}")
 
 
 @transaction.atomic
-def node_add(*, cluster: Cluster, cpu: str = "4", memory: str = "8Gi", pods: int = 110, zone: str | None = None) -> dict:
+def node_add(*, cluster: Cluster, cpu: str = "4", memory: str = "8Gi", pods: int = 110, zone: str | None = None,
+             client: str = "") -> dict:
     """Register a new worker node, up to ``KUBEVIZ_MAX_NODES_PER_CLUSTER`` (the cap keeps
     a button or a script from filling the dashboard and the store without end)."""
     existing = [n["metadata"]["name"] for n in registry.objects(cluster, "nodes")]
@@ -109,7 +114,7 @@ def node_add(*, cluster: Cluster, cpu: str = "4", memory: str = "8Gi", pods: int
     zones = ["zone-a", "zone-b", "zone-c"]
     body = node_manifest(name=f"node-{index}", index=index, cpu=cpu, memory=memory, pods=pods,
                          zone=zone or zones[(index - 1) % 3], now=clock.rfc3339(clock.now(cluster)))
-    return _client(cluster).create("nodes", None, body, message=f"a new node, node-{index}, registered with the API server")
+    return _client(cluster, client).create("nodes", None, body, message=f"a new node, node-{index}, registered with the API server")
 
 
 @transaction.atomic
@@ -118,18 +123,18 @@ def node_remove(*, cluster: Cluster, name: str) -> None:
 
 
 @transaction.atomic
-def pod_crash(*, cluster: Cluster, namespace: str, name: str) -> dict:
+def pod_crash(*, cluster: Cluster, namespace: str, name: str, client: str = "") -> dict:
     """Make the pod's running containers exit now (once); the kubelet restarts them per
     restartPolicy, as after a real crash."""
     stamp = clock.rfc3339(clock.now(cluster))
-    return _client(cluster).patch("pods", namespace, name, {"metadata": {"annotations": {CRASH_AT: stamp}}}, step=1, category="flow",
-                                  message=f"the REST API marked pod {namespace}/{name} to crash its containers")
+    return _client(cluster, client).patch("pods", namespace, name, {"metadata": {"annotations": {CRASH_AT: stamp}}}, step=1,
+                                          category="flow", message=f"{_who(client)} marked pod {namespace}/{name} to crash its containers")
 
 
 @transaction.atomic
-def pod_kill(*, cluster: Cluster, namespace: str, name: str) -> None:
-    _client(cluster).delete("pods", namespace, name, step=1, category="flow",
-                            message=f"the REST API asked the API server to delete pod {namespace}/{name}")
+def pod_kill(*, cluster: Cluster, namespace: str, name: str, client: str = "") -> None:
+    _client(cluster, client).delete("pods", namespace, name, step=1, category="flow",
+                                    message=f"{_who(client)} asked the API server to delete pod {namespace}/{name}")
 
 
 @transaction.atomic

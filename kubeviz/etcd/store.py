@@ -341,6 +341,20 @@ def changes(
     ]
 
 
+def key_history(cluster_id: int, key: str, resource: str, after_revision: int, *, limit: int = 10000) -> tuple[list[Event], int]:
+    """One key's change-log records with revision > after_revision, oldest first, and the
+    compacted revision when records after ``after_revision`` may be gone (else 0): what is
+    left is returned rather than refused, for readers that can say what they miss."""
+    compacted = counters.read(cluster_id, counters.COMPACTED_REVISION)
+    missing = compacted if after_revision < compacted else 0
+    rows = sql.rows(
+        'SELECT "type", "revision", "value" FROM "etcd_change" WHERE "cluster_id" = %s AND "resource" = %s '
+        'AND "revision" > %s AND "key" = %s ORDER BY "revision" LIMIT %s',
+        (cluster_id, resource, max(after_revision, compacted), key, limit),
+    )
+    return [Event("DELETED" if t == Change.DELETE else "PUT", key, r, sql.loads(v), None) for t, r, v in rows], missing
+
+
 @transaction.atomic(savepoint=False)
 def compact(cluster_id: int, revision: int, *, batch: int | None = None) -> int:
     """Forget change-log history at and below ``revision`` (etcd's compaction); returns how

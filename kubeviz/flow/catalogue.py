@@ -361,7 +361,8 @@ def topic_key(source: str, target: str, action: str) -> str:
 
 #: What each component in a step's source or target does (the prefix before "/<node>").
 COMPONENT_INFO: dict[str, str] = {
-    "client": "A client: kubectl, the dashboard's YAML form and buttons, or a program using the REST API.",
+    "client": "A client: kubectl, the dashboard's YAML form and buttons, a lesson's or exercise's buttons, "
+              "or a program using the REST API.",
     "apiserver": "kube-apiserver, the front door of the cluster: it authenticates, validates and stores "
                  "every object, and lets every component watch for changes.",
     "etcd": "etcd, the cluster's database: a revisioned key-value store; each write gets a new revision.",

@@ -20,7 +20,7 @@ class Step(models.Model):
     revision = models.BigIntegerField(null=True, blank=True)
     time = models.DateTimeField()
     category = models.CharField(max_length=32)
-    # For step 1: which client sent the request (kubectl, python-client, form, rest-api).
+    # For step 1: which client sent the request (kubectl, python-client, form, button, lesson).
     client = models.CharField(max_length=32, blank=True, default="")
 
     class Meta:

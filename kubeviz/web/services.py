@@ -25,31 +25,33 @@ BUTTON = registry.Actor("client", "button")
 # ---- deployment actions -------------------------------------------------------------------
 
 
-def _button_request(cluster: Cluster, verb: str, obj: Obj, message: str) -> None:
+def _button_request(cluster: Cluster, verb: str, obj: Obj, message: str, actor: registry.Actor) -> None:
+    """Step 1 of a button's request; ``message`` goes on from the client's name."""
     meta = obj.get("metadata") or {}
     step_record(
-        cluster=cluster, step=1, source="client", target="apiserver", action=verb, client="button",
+        cluster=cluster, step=1, source="client", target="apiserver", action=verb, client=actor.client,
         obj={"kind": obj.get("kind", ""), "metadata": {"namespace": meta.get("namespace", ""), "name": meta.get("name", ""),
                                                        "uid": meta.get("uid", "")}},
-        message=message,
+        message=f"{actor.subject} {message}",
     )
 
 
 @transaction.atomic
-def deployment_scale(*, cluster: Cluster, namespace: str, name: str, replicas: int) -> Obj:
+def deployment_scale(*, cluster: Cluster, namespace: str, name: str, replicas: int, actor: registry.Actor = BUTTON) -> Obj:
     """``kubectl scale deployment/<name> --replicas=<n>``."""
     if not 0 <= replicas <= 1000:
         raise errors.bad_request("replicas must be between 0 and 1000 on the dashboard")
     strategy = by_plural("deployments")
     current = registry.get(cluster, strategy, namespace, name)
     _button_request(cluster, "patch", current,
-                    f"the dashboard asked the API server to scale Deployment {namespace}/{name} to {replicas} "
-                    f"replica{'s' if replicas != 1 else ''} (was {(current.get('spec') or {}).get('replicas', 0)})")
-    return registry.patch(cluster, strategy, namespace, name, MERGE_PATCH, {"spec": {"replicas": replicas}}, actor=BUTTON)
+                    f"asked the API server to scale Deployment {namespace}/{name} to {replicas} "
+                    f"replica{'s' if replicas != 1 else ''} (was {(current.get('spec') or {}).get('replicas', 0)})", actor)
+    return registry.patch(cluster, strategy, namespace, name, MERGE_PATCH, {"spec": {"replicas": replicas}}, actor=actor)
 
 
 @transaction.atomic
-def deployment_set_image(*, cluster: Cluster, namespace: str, name: str, image: str, container: str = "") -> Obj:
+def deployment_set_image(*, cluster: Cluster, namespace: str, name: str, image: str, container: str = "",
+                         actor: registry.Actor = BUTTON) -> Obj:
     """``kubectl set image deployment/<name> <container>=<image>``: a new pod template, so
     the deployment controller starts a rolling update."""
     image = image.strip()
@@ -66,10 +68,10 @@ def deployment_set_image(*, cluster: Cluster, namespace: str, name: str, image: 
     old = target.get("image", "")
     target["image"] = image
     _button_request(cluster, "update", current,
-                    f"the dashboard asked the API server to change the image of container {target.get('name')} in "
-                    f"Deployment {namespace}/{name} from {old} to {image}: a new pod template, so a rolling update")
+                    f"asked the API server to change the image of container {target.get('name')} in "
+                    f"Deployment {namespace}/{name} from {old} to {image}: a new pod template, so a rolling update", actor)
     # The body carries the resourceVersion we read: a concurrent change is a 409, not lost.
-    return registry.update(cluster, strategy, namespace, name, current, actor=BUTTON)
+    return registry.update(cluster, strategy, namespace, name, current, actor=actor)
 
 
 _UNDO_SKIP_ANNOTATIONS = {
@@ -98,7 +100,8 @@ def _without_hash(template: Obj) -> Obj:
 
 
 @transaction.atomic
-def deployment_rollout_undo(*, cluster: Cluster, namespace: str, name: str, to_revision: int = 0) -> str:
+def deployment_rollout_undo(*, cluster: Cluster, namespace: str, name: str, to_revision: int = 0,
+                            actor: registry.Actor = BUTTON) -> str:
     """``kubectl rollout undo deployment/<name>``: copy the pod template of the ReplicaSet of
     the previous revision back into the Deployment (kubectl's DeploymentRollbacker)."""
     strategy = by_plural("deployments")
@@ -132,12 +135,12 @@ def deployment_rollout_undo(*, cluster: Cluster, namespace: str, name: str, to_r
         if k not in _UNDO_SKIP_ANNOTATIONS
     }
     _button_request(cluster, "patch", current,
-                    f"the dashboard asked the API server to roll Deployment {namespace}/{name} back to revision "
-                    f"{revision}: the pod template of ReplicaSet {chosen['metadata']['name']} is copied back")
+                    f"asked the API server to roll Deployment {namespace}/{name} back to revision "
+                    f"{revision}: the pod template of ReplicaSet {chosen['metadata']['name']} is copied back", actor)
     registry.patch(cluster, strategy, namespace, name, JSON_PATCH, [
         {"op": "replace", "path": "/spec/template", "value": template},
         {"op": "add", "path": "/metadata/annotations", "value": annotations},  # add replaces, and works without any
-    ], actor=BUTTON)
+    ], actor=actor)
     return f"deployment.apps/{name} rolled back to revision {revision}"
 
 

@@ -2,11 +2,19 @@ from django.conf import settings
 from django.contrib.staticfiles.views import serve as static_serve
 from django.urls import path, re_path
 
-from . import lifecycle, views
+from . import exercises, lifecycle, views
 
 urlpatterns = [
     path("", views.cluster_list, name="cluster-list"),
     path("clusters/<slug:name>/", views.cluster_detail, name="cluster-detail"),
+    path("exercises/", exercises.exercise_list, name="exercise-list"),
+    path("exercises/<slug:slug>/", exercises.exercise_detail, name="exercise-detail"),
+    path("exercises/<slug:slug>/start/", exercises.attempt_start, name="exercise-start"),
+    path("exercises/<slug:slug>/attempts/<int:pk>/check/", exercises.attempt_check, name="exercise-check"),
+    path("exercises/<slug:slug>/attempts/<int:pk>/submit/", exercises.attempt_submit, name="exercise-submit"),
+    path("exercises/<slug:slug>/attempts/<int:pk>/reset/", exercises.attempt_reset, name="exercise-reset"),
+    path("exams/sittings/<int:pk>/", exercises.sitting_detail, name="sitting-detail"),
+    path("exams/sittings/<int:pk>/submit/", exercises.sitting_handin, name="sitting-submit"),
     path("try/", lifecycle.try_it, name="try-it"),
     path("sandboxes/new/", lifecycle.sandbox_new, name="sandbox-new"),
     path("clusters/<slug:name>/clone/", lifecycle.clone, name="cluster-clone"),

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kubeviz.apiserver.apply import ApplyResult, manifest_apply
@@ -77,6 +78,7 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/cluster_list.html", {"clusters": cluster_summaries(request_identity(request))})
 
 
+@xframe_options_sameorigin  # the exercise page shows it beside the task
 @require_GET
 def cluster_detail(request: HttpRequest, name: str) -> HttpResponse:
     """The live dashboard: diagram, timeline, controls, panels, actions, manifest upload."""

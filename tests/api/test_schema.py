@@ -27,9 +27,14 @@ def test_security_schemes_are_declared(schema):
     assert (schemes["csrfHeader"]["in"], schemes["csrfHeader"]["name"]) == ("header", "X-CSRFToken")
     assert (schemes["csrfCookie"]["in"], schemes["csrfCookie"]["name"]) == ("cookie", "csrftoken")
     assert schemes["cookieAuth"]["in"] == "cookie"
+    assert schemes["personalToken"] == {**schemes["personalToken"], "type": "http", "scheme": "bearer"}
     session = {"cookieAuth": [], "csrfCookie": [], "csrfHeader": []}
     for path, method, op in operations(schema):
         token = [{"clusterToken": []}] if "{cluster}" in path else []
+        if path.startswith("/api/tokens/"):  # a token cannot manage tokens: session only
+            assert op["security"] == ([{"cookieAuth": []}] if method == "get" else [session]), path
+            continue
+        token.append({"personalToken": []})
         if method in ("get", "head"):
             assert op["security"] == [*token, {"cookieAuth": []}, {}], path
         else:
