@@ -8,6 +8,7 @@ from bench import (
     exercises_load,
     history,
     kubeapi,
+    lessons,
     lifecycle,
     pacing,
     sleep,
@@ -20,6 +21,7 @@ engine.main([])
 templates.main([])
 actions.main([])
 lifecycle.main([])
+lessons.main([])
 websocket.main([])
 kubeapi.main([])
 history.main([])
