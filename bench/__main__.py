@@ -3,6 +3,7 @@ from bench import (
     actions,
     browser,
     checks,
+    classes,
     engine,
     exercises,
     exercises_load,
@@ -22,6 +23,7 @@ templates.main([])
 actions.main([])
 lifecycle.main([])
 lessons.main([])
+classes.main([])
 websocket.main([])
 kubeapi.main([])
 history.main([])
