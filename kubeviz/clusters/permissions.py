@@ -4,7 +4,8 @@ Pages, the REST API, the websocket and the Kubernetes API (/k8s/) all ask ``may`
 ``require``), so a rule changes in one place for every door.
 
 - **watch** (dashboard, websocket, REST reads): a public cluster, anyone; a private one,
-  its owner, the teachers who oversee it, and holders of its token.
+  its owner, the teachers who oversee it, holders of its token, and, for a class's demo
+  cluster (the teacher's broadcast), the class's learners.
 - **act** (clock, faults, manifests, reset, snapshots, kubeconfig download, delete): the
   owner (a user, or the guest session that made it), the teachers who oversee it, and
   holders of its token. The site's own clusters (no owner, such as ``demo``) are acted on by
@@ -66,6 +67,15 @@ def _teaches(identity: Identity, owner_id: int | None) -> bool:
     return owner_id in learner_ids_of(identity.user)
 
 
+def _shown_to(identity: Identity, cluster_pk: int) -> bool:
+    """Whether the cluster is the teacher's demo (the broadcast) of a class this learner is in."""
+    if identity.user is None:
+        return False
+    from kubeviz.classes.selectors import demo_ids_of
+
+    return cluster_pk in demo_ids_of(identity.user)
+
+
 def oversees(identity: Identity, record: Learned) -> bool:
     """A teacher's reach: their own, the site's (nobody's) and their learners' clusters and
     records; staff's: everything."""
@@ -84,7 +94,7 @@ def may(identity: Identity, action: Action, cluster: Owned) -> bool:
     token_holder = identity.cluster_pk is not None and identity.cluster_pk == cluster.pk
     owner = token_holder or is_owner(identity, cluster)
     if action is Action.WATCH:
-        return cluster.public or owner
+        return cluster.public or owner or _shown_to(identity, cluster.pk)
     return owner and not cluster.read_only
 
 
