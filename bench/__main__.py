@@ -4,6 +4,7 @@ from bench import (
     browser,
     catalogue,
     checks,
+    classes,
     engine,
     exercises,
     exercises_load,
@@ -23,6 +24,7 @@ templates.main([])
 actions.main([])
 lifecycle.main([])
 lessons.main([])
+classes.main([])
 websocket.main([])
 kubeapi.main([])
 history.main([])

@@ -1,4 +1,5 @@
-"""Who may watch and who may act, through every door: one table of roles × clusters, and
+"""Who may watch and who may act, through every door: one table of roles × clusters (a
+teacher oversees the site's clusters and their own learners', not another teacher's), and
 each door (page, dashboard action, kubeconfig, REST read and write, websocket) answering
 as the table says. Watching denied is a 404 (a private name does not leak); acting denied
 on a cluster one may watch is a 403."""
@@ -11,10 +12,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.test import APIClient
 
-from kubeviz.accounts.roles import GUEST_SESSION_KEY
+from kubeviz.accounts.roles import GUEST_SESSION_KEY, Identity
 from kubeviz.accounts.services import learner_create, teacher_create
 from kubeviz.apiserver.tokens import cluster_token
 from kubeviz.asgi import application
+from kubeviz.classes.models import Membership
+from kubeviz.classes.services import class_create
 from kubeviz.clusters.models import Cluster
 from kubeviz.clusters.services import cluster_create
 
@@ -23,31 +26,48 @@ pytestmark = pytest.mark.django_db(transaction=True)
 W, A = "watch", "act"
 
 #: cluster → role → what the role may do. Written out by hand: the rule, not its code.
+#: "teacher" teaches ada (a class of theirs), not bob; "rival" is another teacher; "admin" is staff.
 EXPECTED = {
-    "demo":        {"anonymous": {W}, "guest-1": {W}, "guest-2": {W}, "ada": {W}, "bob": {W}, "teacher": {W, A}},
-    "ada-private": {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": {W, A}, "bob": set(), "teacher": {W, A}},
-    "ada-public":  {"anonymous": {W}, "guest-1": {W}, "guest-2": {W}, "ada": {W, A}, "bob": {W}, "teacher": {W, A}},
-    "guest-box":   {"anonymous": set(), "guest-1": {W, A}, "guest-2": set(), "ada": set(), "bob": set(), "teacher": {W, A}},
-    "ada-review":  {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": {W}, "bob": set(), "teacher": {W, A}},
+    "demo":        {"anonymous": {W}, "guest-1": {W}, "guest-2": {W}, "ada": {W}, "bob": {W}, "teacher": {W, A},
+                    "rival": {W, A}, "admin": {W, A}},
+    "ada-private": {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": {W, A}, "bob": set(), "teacher": {W, A},
+                    "rival": set(), "admin": {W, A}},
+    "ada-public":  {"anonymous": {W}, "guest-1": {W}, "guest-2": {W}, "ada": {W, A}, "bob": {W}, "teacher": {W, A},
+                    "rival": {W}, "admin": {W, A}},
+    "guest-box":   {"anonymous": set(), "guest-1": {W, A}, "guest-2": set(), "ada": set(), "bob": set(), "teacher": set(),
+                    "rival": set(), "admin": {W, A}},
+    "ada-review":  {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": {W}, "bob": set(), "teacher": {W, A},
+                    "rival": set(), "admin": {W, A}},
+    "bob-private": {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": set(), "bob": {W, A}, "teacher": set(),
+                    "rival": set(), "admin": {W, A}},
+    "rival-box":   {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": set(), "bob": set(), "teacher": set(),
+                    "rival": {W, A}, "admin": {W, A}},
 }
-ROLES = ["anonymous", "guest-1", "guest-2", "ada", "bob", "teacher"]
+ROLES = ["anonymous", "guest-1", "guest-2", "ada", "bob", "teacher", "rival", "admin"]
+USERS = ("ada", "bob", "teacher", "rival", "admin")
 
 
 def _clusters() -> None:
     ada = learner_create(name="ada", password="ada-learns-pods")
-    learner_create(name="bob", password="bob-learns-pods")
-    teacher_create(name="teacher", password="projector-in-room-7")
+    bob = learner_create(name="bob", password="bob-learns-pods")
+    teacher = teacher_create(name="teacher", password="projector-in-room-7")[0]
+    rival = teacher_create(name="rival", password="projector-in-room-9")[0]
+    teacher_create(name="admin", password="runs-the-site-1", admin=True)
+    classroom = class_create(identity=Identity(user=teacher), name="Pods 101", template="single-node")
+    Membership.objects.create(classroom=classroom, user=ada, display_name="Ada")
     cluster_create(name="demo", fixture="single-node")
     cluster_create(name="ada-private", fixture="single-node", owner=ada)
     cluster_create(name="ada-public", fixture="single-node", owner=ada, public=True)
     cluster_create(name="guest-box", fixture="single-node", owner_guest="g1")
     review = cluster_create(name="ada-review", fixture="single-node", owner=ada)
     Cluster.objects.filter(pk=review.pk).update(read_only=True)
+    cluster_create(name="bob-private", fixture="single-node", owner=bob)
+    cluster_create(name="rival-box", fixture="single-node", owner=rival)
 
 
 def _browser(role: str, api: bool = False) -> Client:
     browser = APIClient() if api else Client()
-    if role in ("ada", "bob", "teacher"):
+    if role in USERS:
         browser.force_login(User.objects.get(username=role))
     elif role.startswith("guest"):
         session = browser.session
@@ -135,8 +155,9 @@ def test_the_list_of_clusters_shows_public_ones_and_ones_own():
     public = ["ada-public", "demo"]
     assert shown == {
         "anonymous": public, "guest-1": sorted([*public, "guest-box"]), "guest-2": public,
-        "ada": sorted([*public, "ada-private", "ada-review"]), "bob": public,
-        "teacher": sorted(EXPECTED),
+        "ada": sorted([*public, "ada-private", "ada-review"]), "bob": sorted([*public, "bob-private"]),
+        "teacher": sorted([*public, "ada-private", "ada-review"]), "rival": sorted([*public, "rival-box"]),
+        "admin": sorted(EXPECTED),
     }
     page = _browser("bob").get("/").content.decode()
     assert "ada-private" not in page and "ada-public" in page
@@ -147,7 +168,7 @@ def test_refusals_say_what_would_be_needed():
     r = _browser("bob", api=True).post("/api/clusters/demo/clock/", {"speed": 2}, format="json")
     assert r.json()["message"] == "only a teacher may change this shared cluster: make a sandbox of your own to try things"
     r = _browser("bob", api=True).post("/api/clusters/ada-public/clock/", {"speed": 2}, format="json")
-    assert r.json()["message"] == "only the cluster's owner or a teacher may change it"
+    assert r.json()["message"] == "only the cluster's owner or their teacher may change it"
     r = _browser("ada", api=True).post("/api/clusters/ada-review/clock/", {"speed": 2}, format="json")
     assert r.json()["message"] == "this cluster is read-only (kept for review)"
     r = _browser("anonymous", api=True).post("/api/clusters/ada-public/clock/", {"speed": 2}, format="json")
