@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from kubeviz.accounts.roles import Identity
+from kubeviz.accounts.signals import guest_claimed
 from kubeviz.actions import ActionError, parse_action, run_action
 from kubeviz.actions.parse import DO_KEYS
 from kubeviz.apiserver import errors
@@ -113,12 +114,14 @@ def _username(display_name: str) -> str:
 
 
 @transaction.atomic
-def class_join(*, code: str, display_name: str, password: str = "", user: AbstractBaseUser | None = None) -> Membership:
+def class_join(*, code: str, display_name: str, password: str = "", user: AbstractBaseUser | None = None,
+               guest: str = "") -> Membership:
     """Join the class with ``code``: as the signed-in ``user``, or as a new account under
     ``display_name`` (with ``password`` if they want to come back from another device).
     Joining again under the same name with that password is coming back. A sandbox from
     the class's template is made for a new member. A wrong code (404), an archived or ended
-    class (410), a name already taken (409): nothing is created."""
+    class (410), a name already taken (409): nothing is created. A guest who joins keeps
+    what they made as the guest (``guest_claimed``), as at sign-up."""
     classroom = Classroom.objects.filter(code=code_normalise(code)).first()
     if classroom is None:
         raise StatusError(404, "NotFound", f'no class has the join code "{code.strip()[:20]}": check it with your teacher')
@@ -140,6 +143,8 @@ def class_join(*, code: str, display_name: str, password: str = "", user: Abstra
             raise StatusError(409, "Conflict", f'"{display_name}" is already in this class: choose another name, '
                                                "or give the password chosen with it to come back")
         user = User.objects.create_user(username=_username(display_name), password=password or None)
+        if guest:
+            guest_claimed.send(sender=User, guest=guest, user=user)
     if Membership.objects.filter(classroom=classroom, display_name__iexact=display_name).exclude(user=user).exists():
         raise StatusError(409, "Conflict", f'"{display_name}" is already in this class: choose another name')
     cluster = sandbox_create(identity=Identity(user=user), template=classroom.template)

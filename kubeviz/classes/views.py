@@ -99,7 +99,7 @@ def join(request: HttpRequest, code: str) -> HttpResponse:
             return render(request, "classes/join.html", context, status=400)
         identity = request_identity(request)
         try:
-            member = services.class_join(code=code, user=identity.user, **form.cleaned_data)
+            member = services.class_join(code=code, user=identity.user, guest=identity.guest or "", **form.cleaned_data)
         except StatusError as exc:
             messages.error(request, exc.message)
             return render(request, "classes/join.html", context, status=exc.code)

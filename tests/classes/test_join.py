@@ -98,3 +98,14 @@ def test_after_the_end_an_archived_class_hands_the_sandboxes_to_the_teacher(clas
     sweep_run()
     assert b.get(f"/clusters/{ada.cluster.name}/").status_code == 404
     assert browser(teacher_user).get(f"/clusters/{ada.cluster.name}/").status_code == 200
+
+
+def test_a_guest_who_joins_keeps_the_sandbox_made_as_a_guest(classroom):
+    b = browser()
+    assert b.post("/try/").status_code == 302  # Try it: a guest with a sandbox of their own
+    made = Cluster.objects.get(owner_guest__gt="")
+    r = b.post(f"/join/{classroom.code}/", {"display_name": "Lin", "password": ""})
+    assert r.status_code == 302, r.content.decode()[:300]
+    member = Membership.objects.get(classroom=classroom, display_name="Lin")
+    made.refresh_from_db()
+    assert (made.owner_id, made.owner_guest) == (member.user.pk, "")
