@@ -19,6 +19,7 @@ from kubeviz.apiserver import validation as v
 from kubeviz.apiserver.apply import manifest_check
 from kubeviz.apiserver.manifests import Located, ManifestError, load_located
 from kubeviz.apiserver.quantity import QuantityError, parse_quantity
+from kubeviz.content.files import UnreadableFile, read_text
 from kubeviz.kubelet.registration import KUBELET_LABELS
 
 BASE_DIR = Path(django_settings.BASE_DIR)
@@ -184,13 +185,10 @@ def template_load(ref: str) -> Template:
     if not path.is_file():
         known = ", ".join(template_names())
         raise TemplateError([Problem(source, None, "", f'no template "{ref}" (the templates are: {known})')])
-    raw = path.read_bytes()
-    if len(raw) > MAX_TEMPLATE_BYTES:
-        raise TemplateError([Problem(source, None, "", f"the file is {len(raw)} bytes; the limit is {MAX_TEMPLATE_BYTES}")])
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise TemplateError([Problem(source, None, "", f"not UTF-8 text (byte {exc.start})")]) from None
+        text = read_text(path, MAX_TEMPLATE_BYTES)
+    except UnreadableFile as exc:
+        raise TemplateError([Problem(source, None, "", str(exc))]) from None
     return template_parse(text, source=source, stem=path.stem)
 
 

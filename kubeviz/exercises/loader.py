@@ -21,6 +21,7 @@ from kubeviz.actions import Action, ActionError, parse_action
 from kubeviz.apiserver.manifests import Located, ManifestError, load_located
 from kubeviz.checks import Check, CheckError, parse_check
 from kubeviz.clusters.templates import Problem, _Checker, _display, _dotted, _kind, template_names
+from kubeviz.content.files import UnreadableFile, read_text
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 EXERCISES_DIR = BASE_DIR / "fixtures" / "exercises"
@@ -126,13 +127,10 @@ def exercise_load(ref: str) -> Exercise:
     if not path.is_file():
         raise ExerciseError([Problem(source, None, "", f'no exercise "{ref}" (the exercises are: '
                                                        f'{", ".join(exercise_names()) or "none"})')])
-    if path.stat().st_size > MAX_FILE_BYTES:
-        raise ExerciseError([Problem(source, None, "", f"the file is {path.stat().st_size} bytes; "
-                                                       f"the limit is {MAX_FILE_BYTES}")])
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ExerciseError([Problem(source, None, "", f"not UTF-8 text (byte {exc.start})")]) from None
+        text = read_text(path, MAX_FILE_BYTES)
+    except UnreadableFile as exc:
+        raise ExerciseError([Problem(source, None, "", str(exc))]) from None
     return exercise_parse(text, source=source, slug=path.stem, base=path.parent)
 
 

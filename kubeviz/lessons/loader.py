@@ -20,6 +20,7 @@ from kubeviz.apiserver.manifests import ManifestError, load_located
 from kubeviz.apiserver.selectors import parse_label_selector
 from kubeviz.checks import CheckError, parse_check
 from kubeviz.clusters.templates import Problem, TemplateError, _Checker, template_load, template_names
+from kubeviz.content.files import UnreadableFile, read_text
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 LESSONS_DIR = BASE_DIR / "fixtures" / "lessons"
@@ -158,13 +159,10 @@ def lesson_load(ref: str) -> Lesson:
     if not path.is_file():
         known = ", ".join(lesson_slugs()) or "none"
         raise LessonError([Problem(source, None, "", f'no lesson "{ref}" (no {LESSON_FILE}; the lessons are: {known})')])
-    raw = path.read_bytes()
-    if len(raw) > MAX_LESSON_BYTES:
-        raise LessonError([Problem(source, None, "", f"the file is {len(raw)} bytes; the limit is {MAX_LESSON_BYTES}")])
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LessonError([Problem(source, None, "", f"not UTF-8 text (byte {exc.start})")]) from None
+        text = read_text(path, MAX_LESSON_BYTES)
+    except UnreadableFile as exc:
+        raise LessonError([Problem(source, None, "", str(exc))]) from None
     try:
         located = load_located(text)
     except ManifestError as exc:
