@@ -3,6 +3,7 @@ from bench import (
     actions,
     browser,
     checks,
+    classroom,
     engine,
     exercises,
     exercises_load,
@@ -27,6 +28,7 @@ timetravel.main([])
 sleep.main([])
 exercises.main([])
 exercises_load.main([])
+classroom.main([])
 checks.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing
