@@ -9,6 +9,7 @@ from bench import (
     exercises_load,
     history,
     kubeapi,
+    lessons,
     lifecycle,
     pacing,
     sleep,
@@ -21,6 +22,7 @@ engine.main([])
 templates.main([])
 actions.main([])
 lifecycle.main([])
+lessons.main([])
 websocket.main([])
 kubeapi.main([])
 history.main([])

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "kubeviz.accounts",
     "kubeviz.exercises",
     "kubeviz.exams",
+    "kubeviz.lessons",
 ]
 
 MIDDLEWARE = [

@@ -7,5 +7,6 @@ urlpatterns = [
     path("accounts/", include("kubeviz.accounts.urls")),
     path("k8s/<slug:cluster>/", include("kubeviz.kubeapi.urls")),
     path("api/", include("kubeviz.api.urls")),
+    path("lessons/", include("kubeviz.lessons.urls")),
     path("", include("kubeviz.web.urls")),
 ]

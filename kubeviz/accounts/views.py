@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kubeviz.clusters.services import sandboxes_adopt
 from kubeviz.exercises.services import attempts_adopt
+from kubeviz.lessons.services import progress_adopt
 
 from . import services
 from .forms import SignupForm
@@ -37,6 +38,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             guest = request.session.get(GUEST_SESSION_KEY, "")
             sandboxes_adopt(guest=guest, user=user)
             attempts_adopt(guest=guest, user=user)
+            progress_adopt(guest=guest, user=user)
             login(request, user)
             return redirect(_next(request))
     else:

@@ -325,8 +325,21 @@ def parse_kubectl(command: str, *, base: Path | str | None = None) -> Kubectl:
 # ---- running ------------------------------------------------------------------------------
 
 
-def kubectl_error(exc: StatusError) -> str:
+#: the commands whose API errors kubectl prints in words of its own (as kubectl 1.32 does):
+#: verb → (prefix, only for this status code or any)
+_WRAPPED: dict[str, tuple[str, int | None]] = {
+    "create deployment": ("failed to create deployment: ", None),
+    "create configmap": ("failed to create configmap: ", None),
+    "create secret generic": ("failed to create secret ", None),
+    "scale": ("no objects passed to scale ", 404),
+}
+
+
+def kubectl_error(exc: StatusError, verb: str = "") -> str:
     """What kubectl prints for an API error."""
+    prefix, code = _WRAPPED.get(verb, ("", None))
+    if prefix and code in (None, exc.code):
+        return f"error: {prefix}{exc.message}"
     if exc.reason == "Invalid" and exc.kind:
         qualified = f"{exc.kind}.{exc.group}" if exc.group else exc.kind
         return "The " + exc.message.replace(qualified, exc.kind, 1)
@@ -338,7 +351,7 @@ def run_kubectl(cluster: Cluster, command: Kubectl, *, where: str = "") -> str:
     try:
         return _VERBS[command.verb](cluster, command)
     except StatusError as exc:
-        raise ActionError([(where, kubectl_error(exc))]) from exc
+        raise ActionError([(where, kubectl_error(exc, command.verb))]) from exc
     except KubectlError as exc:
         raise ActionError([(where, str(exc))]) from exc
 
@@ -445,6 +458,12 @@ def _client_side(exc: StatusError) -> KubectlError:
 
 
 def _set_image(cluster: Cluster, command: Kubectl) -> str:
+    deployment = registry.get(cluster, by_plural("deployments"), command.namespace, command.args["name"])
+    containers = deployment["spec"]["template"]["spec"].get("containers") or []
+    wanted = command.args["container"]
+    target = next((c for c in containers if c.get("name") == wanted), None) if wanted else (containers or [None])[0]
+    if target is not None and target.get("image") == command.args["image"]:
+        return ""  # nothing to change: kubectl sends nothing and prints nothing
     try:
         services.deployment_set_image(cluster=cluster, namespace=command.namespace, name=command.args["name"],
                                       image=command.args["image"], container=command.args["container"], actor=LESSON)
@@ -494,8 +513,16 @@ def _label(cluster: Cluster, command: Kubectl) -> str:
     change: dict[str, Any] = {**dict.fromkeys((k for k in command.args["remove"] if k in current), None), **command.args["set"]}
     changed = _patch_request(cluster, command, strategy.plural, command.args["name"], MERGE_PATCH,
                              {"metadata": {field: change}}, f"kubectl {command.verb}") if change else False
-    done = "labeled" if field == "labels" else "annotated"
-    return f"{resource_name(strategy)}/{command.args['name']} {done if changed else 'not ' + done}"
+    what = f"{resource_name(strategy)}/{command.args['name']}"
+    if field == "annotations":
+        return f"{what} annotated"  # kubectl annotate says so even when nothing changed
+    missing = [f'label "{k}" not found.' for k in command.args["remove"] if k not in current]
+    done = "labeled"
+    if changed and not command.args.get("overwrite"):
+        new = {k: v for k, v in {**current, **change}.items() if v is not None}
+        if len(json.dumps(new, separators=(",", ":"))) < len(json.dumps(current, separators=(",", ":"))):
+            done = "unlabeled"  # kubectl's wording when the labels got shorter
+    return "\n".join([*missing, f"{what} {done if changed else 'not labeled'}"])
 
 
 def _cordon(cluster: Cluster, command: Kubectl) -> str:

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import control, exercises, lifecycle, proxy, tokens, views
+from . import control, exercises, lessons, lifecycle, proxy, tokens, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -40,6 +40,10 @@ urlpatterns = [
     path("clusters/<slug:cluster>/pods/<str:namespace>/<str:name>/<str:action>/", control.PodActionView.as_view(), name="api-pod-action"),
     path("clusters/<slug:cluster>/components/<str:component>/<str:action>/", control.ComponentView.as_view(), name="api-component"),
     path("clusters/<slug:cluster>/token/rotate/", views.TokenRotateView.as_view(), name="api-token-rotate"),
+    path("lessons/", lessons.LessonListView.as_view(), name="api-lessons"),
+    path("lessons/<slug:slug>/", lessons.LessonView.as_view(), name="api-lesson"),
+    path("lessons/<slug:slug>/progress/", lessons.LessonProgressView.as_view(), name="api-lesson-progress"),
+    path("lesson-progress/", lessons.ProgressListView.as_view(), name="api-lesson-progress-list"),
     path("clusters/<slug:cluster>/reset/", control.ResetView.as_view(), name="api-reset"),
     path("clusters/<slug:cluster>/proxy/rules/", proxy.ProxyRulesView.as_view(), name="api-proxy-rules"),
     path("clusters/<slug:cluster>/services/<str:namespace>/<str:name>/traffic/", proxy.ServiceTrafficView.as_view(),

@@ -111,7 +111,8 @@ def pod_state(pod: dict[str, Any]) -> tuple[str, str]:
     phase = status.get("phase") or "Pending"
     if pod["metadata"].get("deletionTimestamp"):
         return (f"{name} is Terminating",
-                "A Terminating pod is being shut down and no longer counts: its controller makes a new one.")
+                "A Terminating pod is being shut down: a controller (a ReplicaSet's, say) makes its replacement, "
+                "while a pod of its own is gone for good.")
     conditions = {c.get("type"): c for c in status.get("conditions") or []}
     scheduled = conditions.get("PodScheduled") or {}
     if phase == "Pending" and not (pod.get("spec") or {}).get("nodeName"):

@@ -80,3 +80,17 @@ def require(identity: Identity, action: Action, cluster: Owned) -> None:
     else:
         message = "only the cluster's owner or a teacher may change it"
     raise Denied(action, True, message)
+
+
+class Learned(Protocol):
+    owner_id: int | None
+    owner_guest: str
+
+
+def may_see(identity: Identity, record: Learned) -> bool:
+    """A learner's own records (lesson progress, exercise attempts): the learner and teachers."""
+    if identity.is_teacher:
+        return True
+    if record.owner_id is not None:
+        return identity.user is not None and identity.user.pk == record.owner_id
+    return bool(record.owner_guest) and identity.guest == record.owner_guest

@@ -78,11 +78,9 @@ def cluster_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/cluster_list.html", {"clusters": cluster_summaries(request_identity(request))})
 
 
-@xframe_options_sameorigin  # the exercise page shows it beside the task
-@require_GET
-def cluster_detail(request: HttpRequest, name: str) -> HttpResponse:
-    """The live dashboard: diagram, timeline, controls, panels, actions, manifest upload."""
-    cluster = _cluster(request, name)
+def dashboard_context(request: HttpRequest, cluster: Cluster) -> dict[str, Any]:
+    """What the live dashboard's template needs (the lesson player shows the same beside
+    its lesson)."""
     panel = request.GET.get("panel", "nodes")
     if panel not in PANELS:
         panel = "nodes"
@@ -102,7 +100,7 @@ def cluster_detail(request: HttpRequest, name: str) -> HttpResponse:
             "objects": reverse("cluster-detail", args=[cluster.name]) + "objects/",
         },
     }
-    context = {
+    return {
         "cluster": cluster,
         "state": state,
         "steps": list(reversed(steps)),
@@ -115,7 +113,14 @@ def cluster_detail(request: HttpRequest, name: str) -> HttpResponse:
         "speeds": [0.25, 0.5, 1.0, 2.0, 4.0, 8.0],
         **_kubeconfig_context(cluster),
     }
-    response = render(request, "web/cluster_detail.html", context)
+
+
+@xframe_options_sameorigin  # the exercise page shows it beside the task
+@require_GET
+def cluster_detail(request: HttpRequest, name: str) -> HttpResponse:
+    """The live dashboard: diagram, timeline, controls, panels, actions, manifest upload."""
+    cluster = _cluster(request, name)
+    response = render(request, "web/cluster_detail.html", dashboard_context(request, cluster))
     add_never_cache_headers(response)
     return response
 

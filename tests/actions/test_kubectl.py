@@ -34,6 +34,10 @@ CASES: list[tuple[str, list[str], str, str, Callable[[Played], bool]]] = [
      lambda p: p.get("namespaces", "team", None)["status"]["phase"] == "Active"),
     ("create configmap -n", ["kubectl create ns team"], "kubectl create configmap cfg -n team --from-literal=a=1 --from-literal=b=x=y",
      "configmap/cfg created", lambda p: p.get("configmaps", "cfg", "team")["data"] == {"a": "1", "b": "x=y"}),
+    ("-n before the verb", ["kubectl create namespace team"], "kubectl -n team create deployment api --image=nginx",
+     "deployment.apps/api created", lambda p: _ready(p, "app=api", 1, "team") and not p.objects("pods", "app=api")),
+    ("--namespace=", ["kubectl create namespace team", "kubectl create deployment api --image=nginx --namespace team"],
+     "kubectl scale deployment api --namespace=team --replicas=3", "deployment.apps/api scaled", lambda p: _ready(p, "app=api", 3, "team")),
     ("create secret generic", [], "kubectl create secret generic db --from-literal=password=hunter2", "secret/db created",
      lambda p: p.get("secrets", "db")["data"] == {"password": base64.b64encode(b"hunter2").decode()}
      and p.get("secrets", "db")["type"] == "Opaque"),
@@ -100,11 +104,12 @@ def test_each_command_of_the_subset(played: Played, before, command, printed, ho
 
 
 @pytest.mark.parametrize(("command", "error"), [
-    ("kubectl scale deployment nope --replicas=3", 'Error from server (NotFound): deployments.apps "nope" not found'),
+    ("kubectl scale deployment nope --replicas=3", 'error: no objects passed to scale deployments.apps "nope" not found'),
     ("kubectl delete pod nope", 'Error from server (NotFound): pods "nope" not found'),
     ("kubectl cordon node-9", 'Error from server (NotFound): nodes "node-9" not found'),
-    ("kubectl create deployment web --image=nginx", 'Error from server (AlreadyExists): deployments.apps "web" already exists'),
-    ("kubectl create configmap c -n nowhere", 'Error from server (NotFound): namespaces "nowhere" not found'),
+    ("kubectl create deployment web --image=nginx", 'error: failed to create deployment: deployments.apps "web" already exists'),
+    ("kubectl create configmap c -n nowhere", 'error: failed to create configmap: namespaces "nowhere" not found'),
+    ("kubectl run x --image=nginx -n nowhere", 'Error from server (NotFound): namespaces "nowhere" not found'),
     ("kubectl label deployment web app=other", "error: 'app' already has a value (web), and --overwrite is false"),
     ("kubectl taint nodes node-2 gone-", 'error: taint "gone" not found'),
     ("kubectl rollout undo deployment/web", 'error: no rollout history found for deployment "web"'),

@@ -14,7 +14,7 @@ from kubeviz.clusters.models import Cluster
 
 # Names that exist in the demo cluster, so generated requests reach the services, not
 # only the "not found" paths.
-REAL = {"cluster": ["demo"], "namespace": ["default"], "name": ["node-1", "node-2", "web", "nope"],
+REAL = {"cluster": ["demo"], "slug": ["life-of-a-pod", "nope"], "namespace": ["default"], "name": ["node-1", "node-2", "web", "nope"],
         "snapshot": ["first", "nope"]}
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())

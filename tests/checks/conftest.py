@@ -32,6 +32,14 @@ def ask(cluster, spec: dict, scope: Scope | None = None) -> Outcome:
     return evaluate(cluster, parse_check(spec), scope or Scope())
 
 
+def assert_table(cluster, kind: str, cases: list[tuple[dict, bool, str, str]]) -> None:
+    """Each (spec, passed, found, advice): the spec of a ``kind`` check (a whole check
+    when ``kind`` is empty) answers exactly that."""
+    for spec, passed, found, advice in cases:
+        outcome = ask(cluster, {kind: spec} if kind else spec)
+        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+
+
 @pytest.fixture
 def web(cluster):
     registry.create(cluster, by_plural("deployments"), "default", WEB)

@@ -5,7 +5,7 @@ from kubeviz.apiserver import registry
 from kubeviz.apiserver.compaction import Compactor
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.checks import Scope
-from tests.checks.conftest import ask, pod_names, settle
+from tests.checks.conftest import ask, assert_table, pod_names, settle
 
 PENDING = ("0/3 nodes are available: 3 Insufficient cpu. "
            "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod")
@@ -44,9 +44,7 @@ def test_event(web):
         ({"type": "Warning", "kind": "Deployment"}, False, "No Warning Event about a Deployment has been recorded yet.",
          "kubectl get events shows the Events there are, and kubectl describe lists an object's own at the bottom."),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(web, {"event": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "event", cases)
 
 
 def _node_of(cluster, name: str) -> str:
@@ -81,9 +79,7 @@ def test_step(web):
         ({"number": 2, "kind": "Pod", "selector": "app=db"}, False, "There are no pods labelled app=db.",
          "kubectl get pods --show-labels shows the labels there are."),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(cluster, {"step": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(cluster, "step", cases)
     later = ask(cluster, {"step": {"number": 8, "kind": "Pod", "selector": "app=web"}}, Scope.now(cluster))
     assert (later.passed, later.found) == (
         False, "0 of 3 pods labelled app=web reached step 8 (the kubelet reports the pod's status); "
@@ -113,9 +109,7 @@ def test_scheduled(web):
         ({"name": "gone", "by": "scheduler"}, False, "There is no Pod gone in namespace default.",
          "Create it, or check its name: kubectl get pods -n default lists what there is."),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(cluster, {"scheduled": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(cluster, "scheduled", cases)
     later = ask(cluster, {"scheduled": {"name": "hello", "by": "nodeName"}}, Scope.now(cluster))
     assert (later.passed, later.found, later.advice) == (
         False, "Pod hello was placed before this began, so who placed it is not recorded here.",

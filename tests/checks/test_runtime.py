@@ -4,7 +4,7 @@ from __future__ import annotations
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.proxy.selectors import proxy_rules
-from tests.checks.conftest import ask, pod_names, settle
+from tests.checks.conftest import ask, assert_table, pod_names, settle
 from tests.checks.test_process import HELLO
 
 SERVICE = {"metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}, "ports": [{"port": 80}]}}
@@ -32,9 +32,7 @@ def test_log(web):
         ({"name": "db", "contains": "ready"}, False, "There is no Pod db in namespace default.",
          "Create it, or check its name: kubectl get pods -n default lists what there is."),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(web, {"log": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "log", cases)
     nginx = ask(web, {"log": {"selector": "app=web", "contains": "start worker process"}})
     assert nginx.passed and nginx.found.startswith(f"Pod {pod_names(web, 'web')[0]} (container nginx) logged: ")
 
@@ -57,9 +55,7 @@ def test_traffic(web):
          "Service db has no kube-proxy rules: a headless or ExternalName Service is not proxied.",
          "Give the Service a clusterIP (leave clusterIP: None out) for kube-proxy to balance it."),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(web, {"traffic": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "traffic", cases)
     assert proxy_rules(web) == rules_before  # reading the rules changed nothing
 
 

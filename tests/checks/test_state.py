@@ -1,7 +1,9 @@
 """The kinds that read objects as they are: field, pods, objects (and the combinators)."""
 from __future__ import annotations
 
-from tests.checks.conftest import ask
+from kubeviz.apiserver import registry
+from kubeviz.apiserver.resources import by_plural
+from tests.checks.conftest import ask, assert_table, settle
 
 PENDING = ("big is Pending: 0/3 nodes are available: 3 Insufficient cpu. "
            "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod")
@@ -48,9 +50,7 @@ FIELD_CASES = [
 
 
 def test_field(web):
-    for spec, passed, found, advice in FIELD_CASES:
-        outcome = ask(web, {"field": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "field", FIELD_CASES)
 
 
 def test_field_with_several_results_any_or_all(web):
@@ -77,9 +77,7 @@ def test_pods(web):
         ({"selector": "app=web", "namespace": "kube-system", "count": 0}, True, "There are no pods labelled app=web in namespace kube-system.", ""),
         ({"selector": "app=web", "terminating": True, "count": 0}, True, "There are no Terminating pods labelled app=web.", ""),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(web, {"pods": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "pods", cases)
 
 
 def test_pods_on_a_node(web):
@@ -97,9 +95,7 @@ def test_objects(web):
         ({"kind": "Job", "namespace": "kube-system", "max": 0}, True, "There are 0 Jobs in namespace kube-system.", ""),
         ({"kind": "Service", "name": "web"}, False, "There are 0 Services named web.", "kubectl get services lists them."),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(web, {"objects": spec})
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "objects", cases)
 
 
 def test_combinators_and_the_authors_advice(web):
@@ -120,6 +116,19 @@ def test_combinators_and_the_authors_advice(web):
         ({"pods": {"selector": "app=web"}, "advice": "unused when it holds", "title": "Web is up"}, True,
          "There are 3 pods labelled app=web.", ""),
     ]
-    for spec, passed, found, advice in cases:
-        outcome = ask(web, spec)
-        assert (outcome.passed, outcome.found, outcome.advice) == (passed, found, advice), spec
+    assert_table(web, "", cases)
+
+
+def test_pods_say_why_a_container_is_not_running(cluster):
+    for name, image in (("crash", "kubeviz/crasher"), ("typo", "nginx:9.99")):
+        registry.create(cluster, by_plural("pods"), "default", {
+            "metadata": {"name": name, "labels": {"app": name}}, "spec": {"containers": [{"name": "app", "image": image}]}})
+    settle(cluster, 120)
+    crash = ask(cluster, {"pods": {"selector": "app=crash", "ready": True}})
+    assert (crash.passed, crash.found, crash.advice) == (
+        False, "0 of 1 pod labelled app=crash is ready (crash is Running: container app is waiting (CrashLoopBackOff)).",
+        "The container keeps crashing: kubectl logs --previous shows what the last one printed.")
+    typo = ask(cluster, {"pods": {"selector": "app=typo", "phase": "Running"}})
+    assert typo.passed is False
+    assert typo.found.startswith("0 of 1 pod labelled app=typo is Running (typo is Pending: container app is waiting (")
+    assert typo.advice == "The image cannot be pulled: check its name and tag (kubectl describe pod shows the kubelet's error)."

@@ -1,0 +1,1 @@
+"""Lessons: step-through tutorials that run on the learner's own live cluster (docs/lessons.md)."""
