@@ -11,8 +11,10 @@ browser session, and then for ``--seconds`` (300):
 - every learner calls their sandbox's Kubernetes API as kubectl would, every 5 s
   (``GET /k8s/<sandbox>/api/v1/namespaces/default/pods`` over HTTPS with the sandbox's
   bearer token);
-- every learner takes a lesson step every 20 s: the write lesson 1's "Run it" makes
-  (``kubectl apply`` of a Pod, a ``POST`` to ``/k8s/<sandbox>/``), and its step is
+- every learner takes a lesson step every 20 s in "The life of a pod" (started for them,
+  so their sandbox is the lesson's): the player's move through the lesson page (htmx
+  ``POST /lessons/<slug>/skip/``, ``back/`` once at the end), then the write a step's "Run
+  it" makes (``kubectl apply`` of a Pod, a ``POST`` to ``/k8s/<sandbox>/``), whose step is
   timed from the request being sent to the step's arrival on the learner's websocket
   ("step delivery": the commit happens in between, so this bounds commit → browser
   from above, API time included);
@@ -48,6 +50,9 @@ from tests.liveserver import LiveServer
 API_EVERY = 5.0
 STEP_EVERY = 20.0
 GRACE = 2.0
+LESSON = "life-of-a-pod"
+#: the bench's browsers' CSRF cookie (Django accepts any 32-character secret it is sent)
+CSRF = "b" * 32
 SEQ = re.compile(r'"seq":(\d+)')
 NAME = re.compile(r'"name":"([^"]*)"')
 
@@ -56,24 +61,24 @@ import json
 from django.contrib.auth.models import User
 from kubeviz.accounts.roles import Identity
 from kubeviz.apiserver.tokens import cluster_token
-from kubeviz.clusters.services import sandbox_create
+from kubeviz.lessons.services import lesson_require, lesson_start
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from importlib import import_module
 Store = import_module(settings.SESSION_ENGINE).SessionStore
-def browser(user):
+def browser(user):  # a logged-in browser's cookies (session and CSRF)
     session = Store()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
-    return f"{{settings.SESSION_COOKIE_NAME}}={{session.session_key}}"
+    return f"{{settings.SESSION_COOKIE_NAME}}={{session.session_key}}; csrftoken={csrf}"
 out = []
 for i in range({n}):
     user = User.objects.create_user(f"learner{{i}}")
-    cluster = sandbox_create(identity=Identity(user=user), template="demo", name=f"room-{{i}}")
+    cluster = lesson_start(identity=Identity(user=user), slug="{lesson}").cluster
     out.append({{"user": user.username, "cookies": browser(user), "cluster": cluster.name,
-                 "token": cluster_token(cluster)}})
+                 "token": cluster_token(cluster), "steps": len(lesson_require("{lesson}").steps)}})
 print(json.dumps(out))
 """
 
@@ -97,6 +102,10 @@ class Learner:
     cookies: str
     cluster: str
     token: str
+    #: how many steps the lesson has; the learner walks them forth and back
+    steps: int
+    step: int = 0
+    forward: bool = True
     #: the newest step seq the viewer has received
     seen: int = 0
     #: pod name -> when its create was sent (perf_counter), until its step arrives
@@ -160,12 +169,27 @@ class Run:
             due += API_EVERY
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
 
+    def _browser(self, learner: Learner) -> requests.Session:
+        """The learner's browser on the lesson player: its cookies, and htmx's headers."""
+        s = requests.Session()
+        s.trust_env = False
+        s.headers.update({"Cookie": learner.cookies, "X-CSRFToken": CSRF, "HX-Request": "true"})
+        return s
+
     async def lesson_loop(self, learner: Learner, offset: float, until: float) -> None:
         session = self._session(learner)
+        browser = self._browser(learner)
         url = f"{self.server.https}/k8s/{learner.cluster}/api/v1/namespaces/default/pods"
         await asyncio.sleep(offset)
         due = time.perf_counter()
         while due < until:
+            # the player's move (Skip forward, Back at the end), then the step's kubectl apply
+            if learner.step in (0, learner.steps - 1):
+                learner.forward = learner.step == 0
+            move = "skip" if learner.forward else "back"
+            r = await self._call(browser, "POST", f"{self.server.http}/lessons/{LESSON}/{move}/")
+            if r is not None and r.ok:
+                learner.step += 1 if learner.forward else -1
             name = f"step-{uuid.uuid4().hex[:8]}"
             sent = time.perf_counter()
             learner.waiting[name] = sent
@@ -320,7 +344,7 @@ def _room(server: LiveServer, learners: list[Learner]) -> dict[str, Any] | None:
 def run(learners: int, seconds: float) -> dict[str, tuple[float, str]]:
     with tempfile.TemporaryDirectory(prefix="kubeviz-bench-") as root:
         server = LiveServer.prepare(Path(root), embedded=True)
-        made = json.loads(server.manage("shell", "-c", SETUP.format(n=learners)).strip().splitlines()[-1])
+        made = json.loads(server.manage("shell", "-c", SETUP.format(n=learners, lesson=LESSON, csrf=CSRF)).strip().splitlines()[-1])
         people = [Learner(**row) for row in made]
         with server.serving(workers=True):
             room = _room(server, people)
