@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "kubeviz.exercises",
     "kubeviz.exams",
     "kubeviz.lessons",
+    "kubeviz.classes",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,8 @@ KUBEVIZ_CONTAINER_LOG_MAX_FILES = int(os.environ.get("KUBEVIZ_CONTAINER_LOG_MAX_
 # KUBEVIZ_SWEEP_EVERY seconds (and `manage.py sweep`).
 KUBEVIZ_SLEEP_AFTER = float(os.environ.get("KUBEVIZ_SLEEP_AFTER", "600"))
 KUBEVIZ_SLEEP_CHECK = float(os.environ.get("KUBEVIZ_SLEEP_CHECK", "15"))
+# The classroom's room view recomputes its grid this often (seconds; once per class).
+KUBEVIZ_ROOM_EVERY = float(os.environ.get("KUBEVIZ_ROOM_EVERY", "2"))
 KUBEVIZ_GUEST_TTL = float(os.environ.get("KUBEVIZ_GUEST_TTL", str(24 * 3600)))
 KUBEVIZ_SWEEP_EVERY = float(os.environ.get("KUBEVIZ_SWEEP_EVERY", "300"))
 

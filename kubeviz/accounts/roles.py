@@ -55,6 +55,12 @@ class Identity:
         return self.role == TEACHER
 
     @property
+    def is_staff(self) -> bool:
+        """Staff and superusers run the site: they oversee every cluster and class."""
+        user = self.user
+        return user is not None and user.is_authenticated and bool(user.is_staff or user.is_superuser)
+
+    @property
     def label(self) -> str:
         if self.user is not None and self.user.is_authenticated:
             return self.user.get_username()

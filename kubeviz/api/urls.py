@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from . import control, exercises, lessons, lifecycle, proxy, tokens, views
+from . import classes, control, exercises, lessons, lifecycle, proxy, tokens, views
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -21,6 +21,12 @@ urlpatterns = [
     path("exams/<int:pk>/sittings/", exercises.SittingStartView.as_view(), name="api-exam-sittings"),
     path("sittings/<int:pk>/", exercises.SittingView.as_view(), name="api-sitting"),
     path("sittings/<int:pk>/submit/", exercises.SittingSubmitView.as_view(), name="api-sitting-submit"),
+    path("classes/", classes.ClassListView.as_view(), name="api-classes"),
+    path("classes/join/", classes.JoinView.as_view(), name="api-class-join"),
+    path("classes/<int:pk>/", classes.ClassView.as_view(), name="api-class"),
+    path("classes/<int:pk>/archive/", classes.ClassArchiveView.as_view(), name="api-class-archive"),
+    path("classes/<int:pk>/room/", classes.RoomView.as_view(), name="api-class-room"),
+    path("classes/<int:pk>/actions/", classes.RoomActionView.as_view(), name="api-class-actions"),
     path("clusters/", lifecycle.ClusterCollectionView.as_view(), name="api-clusters"),
     path("templates/", lifecycle.TemplateListView.as_view(), name="api-templates"),
     path("clusters/<slug:cluster>/", lifecycle.ClusterView.as_view(), name="api-cluster"),

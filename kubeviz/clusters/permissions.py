@@ -4,12 +4,15 @@ Pages, the REST API, the websocket and the Kubernetes API (/k8s/) all ask ``may`
 ``require``), so a rule changes in one place for every door.
 
 - **watch** (dashboard, websocket, REST reads): a public cluster, anyone; a private one,
-  its owner, teachers, and holders of its token.
+  its owner, the teachers who oversee it, and holders of its token.
 - **act** (clock, faults, manifests, reset, snapshots, kubeconfig download, delete): the
-  owner (a user, or the guest session that made it), teachers, and holders of its token.
-  The site's own clusters (no owner, such as ``demo``) are acted on by teachers only: they
-  are what a teacher projects. A read-only cluster (an exercise under review) takes no
-  action from anyone but teachers.
+  owner (a user, or the guest session that made it), the teachers who oversee it, and
+  holders of its token. The site's own clusters (no owner, such as ``demo``) are acted on by
+  teachers only: they are what a teacher projects. A read-only cluster (an exercise under
+  review, an archived class) takes no action from anyone but those teachers.
+- A teacher **oversees** their own clusters, the site's, and those of the learners in their
+  classes (``kubeviz.classes``), never another teacher's or a stranger's; staff and
+  superusers oversee everything (they run the site).
 
 A holder of a cluster's bearer token is that cluster's administrator, as a kubeconfig from
 a real cluster makes its holder; tokens are only handed to those who may act.
@@ -54,8 +57,29 @@ def is_owner(identity: Identity, cluster: Owned) -> bool:
     return False
 
 
+def _teaches(identity: Identity, owner_id: int | None) -> bool:
+    """Whether this teacher has the user ``owner_id`` as a learner in one of their classes."""
+    if owner_id is None or identity.user is None:
+        return False
+    from kubeviz.classes.selectors import learner_ids_of
+
+    return owner_id in learner_ids_of(identity.user)
+
+
+def oversees(identity: Identity, record: Learned) -> bool:
+    """A teacher's reach: their own, the site's (nobody's) and their learners' clusters and
+    records; staff's: everything."""
+    if identity.is_staff:
+        return True
+    if not identity.is_teacher:
+        return False
+    if record.owner_id is None:
+        return not record.owner_guest
+    return record.owner_id == identity.user.pk or _teaches(identity, record.owner_id)
+
+
 def may(identity: Identity, action: Action, cluster: Owned) -> bool:
-    if identity.is_teacher:
+    if oversees(identity, cluster):
         return True
     token_holder = identity.cluster_pk is not None and identity.cluster_pk == cluster.pk
     owner = token_holder or is_owner(identity, cluster)
@@ -78,7 +102,7 @@ def require(identity: Identity, action: Action, cluster: Owned) -> None:
     elif identity.user is None and identity.guest is None:
         message = "log in (or press Try it) to change a cluster"
     else:
-        message = "only the cluster's owner or a teacher may change it"
+        message = "only the cluster's owner or their teacher may change it"
     raise Denied(action, True, message)
 
 
@@ -88,8 +112,9 @@ class Learned(Protocol):
 
 
 def may_see(identity: Identity, record: Learned) -> bool:
-    """A learner's own records (lesson progress, exercise attempts): the learner and teachers."""
-    if identity.is_teacher:
+    """A learner's own records (lesson progress, exercise attempts): the learner and the
+    teachers who oversee them."""
+    if record.owner_id is not None and oversees(identity, record):
         return True
     if record.owner_id is not None:
         return identity.user is not None and identity.user.pk == record.owner_id

@@ -125,12 +125,14 @@ def sessions_expire() -> None:
 
 def sweep_run(*, now: datetime | None = None) -> list[str]:
     """The periodic sweep: expired guests' clusters, expired sessions, and exam sittings
-    whose time ran out (everything still open submitted). Returns the names of the
-    clusters deleted."""
+    whose time ran out (everything still open submitted), archived classes past their end
+    (learners' sandboxes pass to the teacher). Returns the names of the clusters deleted."""
+    from kubeviz.classes.services import access_expire  # classes sit above clusters
     from kubeviz.exams.services import sittings_expire  # exams sit above clusters
 
     now = now or clock.real_now()
     sittings_expire(now=now)
+    access_expire(now=now)
     deleted = guest_clusters_expire(now=now)
     sessions_expire()
     return deleted

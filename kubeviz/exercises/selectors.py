@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kubeviz.accounts.roles import Identity
-from kubeviz.clusters.permissions import Action, Denied, is_owner
+from kubeviz.clusters.permissions import Action, Denied, is_owner, may_see
 
 from .loader import Exercise, ExerciseError, exercise_get, exercise_names
 from .models import Attempt
@@ -53,8 +53,15 @@ def attempts_all() -> QuerySet[Attempt]:
 
 
 def attempts_visible(*, identity: Identity) -> QuerySet[Attempt]:
-    """What this person may list: a teacher everyone's, anyone else their own."""
-    return attempts_all() if identity.is_teacher else attempts_of(identity=identity)
+    """What this person may list: a teacher their learners' (staff everyone's), anyone else
+    their own."""
+    if identity.is_staff:
+        return attempts_all()
+    if identity.is_teacher:
+        from kubeviz.classes.selectors import learner_ids_of
+
+        return attempts_all().filter(Q(owner=identity.user) | Q(owner_id__in=learner_ids_of(identity.user)))
+    return attempts_of(identity=identity)
 
 
 def attempt_may(identity: Identity, action: Action, attempt: Attempt) -> bool:
@@ -62,7 +69,7 @@ def attempt_may(identity: Identity, action: Action, attempt: Attempt) -> bool:
     only; a teacher reviews an attempt, the learner's grade is the learner's to take."""
     if is_owner(identity, attempt):
         return True
-    return action is Action.WATCH and identity.is_teacher
+    return action is Action.WATCH and may_see(identity, attempt)
 
 
 def attempt_get(*, identity: Identity, pk: int, action: Action = Action.WATCH) -> Attempt:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.safestring import mark_safe
 
 from kubeviz.accounts.roles import Identity
@@ -42,9 +42,14 @@ def progress_of(identity: Identity) -> dict[str, LessonProgress]:
 
 
 def progress_list(identity: Identity, *, lesson: str = "", user: str = "") -> QuerySet[LessonProgress]:
-    """A learner's own progress; a teacher's view: everyone's. Filters: lesson slug, username."""
+    """A learner's own progress; a teacher's view: their learners' (staff: everyone's).
+    Filters: lesson slug, username."""
     found = LessonProgress.objects.select_related("owner", "cluster").order_by("lesson", "pk")
-    if not identity.is_teacher:
+    if identity.is_teacher and not identity.is_staff:
+        from kubeviz.classes.selectors import learner_ids_of
+
+        found = found.filter(Q(owner=identity.user) | Q(owner_id__in=learner_ids_of(identity.user)))
+    elif not identity.is_teacher:
         if identity.user is not None:
             found = found.filter(owner=identity.user)
         elif identity.guest:

@@ -22,14 +22,19 @@ REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 
 
 def cluster_summaries(identity: Identity) -> list[dict[str, Any]]:
-    """The clusters a visitor is shown: the public ones and their own (teachers: all)."""
+    """The clusters a visitor is shown: the public ones and their own (a teacher: also the
+    site's and their learners'; staff: all)."""
     visible = Cluster.objects.select_related("owner")
-    if not identity.is_teacher:
+    if not identity.is_staff:
         mine = Q(pk=identity.cluster_pk) if identity.cluster_pk else Q(pk__in=[])
         if identity.user is not None:
             mine |= Q(owner=identity.user)
         if identity.guest:
             mine |= Q(owner_guest=identity.guest)
+        if identity.is_teacher:
+            from kubeviz.classes.selectors import learner_ids_of
+
+            mine |= Q(owner__isnull=True, owner_guest="") | Q(owner_id__in=learner_ids_of(identity.user))
         visible = visible.filter(Q(public=True) | mine)
     return [{
         "name": c.name,

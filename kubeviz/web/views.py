@@ -108,7 +108,9 @@ def dashboard_context(request: HttpRequest, cluster: Cluster) -> dict[str, Any]:
         "panel": panel,
         **panel_data(cluster, panel),
         "panels": PANELS,
-        "can_act": may(request_identity(request), Action.ACT, cluster),
+        # ?watch: a teacher looking over a learner's shoulder sees what the learner sees,
+        # without buttons that would change the learner's cluster.
+        "can_act": "watch" not in request.GET and may(request_identity(request), Action.ACT, cluster),
         "samples": manifest_samples(),
         "speeds": [0.25, 0.5, 1.0, 2.0, 4.0, 8.0],
         **_kubeconfig_context(cluster),
@@ -131,7 +133,8 @@ def panel(request: HttpRequest, name: str, panel: str) -> HttpResponse:
     if panel not in PANELS:
         raise Http404("no such panel")
     cluster = _cluster(request, name)
-    context = {"cluster": cluster, "panel": panel, "panels": PANELS, **panel_data(cluster, panel)}
+    context = {"cluster": cluster, "panel": panel, "panels": PANELS, **panel_data(cluster, panel),
+               "can_act": may(request_identity(request), Action.ACT, cluster)}
     return _render(request, "web/panel_page.html", "web/partials/panel.html", context)
 
 

@@ -147,7 +147,7 @@ def test_refusals_say_what_would_be_needed():
     r = _browser("bob", api=True).post("/api/clusters/demo/clock/", {"speed": 2}, format="json")
     assert r.json()["message"] == "only a teacher may change this shared cluster: make a sandbox of your own to try things"
     r = _browser("bob", api=True).post("/api/clusters/ada-public/clock/", {"speed": 2}, format="json")
-    assert r.json()["message"] == "only the cluster's owner or a teacher may change it"
+    assert r.json()["message"] == "only the cluster's owner or their teacher may change it"
     r = _browser("ada", api=True).post("/api/clusters/ada-review/clock/", {"speed": 2}, format="json")
     assert r.json()["message"] == "this cluster is read-only (kept for review)"
     r = _browser("anonymous", api=True).post("/api/clusters/ada-public/clock/", {"speed": 2}, format="json")
