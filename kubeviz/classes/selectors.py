@@ -107,3 +107,28 @@ def grade_rows(classroom: Classroom) -> tuple[list[str], list[list[str]]]:
                 "" if a.score is None else str(a.score), str(a.maximum), a.status]
         rows.append(row)
     return header, rows
+
+
+def followed_cluster_ids(user: AbstractBaseUser) -> frozenset[int]:
+    """The demo clusters of the (not archived) classes this user joined: follow mode lets
+    them watch those. Read once per request, carried on the user object."""
+    cached = getattr(user, "_kubeviz_followed_ids", None)
+    if cached is None:
+        cached = frozenset(Classroom.objects.filter(
+            members__user_id=user.pk, archived=False, demo_cluster__isnull=False,
+        ).values_list("demo_cluster_id", flat=True))
+        user._kubeviz_followed_ids = cached
+    return cached
+
+
+def follow_role(identity: Identity, pk: int) -> tuple[Classroom, str] | None:
+    """Who this is to class ``pk``'s broadcast: ``"teacher"`` (the class's own teacher,
+    who publishes), ``"member"`` (a learner in it, or staff: they listen), or None."""
+    classroom = Classroom.objects.select_related("teacher", "demo_cluster").filter(pk=pk).first()
+    if classroom is None or identity.user is None:
+        return None
+    if classroom.teacher_id == identity.user.pk:
+        return classroom, "teacher"
+    if identity.is_staff or (not classroom.archived and classroom.members.filter(user_id=identity.user.pk).exists()):
+        return classroom, "member"
+    return None
