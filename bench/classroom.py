@@ -2,9 +2,9 @@
 on one machine").
 
 Serves kubeviz as ``make run`` does on the embedded default (SQLite, Channels' in-memory
-layer, one Daphne, one engine worker) from a fresh database, makes a teacher and
-``--learners`` learners (30), each with a sandbox from the demo template and a logged-in
-browser session, and then for ``--seconds`` (300):
+layer, one Daphne, one engine worker) from a fresh database, makes a teacher with a class
+and ``--learners`` learners (30) in it, each with a sandbox and a logged-in browser
+session, and then for ``--seconds`` (300):
 
 - every learner keeps a websocket viewer on their sandbox's steps stream, as the
   dashboard does;
@@ -18,16 +18,17 @@ browser session, and then for ``--seconds`` (300):
   timed from the request being sent to the step's arrival on the learner's websocket
   ("step delivery": the commit happens in between, so this bounds commit → browser
   from above, API time included);
-- the teacher keeps the class's room view websocket open, when the build has one
-  (``kubeviz.classes``), and the time between a learner's write and the room's next
-  update naming that learner is its latency.
+- the teacher keeps the class's room view websocket open (the learners are the class's
+  members, with the lesson's sandbox as their class sandbox); the time from a learner's
+  lesson step to the room's first update with that learner's tile changed is the room
+  view's latency (the room is recomputed every ``KUBEVIZ_ROOM_EVERY`` seconds, 2).
 
 Starts are spread over the first interval so that the learners do not all fire at once.
-Prints ``name: value unit``: p50/p99 of API answers and of step delivery, the room
-view's update latency, the CPU the server processes used (percent of one core), errors
-(non-2xx answers, dropped sockets, steps never delivered) and the sandboxes that fell
-behind (a viewer still missing steps two seconds after the run). The host is shared:
-compare medians of several runs."""
+Prints ``name: value unit``: p50/p99 of API answers (``/k8s/``), of the lesson player's
+moves, of step delivery and of the room view's updates, the CPU the server processes
+used (percent of one core), errors (non-2xx answers, dropped sockets, steps never
+delivered) and the sandboxes that fell behind (a viewer still missing, two seconds after
+the run, a step its sandbox had recorded). The host is shared: compare medians of runs."""
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,7 @@ from typing import Any
 import requests
 
 from bench.figures import percentile, print_figures
-from tests.liveserver import LiveServer
+from tests.liveserver import TEACHER, LiveServer
 
 API_EVERY = 5.0
 STEP_EVERY = 20.0
@@ -73,13 +74,19 @@ def browser(user):  # a logged-in browser's cookies (session and CSRF)
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return f"{{settings.SESSION_COOKIE_NAME}}={{session.session_key}}; csrftoken={csrf}"
+from kubeviz.classes.models import Membership
+from kubeviz.classes.services import class_create
+teacher = User.objects.get(username="{teacher}")
+classroom = class_create(identity=Identity(user=teacher), name="Load test", template="single-node", lessons=["{lesson}"])
 out = []
 for i in range({n}):
     user = User.objects.create_user(f"learner{{i}}")
     cluster = lesson_start(identity=Identity(user=user), slug="{lesson}").cluster
+    # a member as joining makes one, with the lesson's sandbox as their class sandbox
+    Membership.objects.create(classroom=classroom, user=user, display_name=f"learner{{i}}", cluster=cluster)
     out.append({{"user": user.username, "cookies": browser(user), "cluster": cluster.name,
                  "token": cluster_token(cluster), "steps": len(lesson_require("{lesson}").steps)}})
-print(json.dumps(out))
+print(json.dumps({{"learners": out, "room": {{"ws": f"/ws/classes/{{classroom.pk}}/room/", "cookies": browser(teacher)}}}}))
 """
 
 
@@ -91,6 +98,7 @@ def pod(name: str) -> dict[str, Any]:
 @dataclass
 class Figures:
     api: list[float] = field(default_factory=list)
+    moves: list[float] = field(default_factory=list)
     delivery: list[float] = field(default_factory=list)
     room: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -127,7 +135,7 @@ def _server_pids(server: LiveServer) -> list[int]:
 
 
 class Run:
-    def __init__(self, server: LiveServer, learners: list[Learner], seconds: float, room: dict[str, Any] | None):
+    def __init__(self, server: LiveServer, learners: list[Learner], seconds: float, room: dict[str, Any]):
         self.server = server
         self.learners = learners
         self.seconds = seconds
@@ -135,7 +143,7 @@ class Run:
         self.figures = Figures()
         self.origin = server.http
         self.ws_base = server.http.replace("http://", "ws://")
-        # learner user name -> when their latest write was answered, for the room view
+        # learner name -> when their oldest lesson step not yet shown in the room was sent
         self.room_waiting: dict[str, float] = {}
 
     # ---- HTTP, in threads (requests is blocking) ------------------------------------------
@@ -147,14 +155,15 @@ class Run:
         s.headers["Authorization"] = f"Bearer {learner.token}"
         return s
 
-    async def _call(self, session: requests.Session, method: str, url: str, **kwargs: Any) -> requests.Response | None:
+    async def _call(self, session: requests.Session, method: str, url: str, out: list[float] | None = None,
+                    **kwargs: Any) -> requests.Response | None:
         started = time.perf_counter()
         try:
             r = await asyncio.to_thread(session.request, method, url, timeout=30, **kwargs)
         except requests.RequestException as e:
             self.figures.errors.append(f"{method} {url}: {e}")
             return None
-        self.figures.api.append((time.perf_counter() - started) * 1000)
+        (self.figures.api if out is None else out).append((time.perf_counter() - started) * 1000)
         if not r.ok:
             self.figures.errors.append(f"{method} {url}: HTTP {r.status_code}")
         return r
@@ -187,17 +196,16 @@ class Run:
             if learner.step in (0, learner.steps - 1):
                 learner.forward = learner.step == 0
             move = "skip" if learner.forward else "back"
-            r = await self._call(browser, "POST", f"{self.server.http}/lessons/{LESSON}/{move}/")
+            self.room_waiting.setdefault(learner.user, time.perf_counter())
+            r = await self._call(browser, "POST", f"{self.server.http}/lessons/{LESSON}/{move}/",
+                                 self.figures.moves)
             if r is not None and r.ok:
                 learner.step += 1 if learner.forward else -1
             name = f"step-{uuid.uuid4().hex[:8]}"
-            sent = time.perf_counter()
-            learner.waiting[name] = sent
-            self.room_waiting.setdefault(learner.user, sent)
+            learner.waiting[name] = time.perf_counter()
             r = await self._call(session, "POST", url, json=pod(name))
             if r is None or not r.ok:
                 learner.waiting.pop(name, None)
-                self.room_waiting.pop(learner.user, None)
             due += STEP_EVERY
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
 
@@ -237,11 +245,10 @@ class Run:
             ready.set()
 
     async def room_viewer(self, ready: asyncio.Event, stop: asyncio.Event) -> None:
-        """The teacher's room view: each update that names a learner with a write pending
-        closes that learner's wait."""
+        """The teacher's room view: a learner's changed tile in an update closes the wait
+        of their latest lesson step (sent → shown in the room)."""
         from websockets.asyncio.client import connect
 
-        assert self.room is not None
         try:
             async with connect(self.ws_base + self.room["ws"], origin=self.origin,
                                additional_headers={"Cookie": self.room["cookies"]}, max_size=None,
@@ -253,10 +260,10 @@ class Run:
                     except TimeoutError:
                         continue
                     now = time.perf_counter()
-                    for user, answered in list(self.room_waiting.items()):
-                        if f'"{user}"' in raw:
-                            del self.room_waiting[user]
-                            self.figures.room.append(max(0.0, now - answered) * 1000)
+                    for tile in json.loads(raw).get("tiles", []):
+                        sent = self.room_waiting.pop(tile["name"], None)
+                        if sent is not None:
+                            self.figures.room.append((now - sent) * 1000)
         except Exception as e:  # noqa: BLE001
             self.figures.errors.append(f"room view: {type(e).__name__}: {e}")
         finally:
@@ -269,11 +276,9 @@ class Run:
         readies = [asyncio.Event() for _ in self.learners]
         viewers = [asyncio.create_task(self.viewer(learner, ready, stop))
                    for learner, ready in zip(self.learners, readies, strict=True)]
-        room_task = None
-        if self.room is not None:
-            room_ready = asyncio.Event()
-            room_task = asyncio.create_task(self.room_viewer(room_ready, stop))
-            readies.append(room_ready)
+        room_ready = asyncio.Event()
+        room_task = asyncio.create_task(self.room_viewer(room_ready, stop))
+        readies.append(room_ready)
         for ready in readies:
             await ready.wait()
         pids = _server_pids(self.server)
@@ -290,7 +295,7 @@ class Run:
         cpu = sum(_cpu(pid) for pid in pids) - cpu0
         behind = await self._behind()
         stop.set()
-        await asyncio.gather(*viewers, *([room_task] if room_task else []))
+        await asyncio.gather(*viewers, room_task)
         undelivered = sum(len(learner.waiting) for learner in self.learners)
         f = self.figures
         figures = {
@@ -298,13 +303,14 @@ class Run:
             "classroom_api_calls": (len(f.api), "calls"),
             "classroom_api_p50": (percentile(f.api, 50), "ms"),
             "classroom_api_p99": (percentile(f.api, 99), "ms"),
+            "classroom_lesson_move_p50": (percentile(f.moves, 50), "ms"),
+            "classroom_lesson_move_p99": (percentile(f.moves, 99), "ms"),
             "classroom_step_delivery_p50": (percentile(f.delivery, 50), "ms"),
             "classroom_step_delivery_p99": (percentile(f.delivery, 99), "ms"),
         }
-        if self.room is not None:
-            figures["classroom_room_update_p50"] = (percentile(f.room, 50), "ms")
-            figures["classroom_room_update_p99"] = (percentile(f.room, 99), "ms")
         figures.update({
+            "classroom_room_update_p50": (percentile(f.room, 50), "ms"),
+            "classroom_room_update_p99": (percentile(f.room, 99), "ms"),
             "classroom_server_cpu": (100 * cpu / elapsed, "% of one core"),
             "classroom_errors": (len(f.errors) + undelivered, "errors"),
             "classroom_sandboxes_behind": (behind, "sandboxes"),
@@ -336,19 +342,13 @@ class Run:
         return sum(learner.seen < head for learner, head in zip(self.learners, heads, strict=True))
 
 
-def _room(server: LiveServer, learners: list[Learner]) -> dict[str, Any] | None:
-    """The class and its room view's websocket, where this build has classes."""
-    return None
-
-
 def run(learners: int, seconds: float) -> dict[str, tuple[float, str]]:
     with tempfile.TemporaryDirectory(prefix="kubeviz-bench-") as root:
         server = LiveServer.prepare(Path(root), embedded=True)
-        made = json.loads(server.manage("shell", "-c", SETUP.format(n=learners, lesson=LESSON, csrf=CSRF)).strip().splitlines()[-1])
-        people = [Learner(**row) for row in made]
+        made = json.loads(server.manage("shell", "-c", SETUP.format(n=learners, lesson=LESSON, csrf=CSRF, teacher=TEACHER)).strip().splitlines()[-1])
+        people = [Learner(**row) for row in made["learners"]]
         with server.serving(workers=True):
-            room = _room(server, people)
-            return asyncio.run(Run(server, people, seconds, room).main())
+            return asyncio.run(Run(server, people, seconds, made["room"]).main())
 
 
 def main(argv: list[str] | None = None) -> None:
