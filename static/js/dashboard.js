@@ -37,9 +37,10 @@
     $("clock-badge").dataset.mode = clock.mode;
     $("clock-badge-mode").textContent = clock.mode;
     $("clock-badge-speed").textContent = clock.mode === "live" ? clock.speed + "×" : "";
-    $("btn-play").setAttribute("aria-pressed", String(clock.mode === "live"));
-    $("btn-pause").setAttribute("aria-pressed", String(clock.mode === "paused"));
-    $("btn-next").setAttribute("aria-pressed", String(clock.mode === "step"));
+    // a watch-only dashboard (a follower, a teacher over a shoulder) has no clock buttons
+    for (const [id, mode] of [["btn-play", "live"], ["btn-pause", "paused"], ["btn-next", "step"]]) {
+      if ($(id)) $(id).setAttribute("aria-pressed", String(clock.mode === mode));
+    }
     const sel = $("speed");
     if (sel && document.activeElement !== sel) {
       let found = false;
@@ -719,8 +720,9 @@
     if (ev.key === "?") { ev.preventDefault(); help(); return; }
     if ($("help").open) return;
     if (ev.key === " " && presses(ev.target)) return;
-    if (ev.key === " ") { ev.preventDefault(); $(clock.mode === "live" ? "btn-pause" : "btn-play").click(); }
-    else if (ev.key === "ArrowRight" || ev.key === "PageDown") { ev.preventDefault(); $("btn-next").click(); }
+    const press = (id) => { if ($(id)) $(id).click(); };
+    if (ev.key === " ") { ev.preventDefault(); press(clock.mode === "live" ? "btn-pause" : "btn-play"); }
+    else if (ev.key === "ArrowRight" || ev.key === "PageDown") { ev.preventDefault(); press("btn-next"); }
     else if (ev.key === "ArrowLeft" || ev.key === "PageUp") { ev.preventDefault(); stepBack(); }
     else if (ev.key === "f" || ev.key === "F") { ev.preventDefault(); setPresent(!document.body.classList.contains("present")); }
   });
