@@ -37,7 +37,7 @@
     $("clock-badge").dataset.mode = clock.mode;
     $("clock-badge-mode").textContent = clock.mode;
     $("clock-badge-speed").textContent = clock.mode === "live" ? clock.speed + "×" : "";
-    // a watch-only dashboard (a follower, a teacher over a shoulder) has no clock buttons
+    // a viewer who may only watch has no clock buttons
     for (const [id, mode] of [["btn-play", "live"], ["btn-pause", "paused"], ["btn-next", "step"]]) {
       if ($(id)) $(id).setAttribute("aria-pressed", String(clock.mode === mode));
     }
@@ -720,7 +720,7 @@
     if (ev.key === "?") { ev.preventDefault(); help(); return; }
     if ($("help").open) return;
     if (ev.key === " " && presses(ev.target)) return;
-    const press = (id) => { if ($(id)) $(id).click(); };
+    const press = (id) => { if ($(id)) $(id).click(); };  // absent for a viewer who may only watch
     if (ev.key === " ") { ev.preventDefault(); press(clock.mode === "live" ? "btn-pause" : "btn-play"); }
     else if (ev.key === "ArrowRight" || ev.key === "PageDown") { ev.preventDefault(); press("btn-next"); }
     else if (ev.key === "ArrowLeft" || ev.key === "PageUp") { ev.preventDefault(); stepBack(); }

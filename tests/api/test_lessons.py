@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 
 from kubeviz.accounts.roles import Identity
 from kubeviz.lessons import services
+from tests.classes.helpers import teach
 
 SLUG = "life-of-a-pod"
 
@@ -48,7 +49,7 @@ def test_missing_is_a_status_404(db, path):
     assert (response.json()["kind"], response.json()["reason"]) == ("Status", "NotFound")
 
 
-def test_progress_is_the_learners_own_and_teachers_see_everyones(learner, learner_api, api_client):
+def test_progress_is_the_learners_own_and_their_teachers_see_it(learner, learner_api, api_client, teacher):
     services.lesson_start(identity=Identity(user=learner), slug=SLUG)
     services.lesson_hint(identity=Identity(user=learner), slug=SLUG)
     mine = learner_api.get(f"/api/lessons/{SLUG}/progress/").json()
@@ -58,6 +59,8 @@ def test_progress_is_the_learners_own_and_teachers_see_everyones(learner, learne
     bob.force_login(other)
     assert bob.get("/api/lesson-progress/").json() == []
     assert [p["learner"] for p in learner_api.get("/api/lesson-progress/").json()] == ["ada"]
+    assert api_client.get("/api/lesson-progress/?user=ada").json() == []  # not the teacher's learner
+    teach(teacher, learner)
     assert [p["learner"] for p in api_client.get("/api/lesson-progress/?user=ada").json()] == ["ada"]
     assert api_client.get("/api/lesson-progress/?lesson=other").json() == []
     assert api_client.get("/api/lesson-progress/?lesson=not%20a%20slug").status_code == 400

@@ -1,4 +1,5 @@
-"""Who may watch and who may act, through every door: one table of roles × clusters, and
+"""Who may watch and who may act, through every door: one table of roles × clusters (a
+teacher oversees the site's clusters and their own learners', not another teacher's), and
 each door (page, dashboard action, kubeconfig, REST read and write, websocket) answering
 as the table says. Watching denied is a 404 (a private name does not leak); acting denied
 on a cluster one may watch is a 403."""
@@ -25,37 +26,54 @@ pytestmark = pytest.mark.django_db(transaction=True)
 W, A = "watch", "act"
 
 #: cluster → role → what the role may do. Written out by hand: the rule, not its code.
+#: "teacher" teaches ada (a class of theirs), not bob; "rival" is another teacher; "admin" is staff.
 EXPECTED = {
-    "demo":        {"anonymous": {W}, "guest-1": {W}, "guest-2": {W}, "ada": {W}, "bob": {W}, "teacher": {W, A}},
-    "ada-private": {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": {W, A}, "bob": set(), "teacher": {W, A}},
-    "ada-public":  {"anonymous": {W}, "guest-1": {W}, "guest-2": {W}, "ada": {W, A}, "bob": {W}, "teacher": {W, A}},
-    "guest-box":   {"anonymous": set(), "guest-1": {W, A}, "guest-2": set(), "ada": set(), "bob": set(), "teacher": {W, A}},
-    "ada-review":  {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": {W}, "bob": set(), "teacher": {W, A}},
-    # another teacher's private demo cluster, projected to a class bob is in: bob follows it
-    "class-demo":  {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": set(), "bob": {W}, "teacher": set()},
+    "demo":        {"anonymous": {W}, "guest-1": {W}, "guest-2": {W}, "ada": {W}, "bob": {W}, "teacher": {W, A},
+                    "rival": {W, A}, "admin": {W, A}},
+    "ada-private": {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": {W, A}, "bob": set(), "teacher": {W, A},
+                    "rival": set(), "admin": {W, A}},
+    "ada-public":  {"anonymous": {W}, "guest-1": {W}, "guest-2": {W}, "ada": {W, A}, "bob": {W}, "teacher": {W, A},
+                    "rival": {W}, "admin": {W, A}},
+    "guest-box":   {"anonymous": set(), "guest-1": {W, A}, "guest-2": set(), "ada": set(), "bob": set(), "teacher": set(),
+                    "rival": set(), "admin": {W, A}},
+    "ada-review":  {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": {W}, "bob": set(), "teacher": {W, A},
+                    "rival": set(), "admin": {W, A}},
+    "bob-private": {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": set(), "bob": {W, A}, "teacher": set(),
+                    "rival": set(), "admin": {W, A}},
+    "rival-box":   {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": set(), "bob": set(), "teacher": set(),
+                    "rival": {W, A}, "admin": {W, A}},
+    # the rival's private demo cluster, projected to a class of theirs that bob is in: bob follows it
+    "rival-demo":  {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": set(), "bob": {W}, "teacher": set(),
+                    "rival": {W, A}, "admin": {W, A}},
 }
-ROLES = ["anonymous", "guest-1", "guest-2", "ada", "bob", "teacher"]
+ROLES = ["anonymous", "guest-1", "guest-2", "ada", "bob", "teacher", "rival", "admin"]
+USERS = ("ada", "bob", "teacher", "rival", "admin")
 
 
 def _clusters() -> None:
     ada = learner_create(name="ada", password="ada-learns-pods")
     bob = learner_create(name="bob", password="bob-learns-pods")
-    teacher_create(name="teacher", password="projector-in-room-7")
-    other, _ = teacher_create(name="mr-okafor", password="projector-in-room-9")
-    demo = cluster_create(name="class-demo", fixture="single-node", owner=other)
-    classroom = class_create(identity=Identity(user=other), name="Pods 101", template="single-node", demo_cluster=demo)
-    Membership.objects.create(classroom=classroom, user=bob, display_name="Bob")
+    teacher = teacher_create(name="teacher", password="projector-in-room-7")[0]
+    rival = teacher_create(name="rival", password="projector-in-room-9")[0]
+    teacher_create(name="admin", password="runs-the-site-1", admin=True)
+    classroom = class_create(identity=Identity(user=teacher), name="Pods 101", template="single-node")
+    Membership.objects.create(classroom=classroom, user=ada, display_name="Ada")
     cluster_create(name="demo", fixture="single-node")
     cluster_create(name="ada-private", fixture="single-node", owner=ada)
     cluster_create(name="ada-public", fixture="single-node", owner=ada, public=True)
     cluster_create(name="guest-box", fixture="single-node", owner_guest="g1")
     review = cluster_create(name="ada-review", fixture="single-node", owner=ada)
     Cluster.objects.filter(pk=review.pk).update(read_only=True)
+    cluster_create(name="bob-private", fixture="single-node", owner=bob)
+    cluster_create(name="rival-box", fixture="single-node", owner=rival)
+    demo = cluster_create(name="rival-demo", fixture="single-node", owner=rival)
+    followed = class_create(identity=Identity(user=rival), name="Follow me", template="single-node", demo_cluster=demo)
+    Membership.objects.create(classroom=followed, user=bob, display_name="Bob")
 
 
 def _browser(role: str, api: bool = False) -> Client:
     browser = APIClient() if api else Client()
-    if role in ("ada", "bob", "teacher"):
+    if role in USERS:
         browser.force_login(User.objects.get(username=role))
     elif role.startswith("guest"):
         session = browser.session
@@ -143,8 +161,9 @@ def test_the_list_of_clusters_shows_public_ones_and_ones_own():
     public = ["ada-public", "demo"]
     assert shown == {
         "anonymous": public, "guest-1": sorted([*public, "guest-box"]), "guest-2": public,
-        "ada": sorted([*public, "ada-private", "ada-review"]), "bob": public,
-        "teacher": sorted(name for name in EXPECTED if W in EXPECTED[name]["teacher"]),
+        "ada": sorted([*public, "ada-private", "ada-review"]), "bob": sorted([*public, "bob-private"]),
+        "teacher": sorted([*public, "ada-private", "ada-review"]), "rival": sorted([*public, "rival-box", "rival-demo"]),
+        "admin": sorted(EXPECTED),
     }
     page = _browser("bob").get("/").content.decode()
     assert "ada-private" not in page and "ada-public" in page

@@ -30,8 +30,14 @@ def token_api(user: User) -> APIClient:
     return api
 
 
-def teacher_api() -> APIClient:
-    return session_api(teacher_create(name="teacher", password="projector-in-room-7")[0])
+def teacher_api(*learners: User) -> APIClient:
+    """A teacher's client; the teacher teaches ``learners`` (a teacher sees only their own)."""
+    from tests.classes.helpers import teach
+
+    teacher = teacher_create(name="teacher", password="projector-in-room-7")[0]
+    if learners:
+        teach(teacher, *learners)
+    return session_api(teacher)
 
 
 def solve(cluster_name: str) -> None:

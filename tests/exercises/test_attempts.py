@@ -26,6 +26,7 @@ from kubeviz.exercises.services import (
     attempt_submit,
     exercise_find,
 )
+from tests.classes.helpers import teach
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +126,8 @@ def test_reset_goes_back_to_the_start_and_renews_the_scope(attempt):
 def test_who_may_see_and_act_on_an_attempt(ada, attempt):
     bob = Identity(user=learner_create(name="bob", password="bob-learns-pods"))
     teacher = Identity(user=teacher_create(name="teacher", password="projector-in-room-7")[0])
+    rival = Identity(user=teacher_create(name="rival", password="projector-in-room-9")[0])
+    teach(teacher.user, ada.user)
     guest = Identity(guest="g1")
     assert attempt_get(identity=ada, pk=attempt.pk, action=Action.ACT) == attempt
     for stranger in (bob, guest, Identity()):
@@ -138,6 +141,9 @@ def test_who_may_see_and_act_on_an_attempt(ada, attempt):
     assert list(attempts_of(identity=ada)) == [attempt]
     assert list(attempts_of(identity=bob)) == []
     assert list(attempts_visible(identity=teacher)) == [attempt]
+    assert list(attempts_visible(identity=rival)) == []  # not rival's learner
+    with pytest.raises(Denied):
+        attempt_get(identity=rival, pk=attempt.pk)
     assert list(attempts_visible(identity=bob)) == []
 
 

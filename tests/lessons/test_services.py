@@ -13,6 +13,7 @@ from kubeviz.clusters.permissions import Denied
 from kubeviz.lessons import services
 from kubeviz.lessons.loader import lesson_get
 from kubeviz.lessons.selectors import progress_list, step_state
+from tests.classes.helpers import teach
 
 SLUG = "life-of-a-pod"
 GUEST = Identity(guest="guest-1")
@@ -116,5 +117,7 @@ def test_the_last_step_completes_and_a_guest_who_signs_up_keeps_progress(started
     user = get_user_model().objects.create_user("ada", password="x-long-password-1")
     assert services.progress_adopt(guest="guest-1", user=user) == 1
     assert [p.lesson for p in progress_list(Identity(user=user))] == [SLUG]
+    assert len(progress_list(Identity(user=teacher))) == 0  # not yet their learner
+    teach(teacher, user)
     assert len(progress_list(Identity(user=teacher))) == 1
     assert len(progress_list(Identity(guest="guest-1"))) == 0
