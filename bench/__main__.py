@@ -3,6 +3,7 @@ from bench import (
     actions,
     browser,
     checks,
+    classes,
     classroom,
     engine,
     exercises,
@@ -23,6 +24,7 @@ templates.main([])
 actions.main([])
 lifecycle.main([])
 lessons.main([])
+classes.main([])
 websocket.main([])
 kubeapi.main([])
 history.main([])

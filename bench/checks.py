@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(f"checks_objective_{i}_{next(iter(OBJECTIVES[i]))}_p50: "
                       f"{percentile(each, 50):.2f} ms")
         wait_ms = _times(cluster, wait, scope, args.runs)
-        ten_ms = _times(cluster, objectives, scope, max(args.runs // 4, 10))
+        ten_ms = _times(cluster, objectives, scope, max(args.runs // 2, 10))
         print_figures({
             "checks_wait_100_pods_p50": (percentile(wait_ms, 50), "ms"),
             "checks_wait_100_pods_p99": (percentile(wait_ms, 99), "ms"),

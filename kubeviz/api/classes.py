@@ -20,13 +20,13 @@ from kubeviz.classes.room import room_state
 from kubeviz.classes.selectors import class_for, classes_visible
 from kubeviz.clusters.permissions import Action, Denied
 
-from .errors import StatusErrorsMixin
-from .exercises import WRITE, _errors, signed_identity
+from .errors import StatusErrorsMixin, error_responses, object_id
+from .exercises import WRITE, signed_identity
 
 
-def _class(who: Identity, pk: int) -> Classroom:
+def _class(who: Identity, pk: str) -> Classroom:
     try:
-        return class_for(who, pk)
+        return class_for(who, object_id(pk, "classes"))
     except Denied:
         raise StatusError(404, "NotFound", f'classes "{pk}" not found', name=str(pk), kind="classes") from None
 
@@ -151,13 +151,13 @@ def membership_card(m: Any) -> dict[str, Any]:
 class ClassListView(StatusErrorsMixin, APIView):
     credentials_required = True
 
-    @extend_schema(responses={200: ClassSerializer(many=True), **_errors(e401=WRITE["e401"])},
+    @extend_schema(responses={200: ClassSerializer(many=True), **error_responses(e401=WRITE["e401"])},
                    summary="Classes: a teacher's own, a learner's joined ones")
     def get(self, request: Request) -> Response:
         who = signed_identity(request)
         return Response(ClassSerializer([class_card(c) for c in classes_visible(who)], many=True).data)
 
-    @extend_schema(request=ClassRequest, responses={201: ClassSerializer, **_errors(
+    @extend_schema(request=ClassRequest, responses={201: ClassSerializer, **error_responses(
         **WRITE, e400="a field is malformed", e422="no such template, lesson, exercise or demo cluster")},
                    summary="Make a class (teachers): its template and material; a join code comes with it")
     def post(self, request: Request) -> Response:
@@ -171,15 +171,15 @@ class ClassListView(StatusErrorsMixin, APIView):
 class ClassView(StatusErrorsMixin, APIView):
     credentials_required = True
 
-    @extend_schema(responses={200: ClassSerializer, **_errors(e401=WRITE["e401"], e404="no such class of yours")},
+    @extend_schema(responses={200: ClassSerializer, **error_responses(e401=WRITE["e401"], e404="no such class of yours")},
                    summary="One of your classes")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         return Response(ClassSerializer(class_card(_class(signed_identity(request), pk))).data)
 
-    @extend_schema(request=ClassPatch, responses={200: ClassSerializer, **_errors(
+    @extend_schema(request=ClassPatch, responses={200: ClassSerializer, **error_responses(
         **WRITE, e400="a field is malformed", e404="no such class of yours",
         e422="no such template, lesson, exercise or demo cluster")}, summary="Change a class, or its join code")
-    def patch(self, request: Request, pk: int) -> Response:
+    def patch(self, request: Request, pk: str) -> Response:
         who = signed_identity(request)
         classroom = _class(who, pk)
         body = ClassPatch(data=request.data, partial=True)
@@ -191,17 +191,17 @@ class ClassView(StatusErrorsMixin, APIView):
             classroom = services.class_code_regenerate(classroom=classroom)
         return Response(ClassSerializer(class_card(classroom)).data)
 
-    @extend_schema(responses={204: None, **_errors(**WRITE, e404="no such class of yours")},
+    @extend_schema(responses={204: None, **error_responses(**WRITE, e404="no such class of yours")},
                    summary="Delete a class and every learner's class sandbox (their accounts stay)")
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: Request, pk: str) -> Response:
         services.class_delete(classroom=_class(signed_identity(request), pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ClassArchiveView(StatusErrorsMixin, APIView):
-    @extend_schema(request=None, responses={200: ClassSerializer, **_errors(**WRITE, e404="no such class of yours")},
+    @extend_schema(request=None, responses={200: ClassSerializer, **error_responses(**WRITE, e404="no such class of yours")},
                    summary="Archive a class: no more joining; sandboxes asleep and read-only")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         classroom = services.class_archive(classroom=_class(signed_identity(request), pk))
         return Response(ClassSerializer(class_card(classroom)).data)
 
@@ -209,19 +209,19 @@ class ClassArchiveView(StatusErrorsMixin, APIView):
 class RoomView(StatusErrorsMixin, APIView):
     credentials_required = True
 
-    @extend_schema(responses={200: RoomSerializer, **_errors(e401=WRITE["e401"], e404="no such class of yours")},
+    @extend_schema(responses={200: RoomSerializer, **error_responses(e401=WRITE["e401"], e404="no such class of yours")},
                    summary="The room: every learner's tile and the who-is-stuck heatmap (the websocket's snapshot)")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         return Response(RoomSerializer(room_state(_class(signed_identity(request), pk))).data)
 
 
 class RoomActionView(StatusErrorsMixin, APIView):
-    @extend_schema(request=RoomActionRequest, responses={200: OutcomeSerializer(many=True), **_errors(
+    @extend_schema(request=RoomActionRequest, responses={200: OutcomeSerializer(many=True), **error_responses(
         **WRITE, e400="no such action, or a lesson not in the class", e404="no such class of yours",
         e422="the manifest or fault cannot be read")},
                    summary="Act on every learner's sandbox: pause, resume, manifest, fault, reset, next-step",
                    description="One result per learner: what happened, or why not.")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         who = signed_identity(request)
         classroom = _class(who, pk)
         body = RoomActionRequest(data=request.data)
@@ -233,7 +233,7 @@ class RoomActionView(StatusErrorsMixin, APIView):
 
 
 class JoinView(StatusErrorsMixin, APIView):
-    @extend_schema(request=JoinRequest, responses={201: MembershipSerializer, **_errors(
+    @extend_schema(request=JoinRequest, responses={201: MembershipSerializer, **error_responses(
         **WRITE, e400="a display name is needed", e404="no class has that code",
         e409="that name is taken in the class (give its password to come back)", e410="the class has ended or is archived")},
                    summary="Join a class with its code, as yourself (signed in or by token)",

@@ -45,6 +45,14 @@ class StatusSerializer(serializers.Serializer):
     details = StatusDetailsSerializer(required=False)
 
 
+def error_responses(**described: str) -> dict[int, Any]:
+    """``extend_schema`` responses for error codes, each with the one body:
+    ``error_responses(e404="no such attempt")``."""
+    from drf_spectacular.utils import OpenApiResponse
+
+    return {int(code[1:]): OpenApiResponse(StatusSerializer, description=text) for code, text in described.items()}
+
+
 def _causes(detail: Any, field: str = "") -> list[dict[str, str]]:
     """A serializer's nested error detail, flattened to Kubernetes' causes."""
     if isinstance(detail, dict):
@@ -57,6 +65,14 @@ def _causes(detail: Any, field: str = "") -> list[dict[str, str]]:
 def unknown(what: str, value: str, choices: list[str] | tuple[str, ...]) -> StatusError:
     """A path segment outside its documented enum (an action, a component)."""
     return StatusError(404, "NotFound", f'unknown {what} "{value}": one of {", ".join(choices)}')
+
+
+def object_id(value: str, kind: str) -> int:
+    """A numeric id from a path (attempts, exams, tokens): anything else names nothing, a 404
+    in the one body rather than the router's HTML page."""
+    if not value.isascii() or not value.isdigit() or len(value) > 18:
+        raise StatusError(404, "NotFound", f'{kind} "{value}" not found', name=value, kind=kind)
+    return int(value)
 
 
 def rest_exception_handler(exc: Exception, context: dict) -> Response:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, serializers, status
 from rest_framework.exceptions import NotAuthenticated, ValidationError
 from rest_framework.request import Request
@@ -28,18 +28,13 @@ from kubeviz.exercises.loader import LEVELS, TAGS
 from kubeviz.exercises.models import Attempt
 from kubeviz.exercises.selectors import attempt_may, attempts_visible, exercise_summary, exercises_list
 
-from .errors import StatusErrorsMixin, StatusSerializer
-from .lifecycle import identity
-
-
-def _errors(**described: str) -> dict[int, OpenApiResponse]:
-    return {int(code[1:]): OpenApiResponse(StatusSerializer, description=text) for code, text in described.items()}
-
+from .errors import StatusErrorsMixin, error_responses, object_id
+from .lifecycle import SandboxSerializer, identity
 
 WRITE = dict(e401="no credentials: sign in, press Try it, or send a personal token (Bearer kv_…)",
              e403="a browser's write without the CSRF token, or not allowed (the message says why)",
              e415="the body's content type is not JSON, a form or multipart")
-ATTEMPT_ERRORS = _errors(**WRITE, e404="no such attempt (someone else's answers the same)",
+ATTEMPT_ERRORS = error_responses(**WRITE, e404="no such attempt (someone else's answers the same)",
                          e409="the attempt was submitted: it is closed", e410="the attempt's cluster was deleted")
 
 
@@ -51,12 +46,12 @@ def signed_identity(request: Request) -> Identity:
     return who
 
 
-def attempt_for(request: Request, pk: int, action: Action = Action.WATCH) -> Attempt:
+def attempt_for(request: Request, pk: str, action: Action = Action.WATCH) -> Attempt:
     """The attempt, if the caller may (``attempt_may``, the exercises' rule); an exam's
     deadline is enforced first (time up: it is submitted before the request goes on).
     One query on the hot path: checks come fifty a second."""
     who = signed_identity(request)
-    found = Attempt.objects.select_related("cluster").filter(pk=pk).order_by()[:1]
+    found = Attempt.objects.select_related("cluster").filter(pk=object_id(pk, "attempts")).order_by()[:1]
     attempt = found[0] if found else None
     if attempt is None or not attempt_may(who, Action.WATCH, attempt):
         raise StatusError(404, "NotFound", f'attempts "{pk}" not found', name=str(pk), kind="attempts")
@@ -102,8 +97,10 @@ class ExerciseSerializer(serializers.Serializer):
 
 
 class ExerciseQuery(serializers.Serializer):
-    tag = serializers.ChoiceField(choices=TAGS, required=False)
-    level = serializers.ChoiceField(choices=LEVELS, required=False)
+    """An empty value means no filter, as the page's "all" option sends."""
+
+    tag = serializers.ChoiceField(choices=TAGS, required=False, allow_blank=True)
+    level = serializers.ChoiceField(choices=LEVELS, required=False, allow_blank=True)
 
 
 class ObjectiveResult(serializers.Serializer):
@@ -124,15 +121,6 @@ class GradeSerializer(serializers.Serializer):
     objectives = ObjectiveResult(many=True)
 
 
-class SandboxSerializer(serializers.Serializer):
-    name = serializers.CharField()
-    dashboard_url = serializers.CharField()
-    kubeconfig_url = serializers.CharField()
-    template = serializers.CharField(allow_blank=True)
-    public = serializers.BooleanField()
-    owner = serializers.CharField()
-
-
 class AttemptSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     exercise = serializers.CharField()
@@ -148,9 +136,11 @@ class AttemptSerializer(serializers.Serializer):
 
 
 class AttemptQuery(serializers.Serializer):
-    exercise = serializers.CharField(required=False)
-    status = serializers.ChoiceField(choices=[Attempt.OPEN, Attempt.SUBMITTED], required=False)
-    learner = serializers.CharField(required=False, help_text="a user name (teachers see everyone's)")
+    """An empty value means no filter."""
+
+    exercise = serializers.CharField(required=False, allow_blank=True)
+    status = serializers.ChoiceField(choices=[Attempt.OPEN, Attempt.SUBMITTED], required=False, allow_blank=True)
+    learner = serializers.CharField(required=False, allow_blank=True, help_text="a user name (teachers see everyone's)")
     sitting = serializers.IntegerField(required=False, min_value=1, max_value=2**62)
 
 
@@ -186,17 +176,17 @@ class SittingSerializer(serializers.Serializer):
 
 class ExerciseListView(StatusErrorsMixin, APIView):
     @extend_schema(parameters=[ExerciseQuery], responses={200: ExerciseSerializer(many=True),
-                                                          **_errors(e400="an unknown tag or level")},
+                                                          **error_responses(e400="an unknown tag or level")},
                    summary="The exercises, filtered by tag and level")
     def get(self, request: Request) -> Response:
         query = ExerciseQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        found = exercises_list(**query.validated_data)
+        found = exercises_list(**{k: v for k, v in query.validated_data.items() if v})
         return Response(ExerciseSerializer([exercise_summary(e) for e in found], many=True).data)
 
 
 class ExerciseView(StatusErrorsMixin, APIView):
-    @extend_schema(responses={200: ExerciseSerializer, **_errors(e404="no such exercise")},
+    @extend_schema(responses={200: ExerciseSerializer, **error_responses(e404="no such exercise")},
                    summary="One exercise: its task, visible objectives with weights, how many are hidden")
     def get(self, request: Request, slug: str) -> Response:
         return Response(ExerciseSerializer(exercise_summary(services.exercise_find(slug))).data)
@@ -204,7 +194,7 @@ class ExerciseView(StatusErrorsMixin, APIView):
 
 class AttemptStartView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={201: AttemptSerializer,
-                                            **_errors(**WRITE, e404="no such exercise")},
+                                            **error_responses(**WRITE, e404="no such exercise")},
                    summary="Start an attempt: a sandbox of your own, set up as the exercise says",
                    description="The sandbox counts against your sandbox limit (KUBEVIZ_SANDBOXES_PER_LEARNER).")
     def post(self, request: Request, slug: str) -> Response:
@@ -256,14 +246,14 @@ class AttemptListView(StatusErrorsMixin, APIView):
                                                               description="csv: the same rows as a spreadsheet")],
                    responses={(200, "application/json"): AttemptSerializer(many=True),
                               (200, "text/csv"): OpenApiTypes.STR,
-                              **_errors(e400="a filter or the format is malformed", e401=WRITE["e401"])},
+                              **error_responses(e400="a filter or the format is malformed", e401=WRITE["e401"])},
                    summary="Attempts: your own, or every learner's for a teacher (newest first)")
     def get(self, request: Request, format: str | None = None) -> Response:
         who = signed_identity(request)
         query = AttemptQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         found = attempts_visible(identity=who).select_related("owner", "cluster")
-        q = query.validated_data
+        q = {k: v for k, v in query.validated_data.items() if v not in ("", None)}
         if "exercise" in q:
             found = found.filter(exercise=q["exercise"])
         if "status" in q:
@@ -280,7 +270,7 @@ class AttemptCSVView(AttemptListView):
 
     @extend_schema(parameters=[AttemptQuery],
                    responses={(200, "text/csv"): OpenApiTypes.STR,
-                              **_errors(e400="a filter is malformed", e401=WRITE["e401"])},
+                              **error_responses(e400="a filter is malformed", e401=WRITE["e401"])},
                    summary="Attempts as CSV (the same rows as GET /api/attempts/?format=csv)")
     def get(self, request: Request, format: str | None = None) -> Response:
         return super().get(request, format)
@@ -289,9 +279,9 @@ class AttemptCSVView(AttemptListView):
 class AttemptView(StatusErrorsMixin, APIView):
     credentials_required = True
 
-    @extend_schema(responses={200: AttemptSerializer, **_errors(e401=WRITE["e401"], e404="no such attempt")},
+    @extend_schema(responses={200: AttemptSerializer, **error_responses(e401=WRITE["e401"], e404="no such attempt")},
                    summary="One attempt (with every objective of its final grade once submitted)")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         return Response(AttemptSerializer(attempt_card(attempt_for(request, pk))).data)
 
 
@@ -299,7 +289,7 @@ class AttemptCheckView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={200: GradeSerializer, **ATTEMPT_ERRORS},
                    summary="Check my work: the score so far, and each visible objective's result",
                    description="Hidden objectives are counted in the score, never listed. Reads only.")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         grade = services.attempt_check(attempt=attempt_for(request, pk, Action.ACT))
         return Response(GradeSerializer(grade.as_dict()).data)
 
@@ -308,7 +298,7 @@ class AttemptSubmitView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={200: GradeSerializer, **ATTEMPT_ERRORS},
                    summary="Submit: the final grade with every objective; the attempt closes",
                    description="Its cluster is kept read-only for review.")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         grade = services.attempt_submit(attempt=attempt_for(request, pk, Action.ACT))
         return Response(GradeSerializer(grade.as_dict()).data)
 
@@ -316,7 +306,7 @@ class AttemptSubmitView(StatusErrorsMixin, APIView):
 class AttemptResetView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={200: AttemptSerializer, **ATTEMPT_ERRORS},
                    summary="Back to the exercise's start (what was done before no longer counts)")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         attempt = services.attempt_reset(attempt=attempt_for(request, pk, Action.ACT))
         return Response(AttemptSerializer(attempt_card(attempt)).data)
 
@@ -330,13 +320,13 @@ def sitting_body(sitting: Any) -> dict[str, Any]:
 class ExamListView(StatusErrorsMixin, APIView):
     credentials_required = True
 
-    @extend_schema(responses={200: ExamSerializer(many=True), **_errors(e401=WRITE["e401"])}, summary="The exams")
+    @extend_schema(responses={200: ExamSerializer(many=True), **error_responses(e401=WRITE["e401"])}, summary="The exams")
     def get(self, request: Request) -> Response:
         signed_identity(request)
         return Response(ExamSerializer([exams.exam_card(e) for e in exams.exams_list()], many=True).data)
 
     @extend_schema(request=ExamRequest, responses={201: ExamSerializer,
-                                                   **_errors(**WRITE, e400="a field is malformed, or no such exercise")},
+                                                   **error_responses(**WRITE, e400="a field is malformed, or no such exercise")},
                    summary="Make an exam (teachers): exercises under a time limit")
     def post(self, request: Request) -> Response:
         who = signed_identity(request)
@@ -348,33 +338,33 @@ class ExamListView(StatusErrorsMixin, APIView):
 
 class SittingStartView(StatusErrorsMixin, APIView):
     @extend_schema(request=None, responses={201: SittingSerializer,
-                                            **_errors(**WRITE, e404="no such exam", e409="you have sat it already")},
+                                            **error_responses(**WRITE, e404="no such exam", e409="you have sat it already")},
                    summary="Sit an exam: the clock starts and every exercise's attempt with it",
                    description="When the time limit passes, every attempt still open is submitted.")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         who = signed_identity(request)
-        sitting = sitting_start(identity=who, exam=exams.exam_get(pk=pk))
+        sitting = sitting_start(identity=who, exam=exams.exam_get(pk=object_id(pk, "exams")))
         return Response(SittingSerializer(sitting_body(sitting)).data, status=status.HTTP_201_CREATED)
 
 
 class SittingView(StatusErrorsMixin, APIView):
     credentials_required = True
 
-    @extend_schema(responses={200: SittingSerializer, **_errors(e401=WRITE["e401"], e404="no such sitting")},
+    @extend_schema(responses={200: SittingSerializer, **error_responses(e401=WRITE["e401"], e404="no such sitting")},
                    summary="A sitting: time left and its attempts (past the deadline, all submitted)")
-    def get(self, request: Request, pk: int) -> Response:
-        sitting = exams.sitting_get(identity=signed_identity(request), pk=pk)
+    def get(self, request: Request, pk: str) -> Response:
+        sitting = exams.sitting_get(identity=signed_identity(request), pk=object_id(pk, "sittings"))
         sitting_enforce(sitting_id=sitting.pk)
         sitting.refresh_from_db()
         return Response(SittingSerializer(sitting_body(sitting)).data)
 
 
 class SittingSubmitView(StatusErrorsMixin, APIView):
-    @extend_schema(request=None, responses={200: SittingSerializer, **_errors(**WRITE, e404="no such sitting")},
+    @extend_schema(request=None, responses={200: SittingSerializer, **error_responses(**WRITE, e404="no such sitting")},
                    summary="Hand in the exam: every attempt still open is submitted")
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: Request, pk: str) -> Response:
         who = signed_identity(request)
-        sitting = exams.sitting_get(identity=who, pk=pk)
+        sitting = exams.sitting_get(identity=who, pk=object_id(pk, "sittings"))
         if sitting.learner_id != who.user.pk:
             raise StatusError(403, "Forbidden", "only the learner sitting an exam may hand it in")
         return Response(SittingSerializer(sitting_body(sitting_submit(sitting=sitting))).data)

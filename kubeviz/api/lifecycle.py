@@ -3,7 +3,7 @@ templates to pick from. Thin: parse, check the caller may, call one service, ren
 from __future__ import annotations
 
 from django.contrib.auth import get_user
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -18,7 +18,7 @@ from kubeviz.clusters.permissions import Action, Denied
 from kubeviz.clusters.selectors import sandbox_card, snapshot_card, snapshot_list, template_summaries
 from kubeviz.kubeapi.auth import ClusterUser
 
-from .errors import StatusErrorsMixin, StatusSerializer
+from .errors import StatusErrorsMixin, error_responses
 from .views import ClusterListView
 
 
@@ -46,10 +46,6 @@ def access(request: Request, name: str, action: Action) -> Cluster:
             raise StatusError(404, "NotFound", f'clusters "{name}" not found', name=name, kind="clusters") from None
         raise StatusError(403, "Forbidden", f'clusters "{name}" is forbidden: {exc.message}',
                           name=name, kind="clusters") from None
-
-
-def _errors(**described: str) -> dict[int, OpenApiResponse]:
-    return {int(code[1:]): OpenApiResponse(StatusSerializer, description=text) for code, text in described.items()}
 
 
 NAME_HELP = "a DNS label (lowercase letters, digits, '-'); generated (sandbox-xxxxx) when not given"
@@ -100,7 +96,7 @@ class SnapshotSerializer(serializers.Serializer):
     objects = serializers.IntegerField()
 
 
-CREATE_ERRORS = _errors(
+CREATE_ERRORS = error_responses(
     e400="the body is malformed, or no such template (the message lists them)",
     e403="not signed in and not a guest, or a limit reached (the message names it and its setting)",
     e409="a cluster of that name exists",

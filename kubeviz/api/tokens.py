@@ -2,7 +2,7 @@
 mint or revoke tokens, so a leaked one cannot entrench itself."""
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
@@ -14,7 +14,7 @@ from kubeviz.accounts import services
 from kubeviz.accounts.selectors import token_card, token_list
 from kubeviz.apiserver.errors import StatusError
 
-from .errors import StatusErrorsMixin, StatusSerializer
+from .errors import StatusErrorsMixin, error_responses, object_id
 from .permissions import BrowserSessionAuthentication
 
 
@@ -42,10 +42,6 @@ class NewTokenSerializer(TokenSerializer):
     token = serializers.CharField(help_text="the token itself: shown only now, never again (only its hash is kept)")
 
 
-def _errors(**described: str) -> dict[int, OpenApiResponse]:
-    return {int(code[1:]): OpenApiResponse(StatusSerializer, description=text) for code, text in described.items()}
-
-
 class TokenSessionView(StatusErrorsMixin, APIView):
     authentication_classes = [BrowserSessionAuthentication]
     permission_classes = [SignedInBrowser]
@@ -53,14 +49,14 @@ class TokenSessionView(StatusErrorsMixin, APIView):
 
 
 class TokenListView(TokenSessionView):
-    @extend_schema(responses={200: TokenSerializer(many=True), **_errors(e401="not signed in")},
+    @extend_schema(responses={200: TokenSerializer(many=True), **error_responses(e401="not signed in")},
                    summary="Your personal API tokens (never the tokens themselves)")
     def get(self, request: Request) -> Response:
         return Response(TokenSerializer(token_list(user=request.user), many=True).data)
 
     @extend_schema(request=TokenRequest,
                    responses={201: NewTokenSerializer,
-                              **_errors(e400="no name, or a name too long", e401="not signed in",
+                              **error_responses(e400="no name, or a name too long", e401="not signed in",
                                         e403="the CSRF token is missing",
                                         e415="the body's content type is not JSON, a form or multipart")},
                    summary="Make a personal API token",
@@ -73,10 +69,10 @@ class TokenListView(TokenSessionView):
 
 
 class TokenView(TokenSessionView):
-    @extend_schema(request=None, responses={204: None, **_errors(e401="not signed in", e403="the CSRF token is missing",
+    @extend_schema(request=None, responses={204: None, **error_responses(e401="not signed in", e403="the CSRF token is missing",
                                                                   e404="you have no token of that id")},
                    summary="Revoke a personal API token: it stops working at once")
-    def delete(self, request: Request, token_id: int) -> Response:
-        if not services.token_revoke(user=request.user, token_id=token_id):
+    def delete(self, request: Request, token_id: str) -> Response:
+        if not services.token_revoke(user=request.user, token_id=object_id(token_id, "tokens")):
             raise StatusError(404, "NotFound", f'personal token "{token_id}" not found', kind="tokens")
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -43,7 +43,8 @@ def event_evaluate(cluster: Cluster, check: EventCheck, scope: Scope) -> Outcome
         target = Target(kind=check.kind, namespace=check.namespace, selector=check.selector, selector_text=check.selector_text)
         names = {o["metadata"]["name"] for o in find_objects(cluster, target)}
     matched: list[Obj] = []
-    for ev in reads.objects(cluster, "events", check.namespace):
+    by_reason = {"fields": {"reason": check.reason}} if check.reason else {}
+    for ev in reads.objects(cluster, "events", check.namespace, **by_reason):
         involved = ev.get("involvedObject") or {}
         if int(ev["metadata"].get("resourceVersion") or 0) <= scope.since_revision:
             continue

@@ -99,7 +99,7 @@ def scheduled_evaluate(cluster: Cluster, check: ScheduledCheck, scope: Scope) ->
             return Outcome(False, say.missing(target, True) + ".", say.missing_advice(target, True, "pods"))
         return none_found(target)
     rows = step_objects(cluster=cluster, after=scope.since_seq, kind="Pod", namespace=target.namespace,
-                        names=[p["metadata"]["name"] for p in pods], source="apiserver", target="etcd")
+                        names=[p["metadata"]["name"] for p in pods], number=(2, 5))  # stored: the create, the Binding
     actions: dict[str, set[str]] = {}
     for name, _, action in rows:
         actions.setdefault(name, set()).add(action)

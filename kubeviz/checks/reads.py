@@ -35,7 +35,7 @@ def objects(cluster: Cluster, plural: str, namespace: str | None, **index: Any) 
     memo = _memo.get()
     if memo is None:
         return registry.objects(cluster, plural, namespace, **index)
-    key = (cluster.pk, plural, namespace, tuple(sorted(index.items())))
+    key = (cluster.pk, plural, namespace, repr(sorted(index.items())))
     found = memo.get(key)
     if found is None:
         found = memo[key] = registry.objects(cluster, plural, namespace, **index)

@@ -48,7 +48,8 @@ def log_evaluate(cluster: Cluster, check: LogCheck, scope: Scope) -> Outcome:
     flags = (f" -c {check.container}" if check.container else "") + (" --previous" if check.previous else "")
     advice = f"kubectl logs {name}{flags} shows what it wrote."
     if unavailable and not last:
-        advice = "A container that has not started has no log yet: kubectl describe pod shows why it waits."
+        advice = ("Only a container that has restarted has a previous log: kubectl get pod shows its RESTARTS."
+                  if check.previous else "A container that has not started has no log yet: kubectl describe pod shows why it waits.")
     return Outcome(False, found + ".", advice)
 
 

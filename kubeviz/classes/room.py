@@ -124,8 +124,7 @@ def _lesson_cells(progress: LessonProgress, steps: int) -> dict[str, str]:
     return cells
 
 
-def _tile(member: Membership, progress: list[LessonProgress], attempts: list[Attempt],
-          classroom: Classroom) -> tuple[dict[str, Any], dict[str, str]]:
+def _tile(member: Membership, progress: list[LessonProgress], attempts: list[Attempt]) -> tuple[dict[str, Any], dict[str, str]]:
     cluster = member.cluster
     cells: dict[str, str] = {}
     where = ""
@@ -184,7 +183,7 @@ def room_state(classroom: Classroom) -> dict[str, Any]:
         attempts.setdefault(a.owner_id, []).append(a)
     tiles, rows = [], []
     for member in members:
-        tile, cells = _tile(member, progress.get(member.user_id, []), attempts.get(member.user_id, []), classroom)
+        tile, cells = _tile(member, progress.get(member.user_id, []), attempts.get(member.user_id, []))
         tiles.append(tile)
         rows.append({"id": member.pk, "name": member.display_name, "cells": cells})
     columns = _lesson_columns(classroom.lessons) + _exercise_columns(classroom.exercises)

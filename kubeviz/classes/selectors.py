@@ -27,6 +27,16 @@ def learner_ids_of(teacher: AbstractBaseUser) -> frozenset[int]:
     return cached
 
 
+def demo_ids_of(learner: AbstractBaseUser) -> frozenset[int]:
+    """The demo clusters of the classes this user joined (they may watch them), once per request."""
+    cached = getattr(learner, "_kubeviz_demo_ids", None)
+    if cached is None:
+        cached = frozenset(Classroom.objects.filter(members__user_id=learner.pk, demo_cluster__isnull=False)
+                           .values_list("demo_cluster_id", flat=True))
+        learner._kubeviz_demo_ids = cached
+    return cached
+
+
 def code_normalise(code: str) -> str:
     """What a learner typed, as stored: capitals, without spaces or dashes."""
     return "".join(ch for ch in code.upper() if ch.isalnum())
@@ -107,18 +117,6 @@ def grade_rows(classroom: Classroom) -> tuple[list[str], list[list[str]]]:
                 "" if a.score is None else str(a.score), str(a.maximum), a.status]
         rows.append(row)
     return header, rows
-
-
-def followed_cluster_ids(user: AbstractBaseUser) -> frozenset[int]:
-    """The demo clusters of the (not archived) classes this user joined: follow mode lets
-    them watch those. Read once per request, carried on the user object."""
-    cached = getattr(user, "_kubeviz_followed_ids", None)
-    if cached is None:
-        cached = frozenset(Classroom.objects.filter(
-            members__user_id=user.pk, archived=False, demo_cluster__isnull=False,
-        ).values_list("demo_cluster_id", flat=True))
-        user._kubeviz_followed_ids = cached
-    return cached
 
 
 def follow_role(identity: Identity, pk: int) -> tuple[Classroom, str] | None:

@@ -2,7 +2,7 @@
 
 Each refusal names the limit and the setting that raises it, so a teacher who meets one
 knows what to change. Guests count as learners. The site's own clusters (``demo``, made
-by ``loadfixture``) count only towards ``KUBEVIZ_MAX_CLUSTERS``.
+by ``loadfixture``) count only towards ``KUBEVIZ_MAX_CLUSTERS``, and so do read-only ones.
 """
 from __future__ import annotations
 
@@ -21,10 +21,13 @@ def _refuse(message: str) -> StatusError:
 
 
 def owned_count(identity: Identity) -> int:
+    """The clusters that count towards a person's limit: read-only ones (a submitted
+    exercise kept for review) do not, since nobody acts on them and they soon sleep."""
+    mine = Cluster.objects.filter(read_only=False)
     if identity.user is not None:
-        return Cluster.objects.filter(owner=identity.user).count()
+        return mine.filter(owner=identity.user).count()
     if identity.guest:
-        return Cluster.objects.filter(owner__isnull=True, owner_guest=identity.guest).count()
+        return mine.filter(owner__isnull=True, owner_guest=identity.guest).count()
     return 0
 
 

@@ -4,14 +4,13 @@ Pages, the REST API, the websocket and the Kubernetes API (/k8s/) all ask ``may`
 ``require``), so a rule changes in one place for every door.
 
 - **watch** (dashboard, websocket, REST reads): a public cluster, anyone; a private one,
-  its owner, the teachers who oversee it, and holders of its token.
+  its owner, the teachers who oversee it, holders of its token, and, for a class's demo
+  cluster (the teacher's broadcast), the class's learners.
 - **act** (clock, faults, manifests, reset, snapshots, kubeconfig download, delete): the
   owner (a user, or the guest session that made it), the teachers who oversee it, and
   holders of its token. The site's own clusters (no owner, such as ``demo``) are acted on by
   teachers only: they are what a teacher projects. A read-only cluster (an exercise under
   review, an archived class) takes no action from anyone but those teachers.
-- A learner in a class may also **watch** the class's demo cluster (``demo_cluster``), the
-  one its teacher projects: follow mode shows it to them, in step with the teacher's player.
 - A teacher **oversees** their own clusters, the site's, and those of the learners in their
   classes (``kubeviz.classes``), never another teacher's or a stranger's; staff and
   superusers oversee everything (they run the site).
@@ -68,6 +67,15 @@ def _teaches(identity: Identity, owner_id: int | None) -> bool:
     return owner_id in learner_ids_of(identity.user)
 
 
+def _shown_to(identity: Identity, cluster_pk: int) -> bool:
+    """Whether the cluster is the teacher's demo (the broadcast) of a class this learner is in."""
+    if identity.user is None:
+        return False
+    from kubeviz.classes.selectors import demo_ids_of
+
+    return cluster_pk in demo_ids_of(identity.user)
+
+
 def oversees(identity: Identity, record: Learned) -> bool:
     """A teacher's reach: their own, the site's (nobody's) and their learners' clusters and
     records; staff's: everything."""
@@ -80,22 +88,13 @@ def oversees(identity: Identity, record: Learned) -> bool:
     return record.owner_id == identity.user.pk or _teaches(identity, record.owner_id)
 
 
-def _follows(identity: Identity, cluster: Owned) -> bool:
-    """Whether this learner is in a (not archived) class whose teacher projects ``cluster``."""
-    if identity.user is None:
-        return False
-    from kubeviz.classes.selectors import followed_cluster_ids
-
-    return cluster.pk in followed_cluster_ids(identity.user)
-
-
 def may(identity: Identity, action: Action, cluster: Owned) -> bool:
     if oversees(identity, cluster):
         return True
     token_holder = identity.cluster_pk is not None and identity.cluster_pk == cluster.pk
     owner = token_holder or is_owner(identity, cluster)
     if action is Action.WATCH:
-        return cluster.public or owner or _follows(identity, cluster)
+        return cluster.public or owner or _shown_to(identity, cluster.pk)
     return owner and not cluster.read_only
 
 

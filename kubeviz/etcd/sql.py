@@ -156,6 +156,14 @@ def json_placeholder() -> str:
     return "%s::jsonb" if _vendor() == "postgresql" else "%s"
 
 
+def json_member(column: str) -> str:
+    """SQL for a top-level member of a JSON column as text, taking the member's name as its
+    one parameter (a string member; for filters that spare decoding every row)."""
+    if _vendor() == "postgresql":
+        return f'("{column}" ->> %s)'
+    return f"json_extract(\"{column}\", '$.\"' || %s || '\"')"
+
+
 def dumps(value: Any) -> str | None:
     """Compact JSON text. orjson is several times faster than the standard library; what
     it refuses (integers beyond 64 bits, non-string keys) goes the standard way."""

@@ -194,8 +194,10 @@ def range_(
     owner_uid: str | None = None,
     after_key: str | None = None,
     limit: int | None = None,
+    fields: dict[str, str] | None = None,
 ) -> list[KeyValue]:
-    """Entries of one resource in key order, optionally narrowed by the index columns.
+    """Entries of one resource in key order, optionally narrowed by the index columns, and
+    by top-level string ``fields`` of the value (an Event's ``reason``) in the database.
 
     Raw SQL, as the write path: a list of 1,000 pods through the ORM spent most of its
     time building model instances."""
@@ -208,6 +210,9 @@ def range_(
     if after_key is not None:
         where.append('"key" > %s')
         params.append(after_key)
+    for member, value in (fields or {}).items():
+        where.append(f"{sql.json_member('value')} = %s")
+        params += [member, value]
     query = f'{_ENTRY} WHERE {" AND ".join(where)} ORDER BY "key"'
     if limit is not None:
         query += " LIMIT %s"

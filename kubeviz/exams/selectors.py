@@ -31,6 +31,11 @@ def exam_card(exam: Exam) -> dict[str, Any]:
             "created": exam.created}
 
 
+def sittings_of(*, user) -> dict[int, int]:
+    """The user's sittings, by exam: which exams they have sat (or are sitting)."""
+    return dict(Sitting.objects.filter(learner=user).values_list("exam_id", "pk"))
+
+
 def sitting_get(*, identity: Identity, pk: int) -> Sitting:
     """Its learner's, or any for a teacher; someone else's answers as missing (404)."""
     sitting = Sitting.objects.select_related("exam", "learner").filter(pk=pk).first()

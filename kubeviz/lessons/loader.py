@@ -135,11 +135,10 @@ _cache: dict[str, tuple[float, Lesson]] = {}
 
 
 def lesson_get(slug: str) -> Lesson | None:
-    """A shipped lesson by slug, or None; read once per change of its lesson.yaml."""
+    """A shipped lesson by slug, or None; read again only when one of its files changes."""
     if slug not in lesson_slugs():
         return None
-    path = LESSONS_DIR / slug / LESSON_FILE
-    stamp = path.stat().st_mtime
+    stamp = max(p.stat().st_mtime for p in (LESSONS_DIR / slug).rglob("*") if p.is_file())
     cached = _cache.get(slug)
     if cached and cached[0] == stamp:
         return cached[1]
@@ -309,20 +308,27 @@ class _LessonChecker(_Checker):
             self.error(path, f"{name!r}: not UTF-8 text (byte {exc.start})")
             return None
 
-    def strings(self, path: tuple[str | int, ...], value: Any) -> tuple[str, ...]:
+    def items(self, path: tuple[str | int, ...], value: Any, what: str) -> list[Any]:
+        """A list of at most MAX_ITEMS entries (nothing: empty)."""
         if value is None:
-            return ()
+            return []
         if not isinstance(value, list):
-            self.error(path, f"must be a list of strings (got {_kind(value)})")
-            return ()
+            self.error(path, f"must be a list of {what} (got {_kind(value)})")
+            return []
         if len(value) > MAX_ITEMS:
             self.error(path, f"{len(value)} entries; at most {MAX_ITEMS}")
-            return ()
-        return tuple(s for j, s in enumerate(value) if self.string((*path, j), s) is not None)
+            return []
+        return value
+
+    def strings(self, path: tuple[str | int, ...], value: Any) -> tuple[str, ...]:
+        items = self.items(path, value, "strings")
+        return tuple(s for j, s in enumerate(items) if self.string((*path, j), s) is not None)
 
     def focus(self, path: tuple[str | int, ...], value: Any) -> tuple[str, ...]:
         names = self.strings(path, value)
-        for j, name in enumerate(names):
+        for j, name in enumerate(value if names else []):
+            if not isinstance(name, str):
+                continue
             kind, slash, target = name.partition("/")
             if not slash and name in COMPONENTS:
                 continue
@@ -333,16 +339,8 @@ class _LessonChecker(_Checker):
         return names
 
     def actions(self, path: tuple[str | int, ...], value: Any) -> tuple[Any, ...]:
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.error(path, f"must be a list of actions (got {_kind(value)})")
-            return ()
-        if len(value) > MAX_ITEMS:
-            self.error(path, f"{len(value)} entries; at most {MAX_ITEMS}")
-            return ()
         parsed = []
-        for j, spec in enumerate(value):
+        for j, spec in enumerate(self.items(path, value, "actions")):
             try:
                 parsed.append(parse_action(spec, where=_dotted((*path, j)), base=self.directory))
             except ActionError as exc:

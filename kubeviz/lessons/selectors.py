@@ -99,6 +99,8 @@ def step_state(progress: LessonProgress, lesson: Lesson, index: int | None = Non
     if step.wait is not None and cluster is not None:
         outcome = evaluate(cluster, step.wait, scope_of(progress, step.index))
         state.wait_passed, state.wait_found, state.wait_advice = outcome.passed, outcome.found, outcome.advice
+        if not outcome.passed and (progress.scopes.get(str(step.index)) or {}).get("met"):
+            state.wait_passed, state.wait_found, state.wait_advice = True, "you did this step before", ""
     answered = progress.answers.get(str(step.index))
     question = step.question
     if answered and question is not None:

@@ -77,8 +77,9 @@ def _enter(progress: LessonProgress, lesson: Lesson, index: int) -> None:
 
 def _scope_note(progress: LessonProgress, index: int) -> None:
     scope = Scope.now(progress.cluster)
+    met = bool((progress.scopes.get(_key(index)) or {}).get("met"))
     progress.scopes = {**progress.scopes, _key(index): {
-        "seq": scope.since_seq, "revision": scope.since_revision,
+        "met": met, "seq": scope.since_seq, "revision": scope.since_revision,
         "time": scope.since_time.isoformat() if scope.since_time else None}}
 
 
@@ -190,6 +191,8 @@ def lesson_next(*, identity: Identity, slug: str) -> LessonProgress:
     state = step_state(progress, lesson)
     if not state.wait_passed:
         raise StatusError(409, "Conflict", f"not yet: {state.wait_found} {state.wait_advice}".strip())
+    # Met once is met: coming Back to the step (its scope starts again) does not ask it twice.
+    progress.scopes = {**progress.scopes, _key(step.index): {**progress.scopes.get(_key(step.index), {}), "met": True}}
     _move(progress, lesson, step.index + 1)
     progress.save()
     return progress

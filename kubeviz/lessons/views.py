@@ -13,14 +13,15 @@ from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_GET, require_POST
 
-from kubeviz.accounts.roles import guest_begin
+from kubeviz.accounts.roles import Identity, guest_begin
 from kubeviz.apiserver.errors import StatusError
-from kubeviz.clusters.access import request_identity
-from kubeviz.clusters.permissions import Denied
+from kubeviz.clusters.access import cluster_check, request_identity
+from kubeviz.clusters.permissions import Action, Denied
 from kubeviz.web.views import dashboard_context
 
 from . import services
 from .loader import lesson_get
+from .models import LessonProgress
 from .selectors import lesson_list, player_view, progress_find
 
 PANEL = "lessons/partials/player.html"
@@ -42,6 +43,14 @@ def _lesson(slug: str) -> Any:
     return lesson
 
 
+def _watch(identity: Identity, progress: LessonProgress) -> None:
+    """The sandbox's one permission rule, which also keeps it awake while the page is open."""
+    try:
+        cluster_check(progress.cluster, identity, Action.WATCH)
+    except Denied as exc:
+        raise Http404(exc.message) from None
+
+
 @require_GET
 def lesson_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The player on the learner's sandbox, or the lesson's cover with Start."""
@@ -50,6 +59,7 @@ def lesson_page(request: HttpRequest, slug: str) -> HttpResponse:
     progress = progress_find(identity, slug)
     if progress is None or progress.cluster is None:
         return render(request, "lessons/lesson_cover.html", {"lesson": lesson, "progress": progress})
+    _watch(identity, progress)
     context = {**dashboard_context(request, progress.cluster), **player_view(progress, lesson)}
     response = render(request, "lessons/lesson_player.html", context)
     add_never_cache_headers(response)
@@ -60,9 +70,11 @@ def lesson_page(request: HttpRequest, slug: str) -> HttpResponse:
 def lesson_panel(request: HttpRequest, slug: str) -> HttpResponse:
     """The lesson panel alone (htmx refreshes it as the cluster records steps)."""
     lesson = _lesson(slug)
-    progress = progress_find(request_identity(request), slug)
+    identity = request_identity(request)
+    progress = progress_find(identity, slug)
     if progress is None or progress.cluster is None:
         raise Http404("start the lesson first")
+    _watch(identity, progress)
     response = render(request, PANEL, player_view(progress, lesson))
     add_never_cache_headers(response)
     return response

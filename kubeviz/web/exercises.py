@@ -20,8 +20,8 @@ from kubeviz.apiserver.errors import StatusError
 from kubeviz.clusters.access import request_identity
 from kubeviz.clusters.permissions import Action, Denied
 from kubeviz.content.markdown import render_markdown
-from kubeviz.exams.selectors import sitting_attempts, sitting_card, sitting_get
-from kubeviz.exams.services import sitting_enforce, sitting_submit
+from kubeviz.exams.selectors import exam_get, exams_list, sitting_attempts, sitting_card, sitting_get, sittings_of
+from kubeviz.exams.services import sitting_enforce, sitting_start, sitting_submit
 from kubeviz.exercises import services
 from kubeviz.exercises.grading import Grade
 from kubeviz.exercises.loader import LEVELS, TAGS
@@ -51,8 +51,11 @@ def exercise_list(request: HttpRequest) -> HttpResponse:
     tag = request.GET.get("tag") or None
     level = request.GET.get("level") or None
     found = exercises_list(tag=tag if tag in TAGS else None, level=level if level in LEVELS else None)
-    return render(request, "exercises/list.html", {"exercises": found, "tags": TAGS, "levels": LEVELS,
-                                                   "tag": tag, "level": level})
+    identity = request_identity(request)
+    return render(request, "exercises/list.html", {
+        "exercises": found, "tags": TAGS, "levels": LEVELS, "tag": tag, "level": level,
+        "exams": exams_list() if identity.user is not None else [],
+        "sittings": sittings_of(user=identity.user) if identity.user is not None else {}})
 
 
 def _detail(request: HttpRequest, slug: str, grade: Grade | None = None, status: int = 200) -> HttpResponse:
@@ -166,6 +169,19 @@ def sitting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     response = render(request, "exercises/sitting.html", context)
     add_never_cache_headers(response)
     return response
+
+
+@require_POST
+def sitting_begin(request: HttpRequest, exam: int) -> HttpResponse:
+    """Sit an exam from the exercises page: every attempt starts, and the clock with it."""
+    try:
+        sitting = sitting_start(identity=request_identity(request), exam=exam_get(pk=exam))
+    except StatusError as exc:
+        if exc.code == 404:
+            raise Http404(exc.message) from None
+        messages.error(request, exc.message)
+        return redirect("exercise-list")
+    return redirect("sitting-detail", pk=sitting.pk)
 
 
 @require_POST

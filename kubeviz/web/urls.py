@@ -13,6 +13,7 @@ urlpatterns = [
     path("exercises/<slug:slug>/attempts/<int:pk>/check/", exercises.attempt_check, name="exercise-check"),
     path("exercises/<slug:slug>/attempts/<int:pk>/submit/", exercises.attempt_submit, name="exercise-submit"),
     path("exercises/<slug:slug>/attempts/<int:pk>/reset/", exercises.attempt_reset, name="exercise-reset"),
+    path("exams/<int:exam>/sit/", exercises.sitting_begin, name="exam-sit"),
     path("exams/sittings/<int:pk>/", exercises.sitting_detail, name="sitting-detail"),
     path("exams/sittings/<int:pk>/submit/", exercises.sitting_handin, name="sitting-submit"),
     path("try/", lifecycle.try_it, name="try-it"),

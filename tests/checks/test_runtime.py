@@ -23,7 +23,7 @@ def test_log(web):
          "kubectl logs hello -c hello shows what it wrote."),
         ({"name": "hello", "contains": "Hello", "previous": True}, False,
          'No line containing "Hello" in the previous log of pod hello (previous terminated container "hello" in pod "hello" not found).',
-         "A container that has not started has no log yet: kubectl describe pod shows why it waits."),
+         "Only a container that has restarted has a previous log: kubectl get pod shows its RESTARTS."),
         ({"name": "big", "contains": "ready"}, False,
          'No line containing "ready" in the log of pod big (container "c" in pod "big" is waiting to start: ContainerCreating).',
          "A container that has not started has no log yet: kubectl describe pod shows why it waits."),

@@ -69,3 +69,32 @@ def test_a_signed_in_user_joins_as_themselves(classroom):
     r = browser(user).post(f"/join/{classroom.code}/", {"display_name": "Lin"})
     assert r.status_code == 302
     assert Membership.objects.get(classroom=classroom).user == user
+
+
+def test_learners_watch_the_teachers_demo_but_do_not_act_on_it(classroom, teacher_user):
+    from kubeviz.accounts.roles import Identity
+    from kubeviz.classes.services import class_update
+    from kubeviz.clusters.services import sandbox_create
+
+    demo = sandbox_create(identity=Identity(user=teacher_user), template="single-node")  # private, the teacher's
+    class_update(classroom=classroom, demo_cluster=demo)
+    b, _ = join(classroom.code, "Ada")
+    assert f"/clusters/{demo.name}/" in b.get(f"/classes/{classroom.pk}/").content.decode()
+    assert b.get(f"/clusters/{demo.name}/").status_code == 200
+    assert b.post(f"/clusters/{demo.name}/actions/node-cordon/", {"name": "node-1"}, HTTP_HX_REQUEST="true").status_code == 403
+    assert browser(User.objects.create_user("stranger", password="x-long-password")).get(
+        f"/clusters/{demo.name}/").status_code == 404
+
+
+def test_after_the_end_an_archived_class_hands_the_sandboxes_to_the_teacher(classroom, teacher_user):
+    from kubeviz.clusters.sleep import sweep_run
+
+    b, ada = join(classroom.code, "Ada")
+    Classroom.objects.filter(pk=classroom.pk).update(ends_at=timezone.now() + timedelta(hours=1))
+    class_archive(classroom=Classroom.objects.get(pk=classroom.pk))
+    sweep_run()
+    assert b.get(f"/clusters/{ada.cluster.name}/").status_code == 200  # until the class ends
+    Classroom.objects.filter(pk=classroom.pk).update(ends_at=timezone.now() - timedelta(minutes=1))
+    sweep_run()
+    assert b.get(f"/clusters/{ada.cluster.name}/").status_code == 404
+    assert browser(teacher_user).get(f"/clusters/{ada.cluster.name}/").status_code == 200

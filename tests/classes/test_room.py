@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 import pytest
 
@@ -17,21 +18,13 @@ from kubeviz.engine.control import component_set
 from kubeviz.engine.runner import settle_cluster
 from kubeviz.exercises.services import attempt_start, attempt_submit
 from kubeviz.lessons.services import lesson_start
+from tests.web.helpers import deployment
 
 from .conftest import EXERCISE, LESSON, browser
 
 pytestmark = pytest.mark.django_db
 
-WEB = """apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: nginx:1.27}]}
-"""
+WEB = json.dumps(deployment("web", replicas=2))  # JSON is YAML; the dashboard tests' one Deployment
 
 
 def _act(room, teacher_user, kind: str, **fields) -> list[dict]:

@@ -111,6 +111,18 @@ def test_range_is_in_key_order_and_pages_with_after_key(c1):
     assert store.count(c1.pk, "configmaps", namespace="other") == 0
 
 
+def test_range_narrowed_by_a_top_level_string_field(c1):
+    _put(c1, "a", {"reason": "BackOff", "type": "Warning"})
+    _put(c1, "b", {"reason": "Pulled", "type": "Normal"})
+    _put(c1, "c", {"reason": "BackOff", "type": "Normal", "odd key": "x"})
+    _put(c1, "d", {"note": "no reason"})
+    assert [kv.key for kv in store.range_(c1.pk, "configmaps", fields={"reason": "BackOff"})] == [_key("a"), _key("c")]
+    both = store.range_(c1.pk, "configmaps", fields={"reason": "BackOff", "type": "Normal"})
+    assert [kv.key for kv in both] == [_key("c")]
+    assert [kv.key for kv in store.range_(c1.pk, "configmaps", fields={"odd key": "x"})] == [_key("c")]
+    assert store.range_(c1.pk, "configmaps", fields={"reason": "Killing"}) == []
+
+
 @pytest.mark.parametrize("operation,error", [
     ("create-existing", store.KeyExists),
     ("update-missing", store.KeyNotFound),

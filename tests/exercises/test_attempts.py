@@ -14,6 +14,7 @@ from kubeviz.apiserver.errors import StatusError
 from kubeviz.apiserver.resources import by_plural
 from kubeviz.clusters.models import Cluster, Snapshot
 from kubeviz.clusters.permissions import Action, Denied
+from kubeviz.clusters.services import cluster_delete
 from kubeviz.engine.control import component_set
 from kubeviz.engine.runner import settle_cluster
 from kubeviz.exercises.models import Attempt
@@ -209,3 +210,23 @@ def test_a_setup_that_fails_leaves_no_sandbox_behind(ada, tmp_path, monkeypatch)
     assert caught.value.code == 500 and "the setup of exercise broken failed" in caught.value.message
     assert not Cluster.objects.filter(owner=ada.user).exists()
     assert not Attempt.objects.exists()
+
+
+def test_a_submitted_attempts_sandbox_does_not_count_towards_the_limit(ada, settings):
+    settings.KUBEVIZ_SANDBOXES_PER_LEARNER = 1
+    first = attempt_start(identity=ada, slug=SLUG)
+    with pytest.raises(StatusError) as caught:
+        attempt_start(identity=ada, slug=SLUG)
+    assert caught.value.code == 403 and "KUBEVIZ_SANDBOXES_PER_LEARNER=1" in caught.value.message
+    attempt_submit(attempt=first)
+    second = attempt_start(identity=ada, slug=SLUG)
+    assert list(attempts_of(identity=ada)) == [second, first]
+
+
+def test_an_attempt_whose_cluster_was_deleted_answers_gone(attempt):
+    cluster_delete(cluster=Cluster.objects.get(pk=attempt.cluster_id))
+    attempt.refresh_from_db()
+    for service in (attempt_check, attempt_reset, attempt_submit):
+        with pytest.raises(StatusError) as caught:
+            service(attempt=attempt)
+        assert caught.value.code == 410 and "was deleted" in caught.value.message

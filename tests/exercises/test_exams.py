@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from kubeviz.exams.models import Sitting
@@ -107,3 +108,20 @@ def test_the_sitting_page_counts_down_and_shows_the_grade_when_time_is_up(ada_ap
     time_runs_out(sitting["id"])
     page = client.get(sitting["page_url"]).content.decode()
     assert "the time ran out" in page and "0 of 5" in page and "Hand in" not in page
+
+
+def test_a_learner_sits_an_exam_from_the_exercises_page(exam_id, client):
+    from kubeviz.accounts.services import teacher_create
+    from kubeviz.exams.models import Exam
+    assert Exam.objects.filter(pk=exam_id).exists()
+    client.force_login(learner("cy"))
+    listing = client.get("/exercises/").content.decode()
+    assert f'action="/exams/{exam_id}/sit/"' in listing and "Troubleshooting" in listing
+    r = client.post(f"/exams/{exam_id}/sit/")
+    assert r.status_code == 302 and r["Location"].startswith("/exams/sittings/")
+    assert "your sitting" in client.get("/exercises/").content.decode()
+    again = client.post(f"/exams/{exam_id}/sit/", follow=True).content.decode()
+    assert "already sat this exam" in again
+    admin = Client()
+    admin.force_login(teacher_create(name="head", password="pw-head-12345", admin=True)[0])
+    assert "Troubleshooting" in admin.get("/admin/exams/exam/").content.decode()

@@ -22,15 +22,6 @@ def test_exercise_plays_as_it_says(path):
     assert problems == []
 
 
-@pytest.mark.django_db
-def test_exercise_check_plays_and_reports(capsys):
-    call_command("exercise_check", "pods-stay-pending")
-    out = capsys.readouterr().out
-    assert "pods-stay-pending: the setup alone: 0/5 ok" in out
-    assert "pods-stay-pending: the solution: 5/5 ok" in out
-    assert "pods-stay-pending: wrong attempt: Setting nodeName by hand bypasses the scheduler: 2/5 ok" in out
-
-
 BROKEN = """\
 title: Two replicas
 level: beginner

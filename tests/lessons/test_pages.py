@@ -30,7 +30,11 @@ def test_a_lesson_not_started_shows_its_cover_and_unknown_ones_404(db):
 
 
 def test_a_guest_plays_beside_the_live_dashboard(guest):
+    from kubeviz.lessons.models import LessonProgress
+
+    LessonProgress.objects.get().cluster.__class__.objects.update(last_active=None)
     body = guest.get(f"/lessons/{SLUG}/").content.decode()
+    assert LessonProgress.objects.get().cluster.last_active is not None  # the page keeps the sandbox awake
     assert 'id="lesson"' in body and 'id="diagram"' in body and "Meet the control plane" in body
     assert "<h1>The life of a pod</h1>" in body  # Markdown rendered
     assert 'id="lesson-focus"' in body

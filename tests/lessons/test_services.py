@@ -47,6 +47,9 @@ def test_a_prediction_is_answered_before_acting_and_marked_by_what_the_cluster_r
     state = step_state(progress, lesson_get(SLUG))
     assert (state.correct, state.actual, state.wait_passed) == (True, "apiserver", True)
     assert services.lesson_next(identity=GUEST, slug=SLUG).step == 2
+    progress = services.lesson_back(identity=GUEST, slug=SLUG)  # a new scope: nothing done in it yet
+    assert step_state(progress, lesson_get(SLUG)).wait_found == "you did this step before"
+    assert services.lesson_next(identity=GUEST, slug=SLUG).step == 2
 
 
 def test_next_waits_for_the_wait_and_skip_does_not(started):
