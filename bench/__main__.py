@@ -5,6 +5,7 @@ from bench import (
     catalogue,
     checks,
     classes,
+    classroom,
     engine,
     exercises,
     exercises_load,
@@ -31,6 +32,7 @@ history.main([])
 timetravel.main([])
 sleep.main([])
 exercises_load.main([])
+classroom.main([])
 checks.main([])
 exercises.main([])
 catalogue.main([])

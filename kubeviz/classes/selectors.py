@@ -117,3 +117,16 @@ def grade_rows(classroom: Classroom) -> tuple[list[str], list[list[str]]]:
                 "" if a.score is None else str(a.score), str(a.maximum), a.status]
         rows.append(row)
     return header, rows
+
+
+def follow_role(identity: Identity, pk: int) -> tuple[Classroom, str] | None:
+    """Who this is to class ``pk``'s broadcast: ``"teacher"`` (the class's own teacher,
+    who publishes), ``"member"`` (a learner in it, or staff: they listen), or None."""
+    classroom = Classroom.objects.select_related("teacher", "demo_cluster").filter(pk=pk).first()
+    if classroom is None or identity.user is None:
+        return None
+    if classroom.teacher_id == identity.user.pk:
+        return classroom, "teacher"
+    if identity.is_staff or (not classroom.archived and classroom.members.filter(user_id=identity.user.pk).exists()):
+        return classroom, "member"
+    return None

@@ -300,3 +300,13 @@ def access_expire(*, now: datetime | None = None) -> int:
                 Cluster.objects.filter(pk=member.cluster.pk).update(owner=classroom.teacher)
                 moved += 1
     return moved
+
+
+@transaction.atomic
+def class_demo_ensure(*, classroom: Classroom, teacher: Identity) -> Cluster:
+    """The class's demo cluster, the one its teacher projects and followers watch: a sandbox
+    of the teacher's from the class's template, made the first time they present."""
+    if classroom.demo_cluster is not None:
+        return classroom.demo_cluster
+    demo = sandbox_create(identity=teacher, template=classroom.template)
+    return class_update(classroom=classroom, demo_cluster=demo).demo_cluster

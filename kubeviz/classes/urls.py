@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import follow_views, views
 
 urlpatterns = [
     path("", views.class_list, name="class-list"),
@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/grades.csv", views.grades_csv, name="class-grades"),
     path("<int:pk>/archive/", views.class_archive, name="class-archive"),
     path("<int:pk>/delete/", views.class_delete, name="class-delete"),
+    path("<int:pk>/follow/", follow_views.class_follow, name="class-follow"),
+    path("<int:pk>/broadcast/", follow_views.class_broadcast, name="class-broadcast"),
+    path("<int:pk>/present/", follow_views.class_present, name="class-present"),
 ]

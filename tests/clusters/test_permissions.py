@@ -42,6 +42,9 @@ EXPECTED = {
                     "rival": set(), "admin": {W, A}},
     "rival-box":   {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": set(), "bob": set(), "teacher": set(),
                     "rival": {W, A}, "admin": {W, A}},
+    # the teacher's private demo cluster, projected to their class: ada, a member, follows it
+    "class-demo":  {"anonymous": set(), "guest-1": set(), "guest-2": set(), "ada": {W}, "bob": set(), "teacher": {W, A},
+                    "rival": set(), "admin": {W, A}},
 }
 ROLES = ["anonymous", "guest-1", "guest-2", "ada", "bob", "teacher", "rival", "admin"]
 USERS = ("ada", "bob", "teacher", "rival", "admin")
@@ -63,6 +66,8 @@ def _clusters() -> None:
     Cluster.objects.filter(pk=review.pk).update(read_only=True)
     cluster_create(name="bob-private", fixture="single-node", owner=bob)
     cluster_create(name="rival-box", fixture="single-node", owner=rival)
+    classroom.demo_cluster = cluster_create(name="class-demo", fixture="single-node", owner=teacher)
+    classroom.save()
 
 
 def _browser(role: str, api: bool = False) -> Client:
@@ -156,7 +161,7 @@ def test_the_list_of_clusters_shows_public_ones_and_ones_own():
     assert shown == {
         "anonymous": public, "guest-1": sorted([*public, "guest-box"]), "guest-2": public,
         "ada": sorted([*public, "ada-private", "ada-review"]), "bob": sorted([*public, "bob-private"]),
-        "teacher": sorted([*public, "ada-private", "ada-review"]), "rival": sorted([*public, "rival-box"]),
+        "teacher": sorted([*public, "ada-private", "ada-review", "class-demo"]), "rival": sorted([*public, "rival-box"]),
         "admin": sorted(EXPECTED),
     }
     page = _browser("bob").get("/").content.decode()
