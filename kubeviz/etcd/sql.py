@@ -225,3 +225,17 @@ def locks_rows() -> bool:
     """Whether writers must take the cluster row lock themselves. SQLite's IMMEDIATE
     transactions already hold the database's only write lock; PostgreSQL needs FOR UPDATE."""
     return _vendor() != "sqlite"
+
+
+#: The PostgreSQL channel on which a transaction that wrote steps announces its cluster's
+#: new step head ("<cluster id>:<seq>"); each Daphne's ``PgCommitWatcher`` listens.
+STEPS_CHANNEL = "kubeviz_steps"
+
+
+def steps_announce(cluster_id: int, head: int) -> None:
+    """Tell the listening Daphnes that the cluster's steps up to ``head`` are written. On
+    PostgreSQL a NOTIFY inside the transaction is delivered when it commits (never if it
+    rolls back), exactly when the steps become visible; SQLite's watchers look at the
+    database file instead."""
+    if _vendor() == "postgresql":
+        one("SELECT pg_notify(%s, %s)", (STEPS_CHANNEL, f"{cluster_id}:{head}"))
