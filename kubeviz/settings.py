@@ -97,6 +97,8 @@ KUBEVIZ_DB_POOL_MAX = int(os.environ.get("KUBEVIZ_DB_POOL_MAX", "8"))
 
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "kubeviz.etcd.postgresql"  # keeps locked clusters' counters
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": KUBEVIZ_DB_POOL_MIN,
         "max_size": KUBEVIZ_DB_POOL_MAX,

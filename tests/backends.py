@@ -138,3 +138,23 @@ def redis() -> Iterator[Redis]:
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m tests.backends [pytest arguments]``: run pytest against a private
+    PostgreSQL and Redis (``DATABASE_URL``, ``REDIS_URL``), started here and stopped after."""
+    import sys
+
+    why = available()
+    if why:
+        print(f"scale-out tests not run: {why}", file=sys.stderr)
+        return 1
+    with postgres() as pg, redis() as r:
+        env = {**os.environ, "DATABASE_URL": pg.url(), "REDIS_URL": r.url}
+        return subprocess.run([sys.executable, "-m", "pytest", *argv], env=env).returncode
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

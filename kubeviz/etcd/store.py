@@ -104,6 +104,10 @@ def _lock(cluster_id: int) -> int:
     """Serialise this cluster's writers until commit; returns the current revision (a row
     lock on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
     if sql.locks_rows():
+        db = sql.db()
+        if db.in_atomic_block and hasattr(db, "lock"):
+            db.lock(cluster_id)  # kubeviz's PostgreSQL backend: the counters come with the lock
+            return counters.read(cluster_id, counters.REVISION)
         row = sql.one('SELECT "revision" FROM "etcd_cluster" WHERE "id" = %s FOR UPDATE', (cluster_id,))
         if row is None:
             raise Cluster.DoesNotExist(cluster_id)
