@@ -17,7 +17,7 @@ from django.db import transaction
 
 from kubeviz.clusters.models import Cluster
 
-from . import counters, sql
+from . import counters, fencing, sql
 from .models import Change, Entry
 
 
@@ -101,8 +101,15 @@ def _row_kv(row: tuple) -> KeyValue:
 
 
 def _lock(cluster_id: int) -> int:
-    """Serialise this cluster's writers until commit; returns the current revision (a row
-    lock on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
+    """Serialise this cluster's writers until commit, and check the writing worker's lease
+    (``fencing``); returns the current revision (a row lock on PostgreSQL; SQLite's
+    IMMEDIATE transactions already hold the write lock)."""
+    revision = _lock_row(cluster_id)
+    fencing.check(cluster_id)
+    return revision
+
+
+def _lock_row(cluster_id: int) -> int:
     if sql.locks_rows():
         db = sql.db()
         if db.in_atomic_block and hasattr(db, "lock"):
