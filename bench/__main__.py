@@ -11,6 +11,7 @@ from bench import (
     lessons,
     lifecycle,
     pacing,
+    postgres,
     sleep,
     templates,
     timetravel,
@@ -30,5 +31,6 @@ sleep.main([])
 checks.main([])
 exercises.main([])
 catalogue.main([])
+postgres.main([])  # says why and skips itself where PostgreSQL or Redis is missing
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing
