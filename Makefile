@@ -7,7 +7,7 @@ PORT   ?= 8000
 TLS_PORT ?= 8443
 export HOST PORT TLS_PORT
 
-.PHONY: run test bench lint setup setup-dev browsers clean
+.PHONY: run test test-postgres bench bench-postgres lint setup setup-dev browsers clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,23 @@ setup-dev: $(VENV)/.installed-dev
 run: setup
 	$(PY) manage.py serve
 
+# The whole suite on SQLite (tests/scaleout runs in test-postgres), then the database,
+# engine, API and websocket tests again on a private PostgreSQL and Redis.
+SCALEOUT_TESTS ?= tests/etcd tests/engine tests/flow tests/live tests/api tests/scaleout
+
 test: setup-dev
-	$(PY) -m pytest
+	$(PY) -m pytest --ignore=tests/scaleout
+	$(MAKE) test-postgres
+
+test-postgres: setup-dev
+	$(PY) -m tests.backends $(SCALEOUT_TESTS)
 
 bench: setup-dev setup
 	$(PY) -m bench
+
+# The scale-out figures on a private PostgreSQL and Redis (bench/postgres.py).
+bench-postgres: setup-dev
+	$(PY) -m bench.postgres
 
 lint: setup-dev
 	$(VENV)/bin/ruff check kubeviz tests

@@ -14,6 +14,7 @@ from bench import (
     lessons,
     lifecycle,
     pacing,
+    postgres,
     sleep,
     templates,
     timetravel,
@@ -36,5 +37,6 @@ classroom.main([])
 checks.main([])
 exercises.main([])
 catalogue.main([])
+postgres.main([])  # says why and skips itself where PostgreSQL or Redis is missing
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

@@ -90,8 +90,22 @@ TEMPLATES = [
 
 SQLITE_PATH = Path(os.environ.get("KUBEVIZ_SQLITE_PATH", BASE_DIR / "var" / "kubeviz.sqlite3"))
 
+# PostgreSQL: each process keeps a pool of connections (Django's psycopg pool), at most
+# KUBEVIZ_DB_POOL_MAX. A request borrows one and gives it back when it ends; persistent
+# connections (CONN_MAX_AGE > 0) leaked one per request under ASGI, whose requests run in
+# short-lived contexts that never reuse them, until PostgreSQL refused new ones.
+KUBEVIZ_DB_POOL_MIN = int(os.environ.get("KUBEVIZ_DB_POOL_MIN", "1"))
+KUBEVIZ_DB_POOL_MAX = int(os.environ.get("KUBEVIZ_DB_POOL_MAX", "8"))
+
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "kubeviz.etcd.postgresql"  # keeps locked clusters' counters
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": KUBEVIZ_DB_POOL_MIN,
+        "max_size": KUBEVIZ_DB_POOL_MAX,
+        "timeout": float(os.environ.get("KUBEVIZ_DB_POOL_TIMEOUT", "30")),
+    }
 else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
     DATABASES = {
@@ -122,10 +136,20 @@ LOGIN_REDIRECT_URL = "/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if os.environ.get("REDIS_URL"):
+    # channels-redis blocks in BRPOP for up to 5 s (brpop_timeout): a socket timeout below
+    # that (redis-py's default is shorter) broke every receive of an idle consumer. The
+    # health check and retries reconnect after Redis restarts.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+            "CONFIG": {"hosts": [{
+                "address": os.environ["REDIS_URL"],
+                "socket_timeout": 30,
+                "socket_connect_timeout": 5,
+                "socket_keepalive": True,
+                "health_check_interval": 10,
+                "retry_on_timeout": True,
+            }]},
         }
     }
 else:

@@ -10,6 +10,19 @@ import pytest
 from tests.liveserver import ClusterHandle, LiveServer
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, closing PostgreSQL's connection pools before the test database is
+    dropped (a pooled connection still open would keep it from being dropped)."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for conn in connections.all():
+            if hasattr(conn, "close_pool"):
+                conn.close_pool()
+
+
 @pytest.fixture
 def teacher(db):
     """A teacher: the site's clusters (such as the demo) are acted on by teachers only."""

@@ -49,6 +49,33 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def create_database(url: str, *, template: str | None = None) -> str:
+    """A new database on the PostgreSQL server of ``url`` (a copy of ``template`` if
+    given, else empty); returns its URL."""
+    import psycopg
+
+    name = f"kv_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    head, _, tail = url.partition("?")
+    return head.rsplit("/", 1)[0] + "/" + name + (f"?{tail}" if tail else "")
+
+
+# A migrated database per PostgreSQL server (by URL): each live server starts from a copy,
+# which takes a fraction of a second where migrating a new one takes many.
+_migrated: dict[str, str] = {}
+
+
+def _migrated_database(url: str, env: dict[str, str]) -> str:
+    template = _migrated.get(url)
+    if template is None:
+        fresh = create_database(url)
+        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
+                       env={**env, "DATABASE_URL": fresh}, check=True, capture_output=True, timeout=600)
+        template = _migrated[url] = fresh.partition("?")[0].rsplit("/", 1)[1]
+    return create_database(url, template=template)
+
+
 @dataclass
 class ClusterHandle:
     name: str
@@ -112,17 +139,28 @@ class LiveServer:
     ca: Path
     # The running children by name ("daphne", "workers"), while ``serving``.
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
+    # Every Daphne's address while ``serving(daphnes=N)``, this server's own first.
+    http_all: list[str] = field(default_factory=list)
+    https_all: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.http_all = [self.http]
+        self.https_all = [self.https]
 
     @classmethod
-    def prepare(cls, root: Path, *, embedded: bool = False) -> LiveServer:
+    def prepare(cls, root: Path, *, embedded: bool = False, env: dict[str, str] | None = None) -> LiveServer:
         """Pick ports, migrate a fresh database under ``root`` and make its TLS files;
         nothing runs yet, so a caller may fill the database first (``manage``).
 
-        ``embedded`` also drops ``REDIS_URL``: the server then uses Channels' in-memory
-        layer, the embedded default, whatever the environment says."""
+        With ``DATABASE_URL`` (PostgreSQL) in the environment the server runs on a new
+        database of that server. ``embedded`` drops ``DATABASE_URL`` and ``REDIS_URL``:
+        the server then runs on SQLite and Channels' in-memory layer, the embedded
+        default, whatever the environment says. ``env`` adds to (overrides) the
+        environment, e.g. the scale-out backends of tests/backends.py."""
         http_port, tls_port = free_port(), free_port()
         env = {
             **os.environ,
+            **(env or {}),
             "DJANGO_SETTINGS_MODULE": "kubeviz.settings",
             "KUBEVIZ_SQLITE_PATH": str(root / "db.sqlite3"),
             "KUBEVIZ_TLS_DIR": str(root / "tls"),
@@ -131,11 +169,17 @@ class LiveServer:
             "TLS_PORT": str(tls_port),
             "KUBEVIZ_RUN_DIR": str(root),
         }
-        env.pop("DATABASE_URL", None)
         if embedded:
             env.pop("REDIS_URL", None)
+            env.pop("DATABASE_URL", None)
+        migrated = False
+        if not embedded and env.get("DATABASE_URL"):
+            # PostgreSQL: a fresh database of its own on the same server, as SQLite gets a file.
+            env["DATABASE_URL"] = _migrated_database(env["DATABASE_URL"], env)
+            migrated = True
         server = cls(f"http://127.0.0.1:{http_port}", f"https://127.0.0.1:{tls_port}", root, env, root / "tls" / "ca.crt")
-        server.manage("migrate", "--noinput")
+        if not migrated:
+            server.manage("migrate", "--noinput")
         server.manage("tlscert")
         server.manage("createteacher", TEACHER, "--password", TEACHER_PASSWORD)
         return server
@@ -184,21 +228,43 @@ class LiveServer:
         return ClusterHandle(name, token, kubeconfig, self)
 
     @contextmanager
-    def serving(self, *, workers: bool = False) -> Iterator[LiveServer]:
+    def serving(self, *, workers: bool | int = False, daphnes: int = 1) -> Iterator[LiveServer]:
         """Daphne (HTTP and HTTPS) until the block ends, and the engine workers too if
-        ``workers``; their output goes to ``daphne.log`` and ``workers.log`` under root."""
+        ``workers`` (a number: that many worker processes); their output goes to
+        ``daphne.log`` and ``workers.log`` under root. More ``daphnes`` (the scale-out
+        layout, on PostgreSQL) listen on ports of their own: ``https_all``/``http_all``
+        list every Daphne's address, this server's own first; the others are
+        ``daphne-2``, ``workers-2``, … ."""
+        with ExitStack() as stack:
+            for i in range(daphnes):
+                name = "daphne" if i == 0 else f"daphne-{i + 1}"
+                ports = (self.port, int(self.env["TLS_PORT"])) if i == 0 else (free_port(), free_port())
+                if i:
+                    self.http_all.append(f"http://127.0.0.1:{ports[0]}")
+                    self.https_all.append(f"https://127.0.0.1:{ports[1]}")
+                proc = stack.enter_context(self._child(name, self._daphne_command(*ports)))
+                self._wait_up(proc, name, (self.http_all[i] if i else self.http))
+            for i in range(int(workers)):
+                stack.enter_context(self.worker(i))
+            try:
+                yield self
+            finally:
+                del self.http_all[1:], self.https_all[1:]
+
+    def worker(self, i: int = 0):
+        """One engine worker process (``runworkers``) as a context manager, named
+        ``workers`` (``workers-<i+1>`` after the first)."""
+        name = "workers" if i == 0 else f"workers-{i + 1}"
+        return self._child(name, [sys.executable, "manage.py", "runworkers", "--holder", f"{name}-{uuid.uuid4().hex[:6]}"])
+
+    def _daphne_command(self, port: int, tls_port: int) -> list[str]:
         tls = self.root / "tls"
         daphne = shutil.which("daphne", path=str(Path(sys.executable).parent)) or "daphne"
-        with ExitStack() as stack:
-            proc = stack.enter_context(self._child("daphne", [
-                daphne, "-e", f"tcp:port={self.port}:interface=127.0.0.1",
-                "-e", f"ssl:port={self.env['TLS_PORT']}:interface=127.0.0.1:privateKey={tls}/server.key:certKey={tls}/server.crt",
-                "kubeviz.asgi:application",
-            ]))
-            self._wait_up(proc, "daphne")
-            if workers:
-                stack.enter_context(self._child("workers", [sys.executable, "manage.py", "runworkers"]))
-            yield self
+        return [
+            daphne, "-e", f"tcp:port={port}:interface=127.0.0.1",
+            "-e", f"ssl:port={tls_port}:interface=127.0.0.1:privateKey={tls}/server.key:certKey={tls}/server.crt",
+            "kubeviz.asgi:application",
+        ]
 
     @contextmanager
     def supervised(self) -> Iterator[LiveServer]:
@@ -208,11 +274,11 @@ class LiveServer:
             self._wait_up(proc, "serve")
             yield self
 
-    def _wait_up(self, proc: subprocess.Popen, name: str) -> None:
+    def _wait_up(self, proc: subprocess.Popen, name: str, http: str | None = None) -> None:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if requests.get(f"{self.http}/api/clusters/", timeout=5).status_code == 200:
+                if requests.get(f"{http or self.http}/api/clusters/", timeout=5).status_code == 200:
                     return
             except (requests.ConnectionError, requests.Timeout):
                 pass

@@ -25,8 +25,9 @@ from django.db.models import F
 from kubeviz.clusters.clock import real_now
 from kubeviz.clusters.models import Cluster
 from kubeviz.clusters.sleep import cluster_sleep, clusters_to_sleep, sweep_run
+from kubeviz.etcd.fencing import LeaseLost, fenced
 
-from .leases import lease_acquire, lease_release
+from .leases import RENEW_EVERY, lease_balance, lease_release
 from .runner import Engine
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ class Worker:
     def __init__(self, holder: str | None = None):
         self.holder = holder or f"{socket.gethostname()}-{os.getpid()}"
         self.engines: dict[int, Engine] = {}
-        self.last_lease = 0.0
+        self.last_lease = -RENEW_EVERY
+        # The clusters whose leases this worker holds, with their epochs (lease_balance),
+        # and the epoch under which each engine was built.
+        self.held: dict[int, int] = {}
+        self.epochs: dict[int, int] = {}
         # The awake clusters of the last listing: one not among them is new (created or
         # woken) and its lease is tried at once rather than at the next renewal.
         self.seen: set[int] = set()
@@ -48,19 +53,28 @@ class Worker:
 
     def tick(self) -> int:
         """One pass over the awake clusters; returns how many component actions ran."""
-        renew = time.monotonic() - self.last_lease > 5
-        if renew:
-            self.last_lease = time.monotonic()
+        clusters = list(Cluster.objects.filter(asleep=False))
+        awake = {cluster.pk for cluster in clusters}
+        now = time.monotonic()
+        if now - self.last_lease >= RENEW_EVERY or awake - self.seen:
+            self.last_lease = now
+            self.held = lease_balance(holder=self.holder, awake=clusters)
+        self.seen = awake
         actions = 0
-        awake = set()
-        for cluster in Cluster.objects.filter(asleep=False):
-            awake.add(cluster.pk)
+        for cluster in clusters:
+            epoch = self.held.get(cluster.pk)
+            if epoch is None:
+                self.engines.pop(cluster.pk, None)
+                continue
             try:
-                actions += self._tick_one(cluster, renew or cluster.pk not in self.seen)
+                actions += self._tick_one(cluster, epoch)
+            except LeaseLost:
+                log.warning("lost the lease of cluster %s to another worker; dropping its engine", cluster.name)
+                self.engines.pop(cluster.pk, None)
+                self.held.pop(cluster.pk, None)
             except Exception:  # noqa: BLE001 - one broken cluster must not stop the others
                 log.exception("engine of cluster %s failed; rebuilding it", cluster.name)
                 self.engines.pop(cluster.pk, None)
-        self.seen = awake
         for pk in list(self.engines):
             if pk not in awake:
                 del self.engines[pk]
@@ -89,26 +103,25 @@ class Worker:
                 self.engines.pop(cluster.pk, None)
                 self.seen.discard(cluster.pk)
                 lease_release(holder=self.holder, cluster=cluster)
+                self.held.pop(cluster.pk, None)
                 slept.append(cluster.pk)
         return slept
 
-    def _tick_one(self, cluster: Cluster, renew: bool) -> int:
-        """Renew the lease (every few seconds) and drive the engine of one cluster."""
-        if renew and not lease_acquire(cluster=cluster, holder=self.holder):
-            self.engines.pop(cluster.pk, None)
-            return 0
-        engine = self.engines.get(cluster.pk)
-        if engine is None:
-            if not renew:
-                return 0
-            engine = self.engines[cluster.pk] = Engine(cluster)
-        else:
-            created = engine.cluster.created
-            engine.cluster.refresh_from_db()
-            if engine.cluster.created != created:
-                # Reset (wiped in place): nothing the engine remembers holds any more.
-                engine = self.engines[cluster.pk] = Engine(engine.cluster)
-        return self._drive(engine)
+    def _tick_one(self, cluster: Cluster, epoch: int) -> int:
+        """Drive the engine of one cluster this worker holds, fenced by its lease."""
+        with fenced(cluster.pk, self.holder, epoch):
+            engine = self.engines.get(cluster.pk)
+            if engine is None or self.epochs.get(cluster.pk) != epoch:
+                # New here, or held by another worker since: start from the store.
+                engine = self.engines[cluster.pk] = Engine(cluster)
+                self.epochs[cluster.pk] = epoch
+            else:
+                created = engine.cluster.created
+                engine.cluster.refresh_from_db()
+                if engine.cluster.created != created:
+                    # Reset (wiped in place): nothing the engine remembers holds any more.
+                    engine = self.engines[cluster.pk] = Engine(engine.cluster)
+            return self._drive(engine)
 
     def _drive(self, engine: Engine) -> int:
         cluster = engine.cluster

@@ -6,8 +6,10 @@ two single-row updates that were a fifth of the engine's statements. On SQLite a
 transaction holds the database's only write lock, so nobody else can move them until it
 ends: the transaction keeps them in memory and the backend writes them back once, before
 the commit, before each savepoint (so that rolling back to it restores them) and before
-any statement through Django's cursors (so the ORM reads them as they are). Elsewhere
-(PostgreSQL, or outside a transaction) each change is written at once.
+any statement through Django's cursors (so the ORM reads them as they are). On PostgreSQL
+the backend (``kubeviz.etcd.postgresql``) does the same for the clusters whose rows the
+transaction locked, which a write locks first. Outside a transaction each change is
+written at once.
 """
 from __future__ import annotations
 
@@ -38,7 +40,8 @@ def read(cluster_id: int, column: str) -> int:
         from kubeviz.clusters.models import Cluster
 
         raise Cluster.DoesNotExist(cluster_id)
-    if db is not None:
+    # On PostgreSQL only a locked cluster's counters stay put until the commit.
+    if db is not None and (not hasattr(db, "may_cache") or db.may_cache(cluster_id)):
         db.counters[(column, cluster_id)] = row[0]
     return row[0]
 
@@ -48,6 +51,8 @@ def write(cluster_id: int, column: str, value: int) -> None:
     if db is None:
         sql.one(f'UPDATE "etcd_cluster" SET "{column}" = %s WHERE "id" = %s', (value, cluster_id))
         return
+    if hasattr(db, "lock"):
+        db.lock(cluster_id)  # PostgreSQL: hold the row, and with it the counters, until commit
     db.counters[(column, cluster_id)] = value
     db.dirty_counters.add((column, cluster_id))
 
@@ -62,6 +67,8 @@ def take(cluster_id: int, column: str, count: int) -> int:
         )
         assert row is not None
         return row[0] - count + 1
+    if hasattr(db, "lock"):
+        db.lock(cluster_id)
     last = read(cluster_id, column)
     write(cluster_id, column, last + count)
     return last + 1

@@ -71,3 +71,14 @@ class WorkerLease(models.Model):
     cluster = models.OneToOneField(Cluster, on_delete=models.CASCADE, related_name="worker_lease")
     holder = models.CharField(max_length=128)
     renew_time = models.DateTimeField()
+    # Fencing: bumped by every new holder, checked by the holder's every store write
+    # (kubeviz.etcd.fencing), so a holder that stalled past its lease cannot write after
+    # another took over.
+    epoch = models.BigIntegerField(default=1)
+
+
+class WorkerHeartbeat(models.Model):
+    """A live engine worker (renewed with its leases): how many workers share the clusters."""
+
+    holder = models.CharField(max_length=128, unique=True)
+    seen = models.DateTimeField()

@@ -108,13 +108,28 @@ def _sqlite() -> Any:
     return raw
 
 
+@contextmanager
+def _cursor() -> Iterator[Any]:
+    """A cursor for the store's statements. On kubeviz's PostgreSQL backend, psycopg's own
+    (errors still turned into Django's): a Django cursor would write the transaction's
+    counters back before every statement (``kubeviz.etcd.postgresql``)."""
+    db_ = db()
+    if hasattr(db_, "lock"):
+        db_.ensure_connection()
+        with db_.wrap_database_errors, db_.connection.cursor() as cursor:
+            yield cursor
+        return
+    with connection.cursor() as cursor:
+        yield cursor
+
+
 def one(sql: str, params: tuple | list = ()) -> tuple | None:
     """Run one statement; its first row, if it returns rows (SELECT, RETURNING)."""
     raw = _sqlite()
     if raw is not None:
         cursor = raw.execute(_qmark(sql), params)
         return cursor.fetchone() if cursor.description else None
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchone() if cursor.description else None
 
@@ -124,7 +139,7 @@ def count(sql: str, params: tuple | list = ()) -> int:
     raw = _sqlite()
     if raw is not None:
         return raw.execute(_qmark(sql), params).rowcount
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
 
@@ -134,7 +149,7 @@ def rows(sql: str, params: tuple | list = ()) -> list[tuple]:
     raw = _sqlite()
     if raw is not None:
         return raw.execute(_qmark(sql), params).fetchall()
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -147,7 +162,7 @@ def many(sql: str, param_rows: list[tuple]) -> None:
     if raw is not None:
         raw.executemany(_qmark(sql), param_rows)
         return
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.executemany(sql, param_rows)
 
 
@@ -225,3 +240,22 @@ def locks_rows() -> bool:
     """Whether writers must take the cluster row lock themselves. SQLite's IMMEDIATE
     transactions already hold the database's only write lock; PostgreSQL needs FOR UPDATE."""
     return _vendor() != "sqlite"
+
+
+#: The PostgreSQL channel on which a transaction that wrote steps announces its cluster's
+#: new step head ("<cluster id>:<seq>"); each Daphne's ``PgCommitWatcher`` listens.
+STEPS_CHANNEL = "kubeviz_steps"
+
+
+def steps_announce(cluster_id: int, head: int) -> None:
+    """Tell the listening Daphnes that the cluster's steps up to ``head`` are written. On
+    PostgreSQL a NOTIFY inside the transaction is delivered when it commits (never if it
+    rolls back), exactly when the steps become visible; SQLite's watchers look at the
+    database file instead."""
+    if _vendor() != "postgresql":
+        return
+    db_ = db()
+    if db_.in_atomic_block and hasattr(db_, "announce"):
+        db_.announce.add(cluster_id)  # sent with the commit's write-back, in one round trip
+        return
+    one("SELECT pg_notify(%s, %s)", (STEPS_CHANNEL, f"{cluster_id}:{head}"))

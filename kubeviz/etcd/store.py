@@ -17,7 +17,7 @@ from django.db import transaction
 
 from kubeviz.clusters.models import Cluster
 
-from . import counters, sql
+from . import counters, fencing, sql
 from .models import Change, Entry
 
 
@@ -101,9 +101,20 @@ def _row_kv(row: tuple) -> KeyValue:
 
 
 def _lock(cluster_id: int) -> int:
-    """Serialise this cluster's writers until commit; returns the current revision (a row
-    lock on PostgreSQL; SQLite's IMMEDIATE transactions already hold the write lock)."""
+    """Serialise this cluster's writers until commit, and check the writing worker's lease
+    (``fencing``); returns the current revision (a row lock on PostgreSQL; SQLite's
+    IMMEDIATE transactions already hold the write lock)."""
+    revision = _lock_row(cluster_id)
+    fencing.check(cluster_id)
+    return revision
+
+
+def _lock_row(cluster_id: int) -> int:
     if sql.locks_rows():
+        db = sql.db()
+        if db.in_atomic_block and hasattr(db, "lock"):
+            db.lock(cluster_id)  # kubeviz's PostgreSQL backend: the counters come with the lock
+            return counters.read(cluster_id, counters.REVISION)
         row = sql.one('SELECT "revision" FROM "etcd_cluster" WHERE "id" = %s FOR UPDATE', (cluster_id,))
         if row is None:
             raise Cluster.DoesNotExist(cluster_id)

@@ -85,6 +85,7 @@ def _write(records: list[StepRecord]) -> None:
         for offset, record in enumerate(group):
             record.seq = first + offset
         sql.many(_INSERT, [r.row() for r in group])
+        sql.steps_announce(cluster_id, first + len(group) - 1)
 
 
 def step_record(

@@ -126,6 +126,10 @@ def _steps_between(cluster: Cluster, after: int, through: int) -> list[dict[str,
 
 
 class StepsConsumer(AsyncJsonWebsocketConsumer):
+    # No channel layer: everything this consumer sends comes from its tailer. With one,
+    # Channels would keep a BRPOP on Redis open for every socket, and a Redis restart (or
+    # a read timeout) would end every websocket although none needs Redis.
+    channel_layer_alias = "kubeviz-steps-no-layer"
     cluster: Cluster | None = None
     pump: asyncio.Task | None = None
 

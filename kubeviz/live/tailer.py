@@ -24,6 +24,15 @@ milliseconds of the commit instead of up to ``POLL_BUSY`` later, and queries onl
 there is something to read. It still polls every ``WATCHED_POLL`` seconds, so a watcher
 that fails costs latency, never a step.
 
+On PostgreSQL a ``PgCommitWatcher`` per event loop does the same without looking at all:
+a transaction that wrote steps sends ``NOTIFY kubeviz_steps, '<cluster>:<seq>'``
+(``kubeviz.etcd.sql.steps_announce``), which PostgreSQL delivers when, and only if, it
+commits; the watcher ``LISTEN``s on a connection of its own and wakes the tailers whose
+cluster moved. Every Daphne gets every commit of every worker, and reads each cluster once
+per wake however many viewers it has. While the listening connection is down (PostgreSQL
+restarting) the tailers poll, and after it reconnects they all read once, so nothing
+committed meanwhile is missed.
+
 A viewer keeps its cluster awake (``kubeviz.clusters.sleep``): while a tailer has
 subscribers it touches its cluster every ``VIEWER_TOUCH`` seconds (``cluster_touch``,
 which also wakes it should it have fallen asleep all the same).
@@ -145,7 +154,7 @@ class Tailer:
         self._touched = -VIEWER_TOUCH  # touch on the first turn
         # Set by subscribe() on a SQLite file: wakes this tailer when its cluster's step
         # head passes ``waiting_beyond``.
-        self.watcher: CommitWatcher | None = None
+        self.watcher: CommitWatcher | PgCommitWatcher | None = None
         self.waiting_beyond = 0
         self._woken = asyncio.Event()
 
@@ -200,7 +209,7 @@ class Tailer:
         """The steps after ``self.last``: on the watcher's connection, right here on the
         event loop, when there is one (no hand-off to the database thread and back, two
         thread wake-ups that cost milliseconds on a busy host); else as ``step_list``."""
-        if self.watcher is not None and self.watcher.watching:
+        if isinstance(self.watcher, CommitWatcher) and self.watcher.watching:
             try:
                 return self.watcher.steps_after(self.cluster.pk, self.last)
             except sqlite3.Error:
@@ -365,6 +374,76 @@ class CommitWatcher:
             self.close()
 
 
+def _listen_params() -> dict[str, Any]:
+    """psycopg connection arguments for the default database, outside Django's pool (a
+    LISTEN needs a connection of its own for as long as it listens)."""
+    conf = connections["default"].settings_dict
+    params = {k: v for k, v in (conf.get("OPTIONS") or {}).items() if k not in {"pool", "isolation_level", "server_side_binding"}}
+    params.update(dbname=conf["NAME"], user=conf.get("USER") or None, password=conf.get("PASSWORD") or None,
+                  host=conf.get("HOST") or None, port=conf.get("PORT") or None)
+    return {k: v for k, v in params.items() if v is not None}
+
+
+class PgCommitWatcher:
+    """Wakes the tailers of this event loop when PostgreSQL delivers a commit of steps of
+    their cluster (``LISTEN kubeviz_steps``); one per event loop, on PostgreSQL only."""
+
+    def __init__(self, tailers: dict[int, Tailer]):
+        self.tailers = tailers
+        # The newest step head announced for each cluster.
+        self.heads: dict[int, int] = {}
+        self.task: asyncio.Task | None = None
+        self._listening = False
+
+    def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self.run(), name="steps-notify-watcher")
+
+    @property
+    def watching(self) -> bool:
+        return self._listening and self.task is not None and not self.task.done()
+
+    def _wake_all(self) -> None:
+        for tailer in list(self.tailers.values()):
+            tailer.wake()
+
+    def _take(self, payload: str) -> None:
+        try:
+            pk_text, head_text = payload.split(":", 1)
+            pk, head = int(pk_text), int(head_text)
+        except ValueError:
+            return
+        self.heads[pk] = head
+        tailer = self.tailers.get(pk)
+        if tailer is not None and head > tailer.waiting_beyond:
+            tailer.wake()
+
+    async def run(self) -> None:
+        import psycopg
+
+        from kubeviz.etcd.sql import STEPS_CHANNEL
+
+        failing = False
+        while self.tailers:
+            try:
+                conn = await psycopg.AsyncConnection.connect(**_listen_params(), autocommit=True)
+                try:
+                    await conn.execute(f"LISTEN {STEPS_CHANNEL}")
+                    self._listening, failing = True, False
+                    self._wake_all()  # what committed while nobody listened is read now
+                    while self.tailers:
+                        async for note in conn.notifies(timeout=WATCHED_POLL):
+                            self._take(note.payload)
+                finally:
+                    self._listening = False
+                    await conn.close()
+            except (psycopg.Error, OSError):
+                if not failing:
+                    log.warning("listening for step commits failed; tailers poll meanwhile", exc_info=True)
+                failing = True
+                self._wake_all()
+                await asyncio.sleep(ERROR_PAUSE)
+
+
 # Tailers of each event loop (a test run makes one loop per test), by cluster pk.
 _tailers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, Tailer]] = weakref.WeakKeyDictionary()
 
@@ -378,7 +457,9 @@ def _loop_tailers() -> dict[int, Tailer]:
 
 
 # The commit watcher of each event loop, while it has tailers to wake.
-_watchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CommitWatcher] = weakref.WeakKeyDictionary()
+_watchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, CommitWatcher | PgCommitWatcher] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _watched_path() -> str | None:
@@ -389,14 +470,18 @@ def _watched_path() -> str | None:
     return str(db.settings_dict["NAME"])
 
 
-def _loop_watcher(tailers: dict[int, Tailer]) -> CommitWatcher | None:
+def _loop_watcher(tailers: dict[int, Tailer]) -> CommitWatcher | PgCommitWatcher | None:
     loop = asyncio.get_running_loop()
     watcher = _watchers.get(loop)
     if watcher is None or watcher.task is None or watcher.task.done():
-        path = _watched_path()
-        if path is None:
-            return None
-        watcher = _watchers[loop] = CommitWatcher(path, tailers)
+        if connections["default"].vendor == "postgresql":
+            watcher = PgCommitWatcher(tailers)
+        else:
+            path = _watched_path()
+            if path is None:
+                return None
+            watcher = CommitWatcher(path, tailers)
+        _watchers[loop] = watcher
         watcher.start()
     return watcher
 

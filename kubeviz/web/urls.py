@@ -2,10 +2,11 @@ from django.conf import settings
 from django.contrib.staticfiles.views import serve as static_serve
 from django.urls import path, re_path
 
-from . import exercises, lifecycle, views
+from . import exercises, health, lifecycle, views
 
 urlpatterns = [
     path("", views.cluster_list, name="cluster-list"),
+    path("readyz", health.readyz, name="readyz"),
     path("clusters/<slug:name>/", views.cluster_detail, name="cluster-detail"),
     path("exercises/", exercises.exercise_list, name="exercise-list"),
     path("exercises/<slug:slug>/", exercises.exercise_detail, name="exercise-detail"),

@@ -14,7 +14,6 @@ from kubeviz.apiserver.tokens import cluster_token
 from kubeviz.clusters.models import Cluster
 from kubeviz.clusters.services import cluster_create, cluster_reset
 from kubeviz.engine import leases
-from kubeviz.engine import worker as worker_module
 from kubeviz.engine.worker import Worker
 from kubeviz.flow.models import Step
 
@@ -46,12 +45,14 @@ def test_a_failing_cluster_leaves_the_worker_and_the_others_running(cluster, mon
     registry.create(other, by_plural("deployments"), "default", DEPLOY)
     _press(other)
 
-    def acquire(*, cluster: Cluster, holder: str) -> bool:
+    real_acquire = leases.lease_acquire
+
+    def acquire(*, cluster: Cluster, holder: str) -> int | None:
         if cluster.name == "demo":
             raise error
-        return leases.lease_acquire(cluster=cluster, holder=holder)
+        return real_acquire(cluster=cluster, holder=holder)
 
-    monkeypatch.setattr(worker_module, "lease_acquire", acquire)
+    monkeypatch.setattr(leases, "lease_acquire", acquire)
     worker = Worker(holder="test-worker")
     worker.tick()
     assert len(_running(other)) == 3

@@ -33,8 +33,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--no-workers", action="store_true", help="do not start the engine workers")
+        parser.add_argument("--workers", type=int, default=1, metavar="N",
+                            help="engine worker processes (default 1); they share the clusters through leases")
 
-    def handle(self, *args, no_workers=False, **options):
+    def handle(self, *args, no_workers=False, workers=1, **options):
         host = os.environ.get("HOST", "127.0.0.1")
         port = os.environ.get("PORT", "8000")
         tls_port = os.environ.get("TLS_PORT", "8443")
@@ -49,8 +51,10 @@ class Command(BaseCommand):
         if not no_workers and "runworkers" in get_commands():
             # One name for every incarnation of this worker: a restarted one takes the
             # leases of the one that died at once instead of waiting for them to expire.
-            holder = f"{socket.gethostname()}-serve-{os.getpid()}-worker"
-            children["worker"] = [sys.executable, "manage.py", "runworkers", "--holder", holder]
+            for i in range(max(1, workers)):
+                name = "worker" if i == 0 else f"worker-{i + 1}"
+                holder = f"{socket.gethostname()}-serve-{os.getpid()}-{name}"
+                children[name] = [sys.executable, "manage.py", "runworkers", "--holder", holder]
         supervisor = Supervisor(children, cwd=settings.BASE_DIR, report=lambda line: self.stderr.write(line))
         supervisor.start()
         server_record(host=host, tls_port=tls_port)

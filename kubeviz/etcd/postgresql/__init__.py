@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, keeping a locked cluster's counters for the transaction."""
