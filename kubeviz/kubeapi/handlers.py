@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver import errors, registry, schemas
 from kubeviz.apiserver.eviction import evict
 from kubeviz.apiserver.patch import PATCH_TYPES
 from kubeviz.apiserver.resources import lookup
@@ -204,6 +204,8 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
             f"{strategy.plural}/{sub} is not supported by kubeviz: {UNSUPPORTED_SUBRESOURCES[sub]}"
         )
     verb = verb_of(req)
+    if verb in ("create", "update", "patch") and sub != "binding":
+        req.extra["warnings"] = schemas.fields_check(strategy, req.body, req.query.get("fieldValidation", ""))
     if verb == "list":
         body = registry.list_(
             cluster, strategy, info.namespace,

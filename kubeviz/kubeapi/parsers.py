@@ -13,7 +13,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
-from kubeviz.apiserver import errors
+from kubeviz.apiserver import errors, schemas
 from kubeviz.apiserver.manifests import ManifestError, load_json, load_one
 
 from . import protobuf
@@ -44,7 +44,8 @@ class KubeJSONParser(BaseParser):
         if not text.strip():
             return None
         try:
-            return load_json(text)
+            # Duplicate keys are remembered for fieldValidation (Strict refuses them).
+            return load_json(text, object_pairs_hook=schemas.json_object)
         except ManifestError as exc:
             raise ParseError(f"the request body is not valid JSON: {exc}") from None
 

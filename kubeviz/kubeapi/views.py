@@ -22,6 +22,11 @@ from .tables import wants_table
 from .watch import WatchParams, watch_stream
 
 
+def warning_header(text: str) -> str:
+    """One warning as the API server sends it (RFC 7234 form, code 299, no agent)."""
+    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 class KubeAPIView(APIView):
     authentication_classes = [ClusterTokenAuthentication]
     permission_classes = [IsClusterClient]
@@ -113,7 +118,11 @@ class ResourceView(KubeAPIView):
     def _serve(self, request: Request, cluster: str, prefix: str, rest: str, with_body: bool) -> Any:
         req = self._request(request, cluster, prefix, rest, with_body)
         status, body = request_handle(req)
-        return Response(body, status=status)
+        response = Response(body, status=status)
+        warnings = req.extra.get("warnings")
+        if warnings:
+            response["Warning"] = ", ".join(warning_header(w) for w in warnings)
+        return response
 
     def get(self, request: Request, cluster: str, prefix: str, rest: str) -> Any:
         req = self._request(request, cluster, prefix, rest, False)
