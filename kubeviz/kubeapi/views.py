@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kubeviz.apiserver import errors
+from kubeviz.apiserver.schemas import openapi
 
 from . import discovery
 from .auth import ClusterTokenAuthentication, IsClusterClient
@@ -84,14 +85,33 @@ class ResourceListView(KubeAPIView):
 
 
 class OpenAPIView(KubeAPIView):
-    """No schemas are served: /openapi/v3 is 404 and /openapi/v2 an empty 200, after which
-    kubectl skips client-side validation (kubectl/pkg/validation), as with its own fake
-    server. The API server still validates everything."""
+    """The OpenAPI documents, built from the kinds' schemas (kubeviz/apiserver/schemas).
 
-    def get(self, request: Request, cluster: str, version: str) -> Any:
+    /openapi/v2 is answered in JSON; asked for gnostic protobuf only (client-go's
+    OpenAPISchema), it answers an empty body, which clients read as an empty document,
+    as before. /openapi/v3 lists one document per group-version, by a server-relative URL
+    that carries this cluster's /k8s/<name> prefix (client-go replaces the whole path)."""
+
+    def get(self, request: Request, cluster: str, version: str, rest: str | None = None) -> Any:
         if version == "v2":
-            return HttpResponse(b"", content_type="application/json")
-        raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
+            accept = request.headers.get("Accept", "")
+            if "protobuf" in accept and "json" not in accept:
+                return HttpResponse(b"", content_type="application/json")
+            return HttpResponse(openapi.v2_document(), content_type="application/json")
+        group_version = (rest or "").strip("/")
+        if not group_version:
+            prefix = request.path[: request.path.index("/openapi/v3")]
+            paths = {
+                gv: {"serverRelativeURL": f"{prefix}/openapi/v3/{gv}?hash={openapi.v3_hash(gv)}"}
+                for gv in openapi.v3_group_versions()
+            }
+            return Response({"paths": paths})
+        if group_version not in openapi.v3_group_versions():
+            raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
+        response = HttpResponse(openapi.v3_document(group_version), content_type="application/json")
+        if "hash" in request.query_params:
+            response["Cache-Control"] = "public, immutable"
+        return response
 
 
 class ResourceView(KubeAPIView):
