@@ -20,7 +20,7 @@ from kubeviz.etcd import sql, store
 from kubeviz.flow.catalogue import pod_all_running, say
 from kubeviz.flow.services import step_record
 
-from . import errors
+from . import errors, fieldmanager
 from . import validation as v
 from .intfields import check_int_fields
 from .jsoncopy import deep_copy
@@ -537,7 +537,11 @@ def create(
     *,
     actor: Actor = SYSTEM,
     dry_run: bool = False,
+    manager: str | None = None,
+    applied: Obj | None = None,
 ) -> Obj:
+    """POST. With a field ``manager`` (requests through the API), managedFields records it:
+    as an Update, or as an Apply of ``applied`` (server-side apply creating the object)."""
     _type_errors(body, strategy)
     obj = deep_copy(body)
     _check_kind(obj, strategy)
@@ -570,6 +574,8 @@ def create(
     _validate(strategy, obj)
     obj["kind"] = strategy.kind
     obj["apiVersion"] = strategy.api_version
+    if manager:
+        fieldmanager.record_create(strategy, obj, manager=manager, now=clock.rfc3339(ctx.now), applied=applied)
     if strategy.plural == "pods":
         pod_admit(cluster, meta["name"])
     if dry_run:
@@ -628,7 +634,7 @@ def _write_update(
 
 
 def _merge_for_update(
-    strategy: Strategy, new: Obj, old: Obj, subresource: str | None, ctx: Context
+    strategy: Strategy, new: Obj, old: Obj, subresource: str | None, ctx: Context, manager: str | None = None,
 ) -> Obj:
     """Apply the rules of an update (or status update) to a full new object."""
     old_meta = old["metadata"]
@@ -651,8 +657,20 @@ def _merge_for_update(
         else:
             meta.pop(f, None)
     meta.pop("resourceVersion", None)
-    meta.pop("managedFields", None)
     meta.pop("selfLink", None)
+    # managedFields a request sets on purpose are taken as given (kubectl does so to move
+    # client-side apply's fields to server-side apply); otherwise the old ones are kept
+    # and, for a request through the API, its manager's changes recorded.
+    given = meta.get("managedFields")
+    explicit = (
+        manager is not None and isinstance(given, list) and given != old_meta.get("managedFields")
+        and all(isinstance(e, dict) and isinstance(e.get("fieldsV1"), dict) for e in given)
+    )
+    if not explicit:
+        if "managedFields" in old_meta:
+            meta["managedFields"] = old_meta["managedFields"]
+        else:
+            meta.pop("managedFields", None)
     if old_meta.get("deletionTimestamp"):
         # Once deleting, finalizers may only be removed.
         meta["finalizers"] = [f for f in meta.get("finalizers") or [] if f in (old_meta.get("finalizers") or [])]
@@ -670,6 +688,8 @@ def _merge_for_update(
     else:
         meta.pop("generation", None)
     _validate(strategy, new, old)
+    if manager and not explicit:
+        fieldmanager.record_update(strategy, old, new, manager=manager, now=clock.rfc3339(ctx.now))
     return new
 
 
@@ -692,6 +712,7 @@ def update(
     actor: Actor = SYSTEM,
     subresource: str | None = None,
     dry_run: bool = False,
+    manager: str | None = None,
 ) -> Obj:
     """PUT: replace the object (or its status); a stale resourceVersion is a 409."""
     _type_errors(body, strategy)
@@ -725,7 +746,7 @@ def update(
             f"{current.value['metadata'].get('uid')}", strategy.group,
         )
     ctx = _context(cluster, "update")
-    merged = _merge_for_update(strategy, new, current.value, subresource, ctx)
+    merged = _merge_for_update(strategy, new, current.value, subresource, ctx, manager)
     return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run, actor=actor)
 
 
@@ -741,6 +762,7 @@ def patch(
     actor: Actor = SYSTEM,
     subresource: str | None = None,
     dry_run: bool = False,
+    manager: str | None = None,
 ) -> Obj:
     """PATCH: apply a merge, JSON or strategic-merge patch to the current object."""
     ns = _require_namespace(cluster, strategy, namespace)
@@ -755,8 +777,48 @@ def patch(
         )
     _preconditions_rv(meta, current, strategy, name)
     ctx = _context(cluster, "patch")
-    merged = _merge_for_update(strategy, patched, current.value, subresource, ctx)
+    merged = _merge_for_update(strategy, patched, current.value, subresource, ctx, manager)
     return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run, actor=actor)
+
+
+@_atomic
+def apply(
+    cluster: Cluster,
+    strategy: Strategy,
+    namespace: str | None,
+    name: str,
+    config: Any,
+    *,
+    manager: str,
+    force: bool = False,
+    actor: Actor = SYSTEM,
+    dry_run: bool = False,
+) -> tuple[Obj, bool]:
+    """Server-side apply (PATCH application/apply-patch+yaml): create the object from the
+    configuration, or merge it in with field ownership. Returns (object, created)."""
+    _type_errors(config, strategy)
+    if not config.get("apiVersion") or not config.get("kind"):
+        raise errors.bad_request("apiVersion and kind must be set in an apply configuration")
+    _check_kind(config, strategy)
+    meta = config.get("metadata") or {}
+    if meta.get("name", name) != name:
+        raise errors.bad_request(
+            f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
+        )
+    ns = _require_namespace(cluster, strategy, namespace)
+    current = store.get(cluster.pk, strategy.key(ns, name))
+    if current is None:
+        body = {**config, "metadata": {**meta, "name": name}}
+        obj = create(cluster, strategy, namespace, body, actor=actor, dry_run=dry_run, manager=manager, applied=config)
+        return obj, True
+    _preconditions_rv(meta, current, strategy, name)
+    ctx = _context(cluster, "patch")
+    merged = fieldmanager.apply(
+        strategy, _decorate(deep_copy(current.value), strategy, current.mod_revision), config,
+        manager=manager, force=force, now=clock.rfc3339(ctx.now),
+    )
+    merged = _merge_for_update(strategy, merged, current.value, None, ctx, manager)
+    return _write_update(cluster, strategy, ns, name, merged, current, subresource=None, dry_run=dry_run, actor=actor), False
 
 
 @_atomic

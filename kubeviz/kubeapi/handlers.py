@@ -13,7 +13,7 @@ from django.db import transaction
 
 from kubeviz.apiserver import errors, registry, schemas
 from kubeviz.apiserver.eviction import evict
-from kubeviz.apiserver.patch import PATCH_TYPES
+from kubeviz.apiserver.patch import APPLY_PATCH, PATCH_TYPES
 from kubeviz.apiserver.resources import lookup
 from kubeviz.apiserver.selectors import selector_to_string
 from kubeviz.apiserver.strategy import Strategy
@@ -37,11 +37,18 @@ class ApiRequest:
     content_type: str = ""
     client: str = "client"
     accept: str = ""
+    user_agent: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def dry_run(self) -> bool:
         return self.query.get("dryRun") == "All"
+
+    @property
+    def field_manager(self) -> str:
+        """``fieldManager``, or as the API server derives it: the User-Agent up to its first
+        slash (kubectl names itself: kubectl-create, kubectl-client-side-apply…)."""
+        return self.query.get("fieldManager") or (self.user_agent.split("/")[0] or "unknown")[:128]
 
 
 VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
@@ -226,20 +233,32 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
         if strategy.namespaced and info.namespace is None:
             raise errors.method_not_allowed(f"create {strategy.plural} needs a namespace in the URL")
         _require_body(req)
-        return 201, registry.create(cluster, strategy, info.namespace, req.body, actor=actor, dry_run=req.dry_run)
+        return 201, registry.create(
+            cluster, strategy, info.namespace, req.body, actor=actor, dry_run=req.dry_run, manager=req.field_manager,
+        )
     if verb == "update":
         _require_body(req)
         obj = registry.update(
             cluster, strategy, info.namespace, info.name, req.body, actor=actor, subresource=sub, dry_run=req.dry_run,
+            manager=None if sub else req.field_manager,
         )
         return 200, obj
+    if verb == "patch" and req.content_type == APPLY_PATCH and not sub:
+        _require_body(req)
+        if not req.query.get("fieldManager"):
+            raise errors.bad_request("PATCH requests with application/apply-patch+yaml must have a fieldManager (the fieldManager query parameter)")
+        obj, created = registry.apply(
+            cluster, strategy, info.namespace, info.name, req.body, manager=req.query["fieldManager"],
+            force=req.query.get("force", "").lower() == "true", actor=actor, dry_run=req.dry_run,
+        )
+        return (201 if created else 200), obj
     if verb == "patch":
         if req.content_type not in PATCH_TYPES:
             raise errors.unsupported_media_type(req.content_type)
         _require_body(req)
         obj = registry.patch(
             cluster, strategy, info.namespace, info.name, req.content_type, req.body,
-            actor=actor, subresource=sub, dry_run=req.dry_run,
+            actor=actor, subresource=sub, dry_run=req.dry_run, manager=None if sub else req.field_manager,
         )
         return 200, obj
     if verb == "delete":

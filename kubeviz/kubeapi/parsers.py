@@ -1,9 +1,8 @@
 """DRF parsers for the body types the Kubernetes API accepts.
 
 JSON and YAML objects, Kubernetes protobuf objects (what kubectl's typed-clientset commands
-send; decoded to the same dict as their JSON) and the three patch types. Server-side apply
-(``application/apply-patch+yaml``) has no parser, so DRF answers 415 and kubectl
-reports that server-side apply is not available.
+send; decoded to the same dict as their JSON), the three patch types and server-side
+apply's ``application/apply-patch+yaml``.
 """
 from __future__ import annotations
 
@@ -63,6 +62,12 @@ class KubeYAMLParser(BaseParser):
             raise ParseError(f"the request body is not valid YAML: {exc}") from None
 
 
+class ApplyPatchParser(KubeYAMLParser):
+    """Server-side apply: the configuration, in YAML (or JSON, which is YAML)."""
+
+    media_type = "application/apply-patch+yaml"
+
+
 class KubeProtobufParser(BaseParser):
     """``application/vnd.kubernetes.protobuf`` objects, decoded to their JSON-shaped dict so
     the rest of the server never sees protobuf."""
@@ -93,4 +98,5 @@ class StrategicMergePatchParser(KubeJSONParser):
 
 PARSERS = [
     KubeJSONParser, KubeYAMLParser, KubeProtobufParser, MergePatchParser, JSONPatchParser, StrategicMergePatchParser,
+    ApplyPatchParser,
 ]

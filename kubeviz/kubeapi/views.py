@@ -133,6 +133,7 @@ class ResourceView(KubeAPIView):
             content_type=(request.content_type or "").split(";")[0].strip().lower(),
             client=client_name(request.headers.get("User-Agent", "")),
             accept=request.headers.get("Accept", ""),
+            user_agent=request.headers.get("User-Agent", ""),
         )
 
     def _serve(self, request: Request, cluster: str, prefix: str, rest: str, with_body: bool) -> Any:

@@ -402,14 +402,6 @@ def test_client_side_apply_three_way_merge(k, tmp_path: Path):
     assert k("get", "deploy,svc", "-o", "name").stdout.split() == []
 
 
-def test_server_side_apply_is_refused_in_plain_words(k, tmp_path: Path):
-    (tmp_path / "app.yaml").write_text(APP)
-    result = k("apply", "--server-side", "-f", str(tmp_path / "app.yaml"), check=False)
-    assert result.returncode != 0
-    assert "Server-side apply not available on the server" in result.stderr
-    assert "application/apply-patch+yaml" in result.stderr
-
-
 # ---- scale and rollouts -------------------------------------------------------------------
 
 
