@@ -1,8 +1,6 @@
-"""Discovery documents in the legacy formats (APIVersions, APIGroupList, APIResourceList).
-
-client-go asks for aggregated discovery first; answering plain ``application/json`` with
-these documents makes it fall back cleanly (client-go/discovery/discovery_client.go).
-"""
+"""Discovery documents: the legacy formats (APIVersions, APIGroupList, APIResourceList)
+and aggregated discovery (APIGroupDiscoveryList, v2 and v2beta1), which client-go asks
+for first and which answers every group in one request."""
 from __future__ import annotations
 
 from typing import Any
@@ -49,6 +47,7 @@ _SUBRESOURCE_DOCS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "portforward": ("", "", "PodPortForwardOptions", ("create", "get")),
     "proxy": ("", "", "", ("create", "delete", "get", "patch", "update")),
     "finalize": ("", "", "Namespace", ("update",)),
+    "ephemeralcontainers": ("", "", "Pod", ("get", "patch", "update")),
 }
 
 
@@ -126,3 +125,71 @@ def api_resource_list(group: str, version: str) -> dict[str, Any]:
         "groupVersion": f"{group}/{version}" if group else version,
         "resources": resources,
     }
+
+
+# ---- aggregated discovery (apidiscovery.k8s.io) ------------------------------------------
+
+AGGREGATED_VERSIONS = ("v2", "v2beta1")
+
+
+def aggregated_version(accept: str) -> str | None:
+    """The apidiscovery.k8s.io version a client asks for first (kubectl ≥ 1.30 asks for v2,
+    1.26–1.29 for v2beta1, each before plain JSON), or None for the legacy documents."""
+    for media in accept.split(","):
+        params = dict(p.strip().split("=", 1) for p in media.split(";")[1:] if "=" in p)
+        if params.get("g") == "apidiscovery.k8s.io" and params.get("as") == "APIGroupDiscoveryList":
+            if params.get("v") in AGGREGATED_VERSIONS:
+                return params["v"]
+        elif media.split(";")[0].strip() in ("application/json", "*/*"):
+            return None
+    return None
+
+
+def aggregated_content_type(version: str) -> str:
+    return f"application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+
+
+def _aggregated_resource(s: Strategy) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "resource": s.plural,
+        "responseKind": {"group": s.group, "version": s.version, "kind": s.kind},
+        "scope": "Namespaced" if s.namespaced else "Cluster",
+        "singularResource": s.singular,
+        "verbs": list(s.verbs),
+    }
+    if s.short_names:
+        doc["shortNames"] = list(s.short_names)
+    if s.categories:
+        doc["categories"] = list(s.categories)
+    subs = []
+    for sub in s.subresources:
+        group, version, kind, verbs = _SUBRESOURCE_DOCS[sub]
+        subs.append({
+            "subresource": sub,
+            "responseKind": {"group": group if version else s.group, "version": version or s.version, "kind": kind or s.kind},
+            "verbs": list(verbs),
+        })
+    if subs:
+        doc["subresources"] = subs
+    return doc
+
+
+def aggregated_discovery(version: str, *, core: bool) -> dict[str, Any]:
+    """The APIGroupDiscoveryList of /api (core) or /apis (every named group): every
+    group, version and resource in one document, as kube-apiserver answers it."""
+    groups: dict[str, dict[str, list[Strategy]]] = {}
+    for s in all_resources():
+        if (s.group == "") == core:
+            groups.setdefault(s.group, {}).setdefault(s.version, []).append(s)
+    items = []
+    for group in sorted(groups):
+        metadata: dict[str, Any] = {"creationTimestamp": None}
+        if group:
+            metadata["name"] = group
+        versions = [
+            {"version": v, "resources": [_aggregated_resource(s) for s in sorted(ss, key=lambda s: s.plural)],
+             "freshness": "Current"}
+            for v, ss in sorted(groups[group].items())
+        ]
+        items.append({"metadata": metadata, "versions": versions})
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": f"apidiscovery.k8s.io/{version}", "metadata": {}, "items": items}

@@ -1,6 +1,7 @@
 """The Kubernetes-compatible HTTP face of the API server (thin: parse, call, render)."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -64,14 +65,25 @@ class HealthView(KubeAPIView):
         return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
+def _aggregated(request: Request, core: bool) -> HttpResponse | None:
+    """Aggregated discovery when the client asks for it first (kubectl ≥ 1.26 does)."""
+    version = discovery.aggregated_version(request.headers.get("Accept", ""))
+    if version is None:
+        return None
+    body = json.dumps(discovery.aggregated_discovery(version, core=core), separators=(",", ":"))
+    response = HttpResponse(body, content_type=discovery.aggregated_content_type(version))
+    response["Vary"] = "Accept"
+    return response
+
+
 class CoreVersionsView(KubeAPIView):
-    def get(self, request: Request, cluster: str) -> Response:
-        return Response(discovery.api_versions())
+    def get(self, request: Request, cluster: str) -> Any:
+        return _aggregated(request, core=True) or Response(discovery.api_versions())
 
 
 class GroupListView(KubeAPIView):
-    def get(self, request: Request, cluster: str) -> Response:
-        return Response(discovery.api_group_list())
+    def get(self, request: Request, cluster: str) -> Any:
+        return _aggregated(request, core=False) or Response(discovery.api_group_list())
 
 
 class GroupView(KubeAPIView):
