@@ -645,6 +645,8 @@ def _merge_for_update(
         if errs:
             raise errors.invalid(strategy.kind, old_meta["name"], errs, strategy.group)
         return result
+    if subresource == "ephemeralcontainers":
+        return _ephemeral_update(strategy, new, old)
     if subresource == "finalize":
         # namespaces/finalize: only spec.finalizers comes from the request.
         result = _run_strategy(strategy, strategy.prepare_finalize_update, new, old)
@@ -691,6 +693,46 @@ def _merge_for_update(
     if manager and not explicit:
         fieldmanager.record_update(strategy, old, new, manager=manager, now=clock.rfc3339(ctx.now))
     return new
+
+
+def _ephemeral_update(strategy: Strategy, new: Obj, old: Obj) -> Obj:
+    """pods/ephemeralcontainers: only spec.ephemeralContainers comes from the request, and
+    containers already there may be neither changed nor removed (kubectl debug adds one)."""
+    wanted = (new.get("spec") or {}).get("ephemeralContainers") or []
+    existing = (old.get("spec") or {}).get("ephemeralContainers") or []
+    name = old["metadata"]["name"]
+    errs: list[v.FieldError] = []
+    if not isinstance(wanted, list) or any(not isinstance(c, dict) for c in wanted):
+        raise errors.bad_request("spec.ephemeralContainers must be a list of containers")
+    by_name = {c.get("name"): c for c in wanted}
+    for c in existing:
+        if by_name.get(c["name"]) != c:
+            errs.append(v.forbidden("spec.ephemeralContainers", "existing ephemeral containers may not be changed"))
+            break
+    pod_names = {c.get("name") for c in (old["spec"].get("containers") or []) + (old["spec"].get("initContainers") or [])}
+    for i, c in enumerate(wanted):
+        where = f"spec.ephemeralContainers[{i}]"
+        if not c.get("name"):
+            errs.append(v.required(f"{where}.name", ""))
+        elif c["name"] in pod_names:
+            errs.append(v.duplicate(f"{where}.name", c["name"]))
+        if not c.get("image"):
+            errs.append(v.required(f"{where}.image", ""))
+        for f in ("ports", "resources", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"):
+            if c.get(f):
+                errs.append(v.forbidden(f"{where}.{f}", "cannot be set for an Ephemeral Container"))
+    if errs:
+        raise errors.invalid(strategy.kind, name, errs, strategy.group)
+    result = deep_copy(old)
+    added = []
+    for c in wanted:
+        c = deep_copy(c)
+        c.setdefault("imagePullPolicy", "Always" if str(c.get("image", "")).endswith(":latest") or ":" not in str(c.get("image", "")) else "IfNotPresent")
+        c.setdefault("terminationMessagePath", "/dev/termination-log")
+        c.setdefault("terminationMessagePolicy", "File")
+        added.append(c)
+    result["spec"]["ephemeralContainers"] = added
+    return result
 
 
 def _preconditions_rv(body_meta: dict[str, Any], current: store.KeyValue, strategy: Strategy, name: str) -> None:

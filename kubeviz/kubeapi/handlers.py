@@ -137,9 +137,19 @@ def request_handle(req: ApiRequest) -> tuple[int, dict[str, Any]]:
                     name_object(step, body)
         return code, _as_table(req, strategy, body)
     except errors.StatusError as exc:
+        _with_details(exc, req.info)
         with transaction.atomic():
             _record_step1(req, strategy, refused=exc)
         raise
+
+
+def _with_details(exc: errors.StatusError, info: RequestInfo) -> None:
+    """A 404 always names what was not found (name, group, kind), as the real API server's
+    do: kubectl reads ``details`` (kubectl debug panicked without it)."""
+    if exc.code == 404 and not (exc.name or exc.kind):
+        exc.name = info.name or ""
+        exc.group = info.group
+        exc.kind = info.resource
 
 
 def _as_table(req: ApiRequest, strategy: Strategy, body: dict[str, Any]) -> dict[str, Any]:
@@ -156,7 +166,11 @@ def _as_table(req: ApiRequest, strategy: Strategy, body: dict[str, Any]) -> dict
 
 def watch_open(req: ApiRequest) -> Strategy:
     """Check a watch request and record its step 1; the view streams the events."""
-    strategy = lookup(req.info.group, req.info.version, req.info.resource)
+    try:
+        strategy = lookup(req.info.group, req.info.version, req.info.resource)
+    except errors.StatusError as exc:
+        _with_details(exc, req.info)
+        raise
     with transaction.atomic():
         _record_step1(req, strategy)
     return strategy
@@ -177,6 +191,7 @@ def pod_log_open(req: ApiRequest) -> LogStream:
             stream.record_step()
         return stream
     except errors.StatusError as exc:
+        _with_details(exc, req.info)
         with transaction.atomic():
             _record_step1(req, strategy, refused=exc)
         raise
