@@ -117,10 +117,29 @@ def _record_step1(req: ApiRequest, strategy: Strategy | None, refused: errors.St
     )
 
 
+def unserved_refusal(info: RequestInfo) -> errors.StatusError | None:
+    """The plain answer for a kind kubeviz lists but does not serve (discovery.unserved)."""
+    from .discovery import unserved_kind
+
+    s = unserved_kind(info.group, info.version, info.resource)
+    if s is None:
+        return None
+    return errors.StatusError(
+        404, "NotFound",
+        f"{s.kind} ({s.api_version}) is a Kubernetes kind that kubeviz does not serve yet, so "
+        f"nothing was created or changed; the kinds it serves are listed by kubectl api-resources "
+        f"(and in kubeviz's README)",
+        name=info.name or "", group=info.group, kind=info.resource,
+    )
+
+
 def request_handle(req: ApiRequest) -> tuple[int, dict[str, Any]]:
     """Serve a non-watch request; returns (HTTP status, body). Raises StatusError."""
     strategy: Strategy | None = None
     try:
+        refusal = unserved_refusal(req.info)
+        if refusal is not None:
+            raise refusal
         strategy = lookup(req.info.group, req.info.version, req.info.resource)
         if req.method == "GET":
             # A read writes nothing, so it reads outside the write transaction: on SQLite
@@ -167,6 +186,9 @@ def _as_table(req: ApiRequest, strategy: Strategy, body: dict[str, Any]) -> dict
 def watch_open(req: ApiRequest) -> Strategy:
     """Check a watch request and record its step 1; the view streams the events."""
     try:
+        refusal = unserved_refusal(req.info)
+        if refusal is not None:
+            raise refusal
         strategy = lookup(req.info.group, req.info.version, req.info.resource)
     except errors.StatusError as exc:
         _with_details(exc, req.info)

@@ -52,3 +52,33 @@ def test_kubectl_debug_adds_an_ephemeral_container(kv, kubectl_bin):
     assert "panic" not in r.stderr, r.stderr
     names = kv.kubectl("get", "pod", "web", "-o", "jsonpath={.spec.ephemeralContainers[*].name}").stdout
     assert names == "dbg"
+
+
+CRONJOB = """\
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers: [{name: c, image: busybox}]
+"""
+
+
+@pytest.mark.kubectl
+@pytest.mark.parametrize("server_side", [False, True])
+def test_apply_of_an_unserved_kind_says_so(kv, tmp_path, kubectl_bin, server_side):
+    from kubeviz.kubeapi.discovery import unserved
+
+    if "CronJob" not in {s.kind for s in unserved()}:
+        pytest.skip("CronJob is served now")
+    path = tmp_path / "cj.yaml"
+    path.write_text(CRONJOB)
+    r = kv.kubectl("apply", *(["--server-side"] if server_side else []), "-f", str(path), check=False)
+    assert r.returncode != 0
+    assert "CronJob (batch/v1) is a Kubernetes kind that kubeviz does not serve yet" in r.stderr, r.stderr
+    assert "no matches for kind" not in r.stderr
