@@ -43,6 +43,19 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = 60) -> Any:
         time.sleep(0.2)
 
 
+def kubectl_version_binary(binary: str) -> str | None:
+    """``kubectl.1.27`` and the like: on PATH, or beside the real kubectl (gcloud's SDK
+    keeps them in its bin directory, which only the ``kubectl`` link points into)."""
+    found = shutil.which(binary)
+    if found:
+        return found
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        return None
+    beside = Path(kubectl).resolve().parent / binary
+    return str(beside) if beside.exists() else None
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -123,7 +136,11 @@ class ClusterHandle:
         return config.new_client_from_config(config_file=str(self.kubeconfig))
 
     def kubectl(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
-        cmd = ["kubectl", "--kubeconfig", str(self.kubeconfig), "--cache-dir", str(self.server.root / "kubectl-cache" / self.name), *args]
+        return self.kubectl_as("kubectl", *args, check=check, input=input)
+
+    def kubectl_as(self, binary: str, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
+        """Run one kubectl binary (``kubectl.1.27`` …); each keeps its own discovery cache."""
+        cmd = [kubectl_version_binary(binary) or binary, "--kubeconfig", str(self.kubeconfig), "--cache-dir", str(self.server.root / "kubectl-cache" / binary / self.name), *args]
         result = subprocess.run(cmd, capture_output=True, text=True, input=input, timeout=60)
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

@@ -132,9 +132,9 @@ def check_values(value: Any) -> None:
     walk(value, 1)
 
 
-def load_json(text: str) -> Any:
+def load_json(text: str, *, object_pairs_hook: Any = None) -> Any:
     try:
-        value = json.loads(text)
+        value = json.loads(text, object_pairs_hook=object_pairs_hook)
     except json.JSONDecodeError as exc:
         raise ManifestError(exc.msg, exc.lineno, exc.colno) from None
     except RecursionError:

@@ -20,7 +20,7 @@ from kubeviz.etcd import sql, store
 from kubeviz.flow.catalogue import pod_all_running, say
 from kubeviz.flow.services import step_record
 
-from . import errors
+from . import errors, fieldmanager
 from . import validation as v
 from .intfields import check_int_fields
 from .jsoncopy import deep_copy
@@ -537,7 +537,11 @@ def create(
     *,
     actor: Actor = SYSTEM,
     dry_run: bool = False,
+    manager: str | None = None,
+    applied: Obj | None = None,
 ) -> Obj:
+    """POST. With a field ``manager`` (requests through the API), managedFields records it:
+    as an Update, or as an Apply of ``applied`` (server-side apply creating the object)."""
     _type_errors(body, strategy)
     obj = deep_copy(body)
     _check_kind(obj, strategy)
@@ -570,6 +574,8 @@ def create(
     _validate(strategy, obj)
     obj["kind"] = strategy.kind
     obj["apiVersion"] = strategy.api_version
+    if manager:
+        fieldmanager.record_create(strategy, obj, manager=manager, now=clock.rfc3339(ctx.now), applied=applied)
     if strategy.plural == "pods":
         pod_admit(cluster, meta["name"])
     if dry_run:
@@ -628,7 +634,7 @@ def _write_update(
 
 
 def _merge_for_update(
-    strategy: Strategy, new: Obj, old: Obj, subresource: str | None, ctx: Context
+    strategy: Strategy, new: Obj, old: Obj, subresource: str | None, ctx: Context, manager: str | None = None,
 ) -> Obj:
     """Apply the rules of an update (or status update) to a full new object."""
     old_meta = old["metadata"]
@@ -639,6 +645,8 @@ def _merge_for_update(
         if errs:
             raise errors.invalid(strategy.kind, old_meta["name"], errs, strategy.group)
         return result
+    if subresource == "ephemeralcontainers":
+        return _ephemeral_update(strategy, new, old)
     if subresource == "finalize":
         # namespaces/finalize: only spec.finalizers comes from the request.
         result = _run_strategy(strategy, strategy.prepare_finalize_update, new, old)
@@ -651,8 +659,20 @@ def _merge_for_update(
         else:
             meta.pop(f, None)
     meta.pop("resourceVersion", None)
-    meta.pop("managedFields", None)
     meta.pop("selfLink", None)
+    # managedFields a request sets on purpose are taken as given (kubectl does so to move
+    # client-side apply's fields to server-side apply); otherwise the old ones are kept
+    # and, for a request through the API, its manager's changes recorded.
+    given = meta.get("managedFields")
+    explicit = (
+        manager is not None and isinstance(given, list) and given != old_meta.get("managedFields")
+        and all(isinstance(e, dict) and isinstance(e.get("fieldsV1"), dict) for e in given)
+    )
+    if not explicit:
+        if "managedFields" in old_meta:
+            meta["managedFields"] = old_meta["managedFields"]
+        else:
+            meta.pop("managedFields", None)
     if old_meta.get("deletionTimestamp"):
         # Once deleting, finalizers may only be removed.
         meta["finalizers"] = [f for f in meta.get("finalizers") or [] if f in (old_meta.get("finalizers") or [])]
@@ -670,7 +690,49 @@ def _merge_for_update(
     else:
         meta.pop("generation", None)
     _validate(strategy, new, old)
+    if manager and not explicit:
+        fieldmanager.record_update(strategy, old, new, manager=manager, now=clock.rfc3339(ctx.now))
     return new
+
+
+def _ephemeral_update(strategy: Strategy, new: Obj, old: Obj) -> Obj:
+    """pods/ephemeralcontainers: only spec.ephemeralContainers comes from the request, and
+    containers already there may be neither changed nor removed (kubectl debug adds one)."""
+    wanted = (new.get("spec") or {}).get("ephemeralContainers") or []
+    existing = (old.get("spec") or {}).get("ephemeralContainers") or []
+    name = old["metadata"]["name"]
+    errs: list[v.FieldError] = []
+    if not isinstance(wanted, list) or any(not isinstance(c, dict) for c in wanted):
+        raise errors.bad_request("spec.ephemeralContainers must be a list of containers")
+    by_name = {c.get("name"): c for c in wanted}
+    for c in existing:
+        if by_name.get(c["name"]) != c:
+            errs.append(v.forbidden("spec.ephemeralContainers", "existing ephemeral containers may not be changed"))
+            break
+    pod_names = {c.get("name") for c in (old["spec"].get("containers") or []) + (old["spec"].get("initContainers") or [])}
+    for i, c in enumerate(wanted):
+        where = f"spec.ephemeralContainers[{i}]"
+        if not c.get("name"):
+            errs.append(v.required(f"{where}.name", ""))
+        elif c["name"] in pod_names:
+            errs.append(v.duplicate(f"{where}.name", c["name"]))
+        if not c.get("image"):
+            errs.append(v.required(f"{where}.image", ""))
+        for f in ("ports", "resources", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"):
+            if c.get(f):
+                errs.append(v.forbidden(f"{where}.{f}", "cannot be set for an Ephemeral Container"))
+    if errs:
+        raise errors.invalid(strategy.kind, name, errs, strategy.group)
+    result = deep_copy(old)
+    added = []
+    for c in wanted:
+        c = deep_copy(c)
+        c.setdefault("imagePullPolicy", "Always" if str(c.get("image", "")).endswith(":latest") or ":" not in str(c.get("image", "")) else "IfNotPresent")
+        c.setdefault("terminationMessagePath", "/dev/termination-log")
+        c.setdefault("terminationMessagePolicy", "File")
+        added.append(c)
+    result["spec"]["ephemeralContainers"] = added
+    return result
 
 
 def _preconditions_rv(body_meta: dict[str, Any], current: store.KeyValue, strategy: Strategy, name: str) -> None:
@@ -692,6 +754,7 @@ def update(
     actor: Actor = SYSTEM,
     subresource: str | None = None,
     dry_run: bool = False,
+    manager: str | None = None,
 ) -> Obj:
     """PUT: replace the object (or its status); a stale resourceVersion is a 409."""
     _type_errors(body, strategy)
@@ -725,7 +788,7 @@ def update(
             f"{current.value['metadata'].get('uid')}", strategy.group,
         )
     ctx = _context(cluster, "update")
-    merged = _merge_for_update(strategy, new, current.value, subresource, ctx)
+    merged = _merge_for_update(strategy, new, current.value, subresource, ctx, manager)
     return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run, actor=actor)
 
 
@@ -741,6 +804,7 @@ def patch(
     actor: Actor = SYSTEM,
     subresource: str | None = None,
     dry_run: bool = False,
+    manager: str | None = None,
 ) -> Obj:
     """PATCH: apply a merge, JSON or strategic-merge patch to the current object."""
     ns = _require_namespace(cluster, strategy, namespace)
@@ -755,8 +819,48 @@ def patch(
         )
     _preconditions_rv(meta, current, strategy, name)
     ctx = _context(cluster, "patch")
-    merged = _merge_for_update(strategy, patched, current.value, subresource, ctx)
+    merged = _merge_for_update(strategy, patched, current.value, subresource, ctx, manager)
     return _write_update(cluster, strategy, ns, name, merged, current, subresource=subresource, dry_run=dry_run, actor=actor)
+
+
+@_atomic
+def apply(
+    cluster: Cluster,
+    strategy: Strategy,
+    namespace: str | None,
+    name: str,
+    config: Any,
+    *,
+    manager: str,
+    force: bool = False,
+    actor: Actor = SYSTEM,
+    dry_run: bool = False,
+) -> tuple[Obj, bool]:
+    """Server-side apply (PATCH application/apply-patch+yaml): create the object from the
+    configuration, or merge it in with field ownership. Returns (object, created)."""
+    _type_errors(config, strategy)
+    if not config.get("apiVersion") or not config.get("kind"):
+        raise errors.bad_request("apiVersion and kind must be set in an apply configuration")
+    _check_kind(config, strategy)
+    meta = config.get("metadata") or {}
+    if meta.get("name", name) != name:
+        raise errors.bad_request(
+            f"the name of the object ({meta.get('name')}) does not match the name on the URL ({name})"
+        )
+    ns = _require_namespace(cluster, strategy, namespace)
+    current = store.get(cluster.pk, strategy.key(ns, name))
+    if current is None:
+        body = {**config, "metadata": {**meta, "name": name}}
+        obj = create(cluster, strategy, namespace, body, actor=actor, dry_run=dry_run, manager=manager, applied=config)
+        return obj, True
+    _preconditions_rv(meta, current, strategy, name)
+    ctx = _context(cluster, "patch")
+    merged = fieldmanager.apply(
+        strategy, _decorate(deep_copy(current.value), strategy, current.mod_revision), config,
+        manager=manager, force=force, now=clock.rfc3339(ctx.now),
+    )
+    merged = _merge_for_update(strategy, merged, current.value, None, ctx, manager)
+    return _write_update(cluster, strategy, ns, name, merged, current, subresource=None, dry_run=dry_run, actor=actor), False
 
 
 @_atomic

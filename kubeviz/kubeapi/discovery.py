@@ -1,14 +1,12 @@
-"""Discovery documents in the legacy formats (APIVersions, APIGroupList, APIResourceList).
-
-client-go asks for aggregated discovery first; answering plain ``application/json`` with
-these documents makes it fall back cleanly (client-go/discovery/discovery_client.go).
-"""
+"""Discovery documents: the legacy formats (APIVersions, APIGroupList, APIResourceList)
+and aggregated discovery (APIGroupDiscoveryList, v2 and v2beta1), which client-go asks
+for first and which answers every group in one request."""
 from __future__ import annotations
 
 from typing import Any
 
 from kubeviz.apiserver import errors
-from kubeviz.apiserver.resources import all_resources, group_versions
+from kubeviz.apiserver.resources import all_resources
 from kubeviz.apiserver.strategy import Strategy
 
 SERVER_VERSION = {
@@ -49,7 +47,65 @@ _SUBRESOURCE_DOCS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "portforward": ("", "", "PodPortForwardOptions", ("create", "get")),
     "proxy": ("", "", "", ("create", "delete", "get", "patch", "update")),
     "finalize": ("", "", "Namespace", ("update",)),
+    "ephemeralcontainers": ("", "", "Pod", ("get", "patch", "update")),
 }
+
+
+# Kinds a course meets that kubeviz does not serve yet. kubectl resolves a manifest's kind
+# through discovery before it sends anything, so a kind missing there fails inside kubectl
+# with "no matches for kind"; listed here, kubectl sends the request and shows the API
+# server's plain answer (handlers.UNSERVED_MESSAGE). A kind disappears from this list
+# by itself once a strategy serves it.
+_UNSERVED = [
+    # (group, version, kind, plural, namespaced)
+    ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", True),
+    ("", "v1", "PersistentVolume", "persistentvolumes", False),
+    ("", "v1", "ServiceAccount", "serviceaccounts", True),
+    ("", "v1", "ResourceQuota", "resourcequotas", True),
+    ("", "v1", "LimitRange", "limitranges", True),
+    ("", "v1", "PodTemplate", "podtemplates", True),
+    ("", "v1", "ReplicationController", "replicationcontrollers", True),
+    ("apps", "v1", "ControllerRevision", "controllerrevisions", True),
+    ("batch", "v1", "CronJob", "cronjobs", True),
+    ("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", True),
+    ("networking.k8s.io", "v1", "Ingress", "ingresses", True),
+    ("networking.k8s.io", "v1", "IngressClass", "ingressclasses", False),
+    ("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", True),
+    ("rbac.authorization.k8s.io", "v1", "Role", "roles", True),
+    ("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", True),
+    ("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", False),
+    ("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", False),
+    ("storage.k8s.io", "v1", "StorageClass", "storageclasses", False),
+    ("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", False),
+]
+
+
+def unserved() -> list[Strategy]:
+    """The kinds of ``_UNSERVED`` no strategy serves (yet), shaped like strategies so that
+    discovery lists them; every request for them gets the plain refusal."""
+    served = {(s.group, s.kind) for s in all_resources()}
+    return [
+        Strategy(kind=kind, plural=plural, singular=kind.lower(), group=group, version=version,
+                 namespaced=namespaced, subresources=(), verbs=("create", "get", "list", "patch"))
+        for group, version, kind, plural, namespaced in _UNSERVED if (group, kind) not in served
+    ]
+
+
+def unserved_kind(group: str, version: str, plural: str) -> Strategy | None:
+    return next((s for s in unserved() if (s.group, s.version, s.plural) == (group, version, plural)), None)
+
+
+def _listed() -> list[Strategy]:
+    return all_resources() + unserved()
+
+
+def group_versions() -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for s in _listed():
+        versions = out.setdefault(s.group, [])
+        if s.version not in versions:
+            versions.append(s.version)
+    return out
 
 
 def api_versions() -> dict[str, Any]:
@@ -112,7 +168,7 @@ def _subresource_doc(s: Strategy, sub: str) -> dict[str, Any]:
 
 
 def api_resource_list(group: str, version: str) -> dict[str, Any]:
-    served = [s for s in all_resources() if s.group == group and s.version == version]
+    served = [s for s in _listed() if s.group == group and s.version == version]
     if not served:
         raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
     resources = []
@@ -126,3 +182,71 @@ def api_resource_list(group: str, version: str) -> dict[str, Any]:
         "groupVersion": f"{group}/{version}" if group else version,
         "resources": resources,
     }
+
+
+# ---- aggregated discovery (apidiscovery.k8s.io) ------------------------------------------
+
+AGGREGATED_VERSIONS = ("v2", "v2beta1")
+
+
+def aggregated_version(accept: str) -> str | None:
+    """The apidiscovery.k8s.io version a client asks for first (kubectl ≥ 1.30 asks for v2,
+    1.26–1.29 for v2beta1, each before plain JSON), or None for the legacy documents."""
+    for media in accept.split(","):
+        params = dict(p.strip().split("=", 1) for p in media.split(";")[1:] if "=" in p)
+        if params.get("g") == "apidiscovery.k8s.io" and params.get("as") == "APIGroupDiscoveryList":
+            if params.get("v") in AGGREGATED_VERSIONS:
+                return params["v"]
+        elif media.split(";")[0].strip() in ("application/json", "*/*"):
+            return None
+    return None
+
+
+def aggregated_content_type(version: str) -> str:
+    return f"application/json;g=apidiscovery.k8s.io;v={version};as=APIGroupDiscoveryList"
+
+
+def _aggregated_resource(s: Strategy) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "resource": s.plural,
+        "responseKind": {"group": s.group, "version": s.version, "kind": s.kind},
+        "scope": "Namespaced" if s.namespaced else "Cluster",
+        "singularResource": s.singular,
+        "verbs": list(s.verbs),
+    }
+    if s.short_names:
+        doc["shortNames"] = list(s.short_names)
+    if s.categories:
+        doc["categories"] = list(s.categories)
+    subs = []
+    for sub in s.subresources:
+        group, version, kind, verbs = _SUBRESOURCE_DOCS[sub]
+        subs.append({
+            "subresource": sub,
+            "responseKind": {"group": group if version else s.group, "version": version or s.version, "kind": kind or s.kind},
+            "verbs": list(verbs),
+        })
+    if subs:
+        doc["subresources"] = subs
+    return doc
+
+
+def aggregated_discovery(version: str, *, core: bool) -> dict[str, Any]:
+    """The APIGroupDiscoveryList of /api (core) or /apis (every named group): every
+    group, version and resource in one document, as kube-apiserver answers it."""
+    groups: dict[str, dict[str, list[Strategy]]] = {}
+    for s in _listed():
+        if (s.group == "") == core:
+            groups.setdefault(s.group, {}).setdefault(s.version, []).append(s)
+    items = []
+    for group in sorted(groups):
+        metadata: dict[str, Any] = {"creationTimestamp": None}
+        if group:
+            metadata["name"] = group
+        versions = [
+            {"version": v, "resources": [_aggregated_resource(s) for s in sorted(ss, key=lambda s: s.plural)],
+             "freshness": "Current"}
+            for v, ss in sorted(groups[group].items())
+        ]
+        items.append({"metadata": metadata, "versions": versions})
+    return {"kind": "APIGroupDiscoveryList", "apiVersion": f"apidiscovery.k8s.io/{version}", "metadata": {}, "items": items}

@@ -11,9 +11,9 @@ from typing import Any
 
 from django.db import transaction
 
-from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver import errors, registry, schemas
 from kubeviz.apiserver.eviction import evict
-from kubeviz.apiserver.patch import PATCH_TYPES
+from kubeviz.apiserver.patch import APPLY_PATCH, PATCH_TYPES
 from kubeviz.apiserver.resources import lookup
 from kubeviz.apiserver.selectors import selector_to_string
 from kubeviz.apiserver.strategy import Strategy
@@ -37,11 +37,18 @@ class ApiRequest:
     content_type: str = ""
     client: str = "client"
     accept: str = ""
+    user_agent: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def dry_run(self) -> bool:
         return self.query.get("dryRun") == "All"
+
+    @property
+    def field_manager(self) -> str:
+        """``fieldManager``, or as the API server derives it: the User-Agent up to its first
+        slash (kubectl names itself: kubectl-create, kubectl-client-side-apply…)."""
+        return self.query.get("fieldManager") or (self.user_agent.split("/")[0] or "unknown")[:128]
 
 
 VERBS = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
@@ -110,10 +117,29 @@ def _record_step1(req: ApiRequest, strategy: Strategy | None, refused: errors.St
     )
 
 
+def unserved_refusal(info: RequestInfo) -> errors.StatusError | None:
+    """The plain answer for a kind kubeviz lists but does not serve (discovery.unserved)."""
+    from .discovery import unserved_kind
+
+    s = unserved_kind(info.group, info.version, info.resource)
+    if s is None:
+        return None
+    return errors.StatusError(
+        404, "NotFound",
+        f"{s.kind} ({s.api_version}) is a Kubernetes kind that kubeviz does not serve yet, so "
+        f"nothing was created or changed; the kinds it serves are listed by kubectl api-resources "
+        f"(and in kubeviz's README)",
+        name=info.name or "", group=info.group, kind=info.resource,
+    )
+
+
 def request_handle(req: ApiRequest) -> tuple[int, dict[str, Any]]:
     """Serve a non-watch request; returns (HTTP status, body). Raises StatusError."""
     strategy: Strategy | None = None
     try:
+        refusal = unserved_refusal(req.info)
+        if refusal is not None:
+            raise refusal
         strategy = lookup(req.info.group, req.info.version, req.info.resource)
         if req.method == "GET":
             # A read writes nothing, so it reads outside the write transaction: on SQLite
@@ -130,9 +156,19 @@ def request_handle(req: ApiRequest) -> tuple[int, dict[str, Any]]:
                     name_object(step, body)
         return code, _as_table(req, strategy, body)
     except errors.StatusError as exc:
+        _with_details(exc, req.info)
         with transaction.atomic():
             _record_step1(req, strategy, refused=exc)
         raise
+
+
+def _with_details(exc: errors.StatusError, info: RequestInfo) -> None:
+    """A 404 always names what was not found (name, group, kind), as the real API server's
+    do: kubectl reads ``details`` (kubectl debug panicked without it)."""
+    if exc.code == 404 and not (exc.name or exc.kind):
+        exc.name = info.name or ""
+        exc.group = info.group
+        exc.kind = info.resource
 
 
 def _as_table(req: ApiRequest, strategy: Strategy, body: dict[str, Any]) -> dict[str, Any]:
@@ -149,7 +185,14 @@ def _as_table(req: ApiRequest, strategy: Strategy, body: dict[str, Any]) -> dict
 
 def watch_open(req: ApiRequest) -> Strategy:
     """Check a watch request and record its step 1; the view streams the events."""
-    strategy = lookup(req.info.group, req.info.version, req.info.resource)
+    try:
+        refusal = unserved_refusal(req.info)
+        if refusal is not None:
+            raise refusal
+        strategy = lookup(req.info.group, req.info.version, req.info.resource)
+    except errors.StatusError as exc:
+        _with_details(exc, req.info)
+        raise
     with transaction.atomic():
         _record_step1(req, strategy)
     return strategy
@@ -170,6 +213,7 @@ def pod_log_open(req: ApiRequest) -> LogStream:
             stream.record_step()
         return stream
     except errors.StatusError as exc:
+        _with_details(exc, req.info)
         with transaction.atomic():
             _record_step1(req, strategy, refused=exc)
         raise
@@ -204,6 +248,8 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
             f"{strategy.plural}/{sub} is not supported by kubeviz: {UNSUPPORTED_SUBRESOURCES[sub]}"
         )
     verb = verb_of(req)
+    if verb in ("create", "update", "patch") and sub != "binding":
+        req.extra["warnings"] = schemas.fields_check(strategy, req.body, req.query.get("fieldValidation", ""))
     if verb == "list":
         body = registry.list_(
             cluster, strategy, info.namespace,
@@ -224,20 +270,32 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
         if strategy.namespaced and info.namespace is None:
             raise errors.method_not_allowed(f"create {strategy.plural} needs a namespace in the URL")
         _require_body(req)
-        return 201, registry.create(cluster, strategy, info.namespace, req.body, actor=actor, dry_run=req.dry_run)
+        return 201, registry.create(
+            cluster, strategy, info.namespace, req.body, actor=actor, dry_run=req.dry_run, manager=req.field_manager,
+        )
     if verb == "update":
         _require_body(req)
         obj = registry.update(
             cluster, strategy, info.namespace, info.name, req.body, actor=actor, subresource=sub, dry_run=req.dry_run,
+            manager=None if sub else req.field_manager,
         )
         return 200, obj
+    if verb == "patch" and req.content_type == APPLY_PATCH and not sub:
+        _require_body(req)
+        if not req.query.get("fieldManager"):
+            raise errors.bad_request("PATCH requests with application/apply-patch+yaml must have a fieldManager (the fieldManager query parameter)")
+        obj, created = registry.apply(
+            cluster, strategy, info.namespace, info.name, req.body, manager=req.query["fieldManager"],
+            force=req.query.get("force", "").lower() == "true", actor=actor, dry_run=req.dry_run,
+        )
+        return (201 if created else 200), obj
     if verb == "patch":
         if req.content_type not in PATCH_TYPES:
             raise errors.unsupported_media_type(req.content_type)
         _require_body(req)
         obj = registry.patch(
             cluster, strategy, info.namespace, info.name, req.content_type, req.body,
-            actor=actor, subresource=sub, dry_run=req.dry_run,
+            actor=actor, subresource=sub, dry_run=req.dry_run, manager=None if sub else req.field_manager,
         )
         return 200, obj
     if verb == "delete":

@@ -1,9 +1,8 @@
 """DRF parsers for the body types the Kubernetes API accepts.
 
 JSON and YAML objects, Kubernetes protobuf objects (what kubectl's typed-clientset commands
-send; decoded to the same dict as their JSON) and the three patch types. Server-side apply
-(``application/apply-patch+yaml``) has no parser, so DRF answers 415 and kubectl
-reports that server-side apply is not available.
+send; decoded to the same dict as their JSON), the three patch types and server-side
+apply's ``application/apply-patch+yaml``.
 """
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
-from kubeviz.apiserver import errors
+from kubeviz.apiserver import errors, schemas
 from kubeviz.apiserver.manifests import ManifestError, load_json, load_one
 
 from . import protobuf
@@ -44,7 +43,8 @@ class KubeJSONParser(BaseParser):
         if not text.strip():
             return None
         try:
-            return load_json(text)
+            # Duplicate keys are remembered for fieldValidation (Strict refuses them).
+            return load_json(text, object_pairs_hook=schemas.json_object)
         except ManifestError as exc:
             raise ParseError(f"the request body is not valid JSON: {exc}") from None
 
@@ -60,6 +60,12 @@ class KubeYAMLParser(BaseParser):
             return load_one(text)
         except ManifestError as exc:
             raise ParseError(f"the request body is not valid YAML: {exc}") from None
+
+
+class ApplyPatchParser(KubeYAMLParser):
+    """Server-side apply: the configuration, in YAML (or JSON, which is YAML)."""
+
+    media_type = "application/apply-patch+yaml"
 
 
 class KubeProtobufParser(BaseParser):
@@ -92,4 +98,5 @@ class StrategicMergePatchParser(KubeJSONParser):
 
 PARSERS = [
     KubeJSONParser, KubeYAMLParser, KubeProtobufParser, MergePatchParser, JSONPatchParser, StrategicMergePatchParser,
+    ApplyPatchParser,
 ]

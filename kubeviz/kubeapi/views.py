@@ -1,6 +1,7 @@
 """The Kubernetes-compatible HTTP face of the API server (thin: parse, call, render)."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kubeviz.apiserver import errors
+from kubeviz.apiserver.schemas import openapi
 
 from . import discovery
 from .auth import ClusterTokenAuthentication, IsClusterClient
@@ -20,6 +22,11 @@ from .renderers import AlwaysJSON, KubeJSONRenderer
 from .requestinfo import parse_path
 from .tables import wants_table
 from .watch import WatchParams, watch_stream
+
+
+def warning_header(text: str) -> str:
+    """One warning as the API server sends it (RFC 7234 form, code 299, no agent)."""
+    return '299 - "' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class KubeAPIView(APIView):
@@ -58,14 +65,25 @@ class HealthView(KubeAPIView):
         return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
 
 
+def _aggregated(request: Request, core: bool) -> HttpResponse | None:
+    """Aggregated discovery when the client asks for it first (kubectl ≥ 1.26 does)."""
+    version = discovery.aggregated_version(request.headers.get("Accept", ""))
+    if version is None:
+        return None
+    body = json.dumps(discovery.aggregated_discovery(version, core=core), separators=(",", ":"))
+    response = HttpResponse(body, content_type=discovery.aggregated_content_type(version))
+    response["Vary"] = "Accept"
+    return response
+
+
 class CoreVersionsView(KubeAPIView):
-    def get(self, request: Request, cluster: str) -> Response:
-        return Response(discovery.api_versions())
+    def get(self, request: Request, cluster: str) -> Any:
+        return _aggregated(request, core=True) or Response(discovery.api_versions())
 
 
 class GroupListView(KubeAPIView):
-    def get(self, request: Request, cluster: str) -> Response:
-        return Response(discovery.api_group_list())
+    def get(self, request: Request, cluster: str) -> Any:
+        return _aggregated(request, core=False) or Response(discovery.api_group_list())
 
 
 class GroupView(KubeAPIView):
@@ -79,14 +97,33 @@ class ResourceListView(KubeAPIView):
 
 
 class OpenAPIView(KubeAPIView):
-    """No schemas are served: /openapi/v3 is 404 and /openapi/v2 an empty 200, after which
-    kubectl skips client-side validation (kubectl/pkg/validation), as with its own fake
-    server. The API server still validates everything."""
+    """The OpenAPI documents, built from the kinds' schemas (kubeviz/apiserver/schemas).
 
-    def get(self, request: Request, cluster: str, version: str) -> Any:
+    /openapi/v2 is answered in JSON; asked for gnostic protobuf only (client-go's
+    OpenAPISchema), it answers an empty body, which clients read as an empty document,
+    as before. /openapi/v3 lists one document per group-version, by a server-relative URL
+    that carries this cluster's /k8s/<name> prefix (client-go replaces the whole path)."""
+
+    def get(self, request: Request, cluster: str, version: str, rest: str | None = None) -> Any:
         if version == "v2":
-            return HttpResponse(b"", content_type="application/json")
-        raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
+            accept = request.headers.get("Accept", "")
+            if "protobuf" in accept and "json" not in accept:
+                return HttpResponse(b"", content_type="application/json")
+            return HttpResponse(openapi.v2_document(), content_type="application/json")
+        group_version = (rest or "").strip("/")
+        if not group_version:
+            prefix = request.path[: request.path.index("/openapi/v3")]
+            paths = {
+                gv: {"serverRelativeURL": f"{prefix}/openapi/v3/{gv}?hash={openapi.v3_hash(gv)}"}
+                for gv in openapi.v3_group_versions()
+            }
+            return Response({"paths": paths})
+        if group_version not in openapi.v3_group_versions():
+            raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
+        response = HttpResponse(openapi.v3_document(group_version), content_type="application/json")
+        if "hash" in request.query_params:
+            response["Cache-Control"] = "public, immutable"
+        return response
 
 
 class ResourceView(KubeAPIView):
@@ -108,12 +145,17 @@ class ResourceView(KubeAPIView):
             content_type=(request.content_type or "").split(";")[0].strip().lower(),
             client=client_name(request.headers.get("User-Agent", "")),
             accept=request.headers.get("Accept", ""),
+            user_agent=request.headers.get("User-Agent", ""),
         )
 
     def _serve(self, request: Request, cluster: str, prefix: str, rest: str, with_body: bool) -> Any:
         req = self._request(request, cluster, prefix, rest, with_body)
         status, body = request_handle(req)
-        return Response(body, status=status)
+        response = Response(body, status=status)
+        warnings = req.extra.get("warnings")
+        if warnings:
+            response["Warning"] = ", ".join(warning_header(w) for w in warnings)
+        return response
 
     def get(self, request: Request, cluster: str, prefix: str, rest: str) -> Any:
         req = self._request(request, cluster, prefix, rest, False)

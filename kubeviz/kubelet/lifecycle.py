@@ -120,8 +120,29 @@ def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: date
             _advance_container(pod, container, cs, images_on_node, runtime, now, out, restart_policy, missing.env.get(name))
         statuses.append(cs)
     status["containerStatuses"] = statuses
+    _ephemeral(pod, status, images_on_node, runtime, now, out, mounting)
     _phase(status, statuses, restart_policy, stamp, sandbox=not mounting)
     return out
+
+
+def _ephemeral(pod: Obj, status: Obj, images: set[str], runtime: RuntimeState, now: datetime, out: Outcome,
+               mounting: bool) -> None:
+    """Ephemeral containers (kubectl debug) start like the others but are never restarted
+    and never count towards the pod's readiness or phase."""
+    wanted = pod["spec"].get("ephemeralContainers") or []
+    if not wanted:
+        return
+    by_name = {c["name"]: c for c in status.get("ephemeralContainerStatuses") or []}
+    statuses = []
+    for container in wanted:
+        cs = by_name.get(container["name"]) or {
+            "name": container["name"], "image": container["image"], "imageID": "", "ready": False,
+            "restartCount": 0, "state": {"waiting": {"reason": "ContainerCreating"}},
+        }
+        if not mounting:
+            _advance_container(pod, container, cs, images, runtime, now, out, "Never")
+        statuses.append(cs)
+    status["ephemeralContainerStatuses"] = statuses
 
 
 def _wait_for_volumes(pod: Obj, missing: Missing, runtime: RuntimeState, now: datetime, out: Outcome) -> None:

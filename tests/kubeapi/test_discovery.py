@@ -8,8 +8,7 @@ def test_version_and_legacy_discovery(kv_cluster):
     s = kv_cluster.session()
     version = s.get(f"{kv_cluster.api}/version").json()
     assert version["major"] == "1" and version["gitVersion"].startswith("v1.")
-    # Asked for aggregated discovery, we answer plain JSON so client-go falls back.
-    r = s.get(f"{kv_cluster.api}/api", headers={"Accept": "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"})
+    r = s.get(f"{kv_cluster.api}/api", headers={"Accept": "application/json"})
     assert r.headers["Content-Type"] == "application/json"
     assert r.json() == {**r.json(), "kind": "APIVersions", "versions": ["v1"]}
     groups = s.get(f"{kv_cluster.api}/apis").json()
@@ -48,13 +47,6 @@ def test_subresources_and_categories(kv_cluster):
     assert (scale["group"], scale["version"], scale["kind"]) == ("autoscaling", "v1", "Scale")
 
 
-def test_openapi_is_absent_so_kubectl_skips_client_validation(kv_cluster):
-    s = kv_cluster.session()
-    assert s.get(f"{kv_cluster.api}/openapi/v3").status_code == 404
-    r = s.get(f"{kv_cluster.api}/openapi/v2")
-    assert r.status_code == 200 and r.content == b""
-
-
 @pytest.mark.parametrize("path,kind", [
     ("version/", None),
     ("api/", "APIVersions"),
@@ -90,3 +82,40 @@ def test_health_needs_the_clusters_token(kv_cluster):
 
     r = requests.get(f"{kv_cluster.api}/readyz", verify=False)
     assert r.status_code == 401 and r.json()["kind"] == "Status"
+
+
+AGGREGATED = "application/json;g=apidiscovery.k8s.io;v={v};as=APIGroupDiscoveryList"
+
+
+@pytest.mark.parametrize("accept,version", [
+    (AGGREGATED.format(v="v2") + "," + AGGREGATED.format(v="v2beta1") + ",application/json", "v2"),
+    (AGGREGATED.format(v="v2beta1") + ",application/json", "v2beta1"),
+])
+def test_aggregated_discovery(kv_cluster, accept, version):
+    s = kv_cluster.session()
+    core = s.get(f"{kv_cluster.api}/api", headers={"Accept": accept})
+    assert core.headers["Content-Type"] == AGGREGATED.format(v=version)
+    doc = core.json()
+    assert (doc["kind"], doc["apiVersion"]) == ("APIGroupDiscoveryList", f"apidiscovery.k8s.io/{version}")
+    [v1] = doc["items"][0]["versions"]
+    pods = next(r for r in v1["resources"] if r["resource"] == "pods")
+    assert pods["responseKind"] == {"group": "", "version": "v1", "kind": "Pod"}
+    assert (pods["scope"], pods["singularResource"], pods["shortNames"]) == ("Namespaced", "pod", ["po"])
+    eviction = next(sub for sub in pods["subresources"] if sub["subresource"] == "eviction")
+    assert eviction["responseKind"] == {"group": "policy", "version": "v1", "kind": "Eviction"}
+    groups = s.get(f"{kv_cluster.api}/apis", headers={"Accept": accept}).json()
+    apps = next(g for g in groups["items"] if g["metadata"]["name"] == "apps")
+    deployments = next(r for r in apps["versions"][0]["resources"] if r["resource"] == "deployments")
+    assert deployments["scope"] == "Namespaced" and apps["versions"][0]["freshness"] == "Current"
+
+
+@pytest.mark.kubectl
+@pytest.mark.parametrize("binary", ["kubectl.1.27", "kubectl.1.33"])
+def test_kubectl_api_resources_from_aggregated_discovery(kv_cluster, binary):
+    from tests.liveserver import kubectl_version_binary
+
+    if kubectl_version_binary(binary) is None:
+        pytest.skip(f"{binary} is not on PATH")
+    out = kv_cluster.kubectl_as(binary, "api-resources", "-o", "name").stdout.split()
+    assert {"pods", "deployments.apps", "jobs.batch", "leases.coordination.k8s.io"} <= set(out)
+    assert kv_cluster.kubectl_as(binary, "get", "deploy", "-A", "-o", "name").returncode == 0

@@ -71,7 +71,7 @@ class PodStrategy(Strategy):
 
 register(PodStrategy(
     kind="Pod", plural="pods", singular="pod", short_names=("po",), categories=("all",),
-    subresources=("status", "binding", "log", "eviction", "exec", "attach", "portforward"),
+    subresources=("status", "binding", "log", "eviction", "exec", "attach", "portforward", "ephemeralcontainers"),
     extra_fields={
         "spec.nodeName": path_getter("spec", "nodeName"),
         "spec.restartPolicy": path_getter("spec", "restartPolicy"),
