@@ -11,6 +11,7 @@ from kubeviz.engine.component import Component
 
 def controller_manager(cluster: Cluster) -> list[Component]:
     """Every controller kube-controller-manager runs for ``cluster``; add new ones here."""
+    from .cronjob import CronJobController
     from .daemonset import DaemonSetController
     from .deployment import DeploymentController
     from .disruption import DisruptionController
@@ -28,6 +29,7 @@ def controller_manager(cluster: Cluster) -> list[Component]:
         DaemonSetController(cluster),
         StatefulSetController(cluster),
         JobController(cluster),
+        CronJobController(cluster),
         EndpointsController(cluster),
         EndpointSliceController(cluster),
         NodeLifecycleController(cluster),

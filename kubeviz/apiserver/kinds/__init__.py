@@ -4,6 +4,8 @@ Adding a kind is writing its strategy module and importing it here.
 """
 from . import (  # noqa: F401
     configmap,
+    controllerrevision,
+    cronjob,
     daemonset,
     deployment,
     endpoints,
@@ -15,6 +17,8 @@ from . import (  # noqa: F401
     node,
     pod,
     poddisruptionbudget,
+    podtemplate,
+    priorityclass,
     replicaset,
     service,
     statefulset,
