@@ -740,7 +740,13 @@ _POLICY: dict[str, Schema] = {
     },
 }
 
-SCHEMAS: dict[str, Schema] = {**_RUNTIME, **_META, **_CORE, **_APPS, **_BATCH, **_POLICY}
+# k8s.io/api/scheduling/v1/generated.proto (kubectl create priorityclass)
+_SCHEDULING: dict[str, Schema] = {
+    "PriorityClass": {1: _m("metadata", "ObjectMeta"), 2: _i32("value", keep=True), 3: _b("globalDefault"),
+                      4: _s("description"), 5: _s("preemptionPolicy", keep=True)},
+}
+
+SCHEMAS: dict[str, Schema] = {**_RUNTIME, **_META, **_CORE, **_APPS, **_BATCH, **_POLICY, **_SCHEDULING}
 
 # (apiVersion, kind) -> top-level message. None as apiVersion: any group version (DeleteOptions
 # is registered in every group version, so client-go stamps it with the client's own).
@@ -759,6 +765,7 @@ KINDS: dict[tuple[str | None, str], str] = {
     ("policy/v1", "Eviction"): "Eviction",
     ("policy/v1beta1", "Eviction"): "Eviction",
     ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
+    ("scheduling.k8s.io/v1", "PriorityClass"): "PriorityClass",
     (None, "DeleteOptions"): "DeleteOptions",
 }
 
