@@ -17,6 +17,7 @@ def controller_manager(cluster: Cluster) -> list[Component]:
     from .disruption import DisruptionController
     from .endpoints import EndpointsController, EndpointSliceController
     from .garbagecollector import GarbageCollector
+    from .horizontalpodautoscaler import HorizontalPodAutoscalerController
     from .job import JobController
     from .namespace import NamespaceController
     from .nodelifecycle import NodeLifecycleController
@@ -36,4 +37,5 @@ def controller_manager(cluster: Cluster) -> list[Component]:
         GarbageCollector(cluster),
         NamespaceController(cluster),
         DisruptionController(cluster),
+        HorizontalPodAutoscalerController(cluster),
     ]

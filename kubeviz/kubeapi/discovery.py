@@ -52,6 +52,19 @@ _SUBRESOURCE_DOCS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
 }
 
 
+# The resource metrics API: an APIService that a real API server proxies to
+# metrics-server; kubeviz serves it itself (kubeviz/metrics), read-only.
+METRICS_GROUP, METRICS_VERSION = "metrics.k8s.io", "v1beta1"
+_METRICS_RESOURCES = [
+    {"name": "nodes", "singularName": "", "namespaced": False, "kind": "NodeMetrics", "verbs": ["get", "list"]},
+    {"name": "pods", "singularName": "", "namespaced": True, "kind": "PodMetrics", "verbs": ["get", "list"]},
+]
+
+
+def _served_groups() -> dict[str, list[str]]:
+    return {**{g: vs for g, vs in group_versions().items() if g}, METRICS_GROUP: [METRICS_VERSION]}
+
+
 def api_versions() -> dict[str, Any]:
     return {
         "kind": "APIVersions",
@@ -69,12 +82,12 @@ def api_group_list() -> dict[str, Any]:
     return {
         "kind": "APIGroupList",
         "apiVersion": "v1",
-        "groups": [_group_doc(g, vs) for g, vs in sorted(group_versions().items()) if g],
+        "groups": [_group_doc(g, vs) for g, vs in sorted(_served_groups().items())],
     }
 
 
 def api_group(group: str) -> dict[str, Any]:
-    versions = group_versions().get(group)
+    versions = _served_groups().get(group)
     if not group or not versions:
         raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
     return {"kind": "APIGroup", "apiVersion": "v1", **_group_doc(group, versions)}
@@ -112,6 +125,9 @@ def _subresource_doc(s: Strategy, sub: str) -> dict[str, Any]:
 
 
 def api_resource_list(group: str, version: str) -> dict[str, Any]:
+    if (group, version) == (METRICS_GROUP, METRICS_VERSION):
+        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}",
+                "resources": [dict(r) for r in _METRICS_RESOURCES]}
     served = [s for s in all_resources() if s.group == group and s.version == version]
     if not served:
         raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")

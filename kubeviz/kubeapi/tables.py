@@ -335,6 +335,32 @@ def _controllerrevision_row(p: Printer, cr: Obj) -> list[Any]:
     return [cr["metadata"]["name"], controller, cr.get("revision", 0), p.age(cr["metadata"].get("creationTimestamp"))]
 
 
+def _hpa_target(spec: Obj, current: Obj | None) -> str:
+    """formatHPAMetrics for one metric (Resource metrics; others by name)."""
+    source = spec.get("resource") or {}
+    name, target = source.get("name", ""), source.get("target") or {}
+    now = ((current or {}).get("resource") or {}).get("current") or {}
+    if target.get("type") == "Utilization":
+        shown = f"{now['averageUtilization']}%" if now.get("averageUtilization") is not None else "<unknown>"
+        return f"{name}: {shown}/{target.get('averageUtilization')}%"
+    if spec.get("type") == "Resource":
+        return f"{name}: {now.get('averageValue', '<unknown>')}/{target.get('averageValue', '')}"
+    return f"<{spec.get('type', '').lower()} metric>"
+
+
+def _hpa_row(p: Printer, hpa: Obj) -> list[Any]:
+    spec, status = hpa.get("spec") or {}, hpa.get("status") or {}
+    ref = spec.get("scaleTargetRef") or {}
+    metrics = spec.get("metrics") or []
+    current = status.get("currentMetrics") or []
+    shown = [_hpa_target(m, current[i] if i < len(current) else None) for i, m in enumerate(metrics[:2])]
+    targets = ", ".join(shown) + (f" + {len(metrics) - 2} more..." if len(metrics) > 2 else "") or "<none>"
+    low = spec.get("minReplicas")
+    return [hpa["metadata"]["name"], f"{ref.get('kind', '')}/{ref.get('name', '')}", targets,
+            str(low) if low is not None else "<unset>", spec.get("maxReplicas", 0), status.get("currentReplicas", 0),
+            p.age(hpa["metadata"].get("creationTimestamp"))]
+
+
 def _default_row(p: Printer, obj: Obj) -> list[Any]:
     return [obj["metadata"]["name"], p.age(obj["metadata"].get("creationTimestamp"))]
 
@@ -357,6 +383,9 @@ TABLES: dict[str, tuple[list[Column], Callable[[Printer, Obj], list[Any]]]] = {
     "CronJob": ([("Name", "string", 0), ("Schedule", "string", 0), ("Timezone", "string", 0), ("Suspend", "boolean", 0),
                  ("Active", "integer", 0), ("Last Schedule", "string", 0), ("Age", "string", 0), ("Containers", "string", 1),
                  ("Images", "string", 1), ("Selector", "string", 1)], _cronjob_row),
+    "HorizontalPodAutoscaler": ([("Name", "string", 0), ("Reference", "string", 0), ("Targets", "string", 0),
+                                 ("MinPods", "string", 0), ("MaxPods", "integer", 0), ("Replicas", "integer", 0),
+                                 ("Age", "string", 0)], _hpa_row),
     "PriorityClass": ([("Name", "string", 0), ("Value", "integer", 0), ("Global-Default", "boolean", 0), ("Age", "string", 0),
                        ("PreemptionPolicy", "string", 0)], _priorityclass_row),
     "PodTemplate": ([("Name", "string", 0), ("Containers", "string", 0), ("Images", "string", 0),

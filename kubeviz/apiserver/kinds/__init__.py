@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     endpoints,
     endpointslice,
     event,
+    horizontalpodautoscaler,
     job,
     lease,
     namespace,
