@@ -2,6 +2,8 @@
 simulated CPU use, and the kubernetes.io php-apache walkthrough in settle mode."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kubeviz.apiserver import errors
@@ -181,3 +183,35 @@ def test_changing_the_target_wakes_the_controller(cluster):
         {"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 25}}}]}})
     engine.settle(horizon=5)
     assert replicas(cluster) == 3
+
+
+# ---- autoscaling/v1: the same object, converted -------------------------------------------------
+
+
+def test_v1_and_v2_are_one_object(cluster):
+    from rest_framework.test import APIClient
+
+    from kubeviz.apiserver.tokens import cluster_token
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {cluster_token(cluster)}")
+    base = f"/k8s/{cluster.name}/apis/autoscaling"
+    v1 = {"apiVersion": "autoscaling/v1", "kind": "HorizontalPodAutoscaler", "metadata": {"name": "web"},
+          "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+                   "maxReplicas": 5, "targetCPUUtilizationPercentage": 60}}
+    created = client.post(f"{base}/v1/namespaces/default/horizontalpodautoscalers", v1, format="json")
+    assert created.status_code == 201, created.content
+    assert created.json()["apiVersion"] == "autoscaling/v1"
+    assert created.json()["spec"] == {**v1["spec"], "minReplicas": 1}
+    as_v2 = client.get(f"{base}/v2/namespaces/default/horizontalpodautoscalers/web").json()
+    assert as_v2["spec"]["metrics"] == [{"type": "Resource", "resource": {"name": "cpu", "target": {
+        "type": "Utilization", "averageUtilization": 60}}}]
+    patched = client.patch(f"{base}/v1/namespaces/default/horizontalpodautoscalers/web",
+                           json.dumps({"spec": {"targetCPUUtilizationPercentage": 70}}),
+                           content_type="application/merge-patch+json")
+    assert patched.status_code == 200, patched.content
+    assert patched.json()["spec"]["targetCPUUtilizationPercentage"] == 70
+    listed = client.get(f"{base}/v1/namespaces/default/horizontalpodautoscalers").json()
+    assert (listed["apiVersion"], listed["items"][0]["apiVersion"]) == ("autoscaling/v1", "autoscaling/v1")
+    as_v2 = client.get(f"{base}/v2/namespaces/default/horizontalpodautoscalers/web").json()
+    assert as_v2["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 70

@@ -1,6 +1,7 @@
 """One strategy per kind. Importing this package registers them all.
 
-Adding a kind is writing its strategy module and importing it here.
+Adding a kind is writing its strategy module and importing it here. ``versionviews``
+(served versions converted from a stored one) must stay last, after what it converts.
 """
 from . import (  # noqa: F401
     configmap,
@@ -23,4 +24,5 @@ from . import (  # noqa: F401
     replicaset,
     service,
     statefulset,
+    versionviews,
 )

@@ -151,3 +151,85 @@ register(HorizontalPodAutoscalerStrategy(
     group="autoscaling", version="v2", short_names=("hpa",), categories=("all",), subresources=("status",),
     tracks_generation=True,
 ))
+
+
+# ---- autoscaling/v1: the same objects, converted (pkg/apis/autoscaling/v1/conversion.go) ----
+METRICS_ANNOTATION = "autoscaling.alpha.kubernetes.io/metrics"
+CURRENT_METRICS_ANNOTATION = "autoscaling.alpha.kubernetes.io/current-metrics"
+CONDITIONS_ANNOTATION = "autoscaling.alpha.kubernetes.io/conditions"
+BEHAVIOR_ANNOTATION = "autoscaling.alpha.kubernetes.io/behavior"
+
+
+def _is_cpu_utilization(metric: Obj) -> bool:
+    source = metric.get("resource") or {}
+    return (metric.get("type") == "Resource" and source.get("name") == "cpu"
+            and (source.get("target") or {}).get("type") == "Utilization")
+
+
+def to_v1(obj: Obj) -> Obj:
+    """v2 → v1: the CPU target as targetCPUUtilizationPercentage; what v1 cannot say
+    (other metrics, behavior, conditions) in annotations, as Kubernetes keeps it."""
+    import json
+
+    spec, status = obj.get("spec") or {}, obj.get("status") or {}
+    meta = dict(obj.get("metadata") or {})
+    annotations = dict(meta.get("annotations") or {})
+    metrics = spec.get("metrics") or []
+    cpu = next((m for m in metrics if _is_cpu_utilization(m)), None)
+    others = [m for m in metrics if m is not cpu]
+    if others:
+        annotations[METRICS_ANNOTATION] = json.dumps(others, separators=(",", ":"))
+    if spec.get("behavior"):
+        annotations[BEHAVIOR_ANNOTATION] = json.dumps(spec["behavior"], separators=(",", ":"))
+    if status.get("conditions"):
+        annotations[CONDITIONS_ANNOTATION] = json.dumps(status["conditions"], separators=(",", ":"))
+    current = status.get("currentMetrics") or []
+    cpu_now = next((m for m in current if m.get("type") == "Resource" and (m.get("resource") or {}).get("name") == "cpu"), None)
+    if [m for m in current if m is not cpu_now]:
+        annotations[CURRENT_METRICS_ANNOTATION] = json.dumps([m for m in current if m is not cpu_now], separators=(",", ":"))
+    if annotations:
+        meta["annotations"] = annotations
+    v1_spec: Obj = {"scaleTargetRef": spec.get("scaleTargetRef"), "minReplicas": spec.get("minReplicas"),
+                    "maxReplicas": spec.get("maxReplicas")}
+    if cpu is not None:
+        v1_spec["targetCPUUtilizationPercentage"] = cpu["resource"]["target"].get("averageUtilization")
+    v1_status: Obj = {k: status[k] for k in ("observedGeneration", "lastScaleTime") if k in status}
+    v1_status["currentReplicas"] = status.get("currentReplicas", 0)
+    v1_status["desiredReplicas"] = status.get("desiredReplicas", 0)
+    utilization = (((cpu_now or {}).get("resource") or {}).get("current") or {}).get("averageUtilization")
+    if utilization is not None:
+        v1_status["currentCPUUtilizationPercentage"] = utilization
+    return {"kind": "HorizontalPodAutoscaler", "apiVersion": "autoscaling/v1", "metadata": meta,
+            "spec": {k: val for k, val in v1_spec.items() if val is not None}, "status": v1_status}
+
+
+def from_v1(obj: Obj) -> Obj:
+    """v1 → v2, reading back what ``to_v1`` put in annotations."""
+    import json
+
+    if not isinstance(obj, dict):
+        return obj
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    meta = dict(obj.get("metadata") or {}) if isinstance(obj.get("metadata"), dict) else {}
+    annotations = dict(meta.get("annotations") or {})
+    metrics: list[Obj] = []
+    if spec.get("targetCPUUtilizationPercentage") is not None:
+        metrics.append({"type": "Resource", "resource": {"name": "cpu", "target": {
+            "type": "Utilization", "averageUtilization": spec["targetCPUUtilizationPercentage"]}}})
+    for key in (METRICS_ANNOTATION, BEHAVIOR_ANNOTATION, CONDITIONS_ANNOTATION, CURRENT_METRICS_ANNOTATION):
+        annotations.pop(key, None)
+    try:
+        metrics += json.loads((meta.get("annotations") or {}).get(METRICS_ANNOTATION) or "[]")
+        behavior = json.loads((meta.get("annotations") or {}).get(BEHAVIOR_ANNOTATION) or "null")
+    except ValueError:
+        behavior = None
+    if annotations:
+        meta["annotations"] = annotations
+    else:
+        meta.pop("annotations", None)
+    v2_spec: Obj = {k: spec[k] for k in ("scaleTargetRef", "minReplicas", "maxReplicas") if k in spec}
+    if metrics:
+        v2_spec["metrics"] = metrics
+    if behavior:
+        v2_spec["behavior"] = behavior
+    return {"kind": "HorizontalPodAutoscaler", "apiVersion": "autoscaling/v2", "metadata": meta, "spec": v2_spec}

@@ -1,0 +1,14 @@
+"""Served versions converted from the stored one (apiserver/conversion.py). Imported last,
+so that the stored version is the one a kind and a plural name (resources.by_kind,
+by_plural)."""
+from __future__ import annotations
+
+from ..conversion import VersionView
+from ..resources import by_plural, register
+from .horizontalpodautoscaler import from_v1, to_v1
+
+register(VersionView(
+    kind="HorizontalPodAutoscaler", plural="horizontalpodautoscalers", singular="horizontalpodautoscaler",
+    group="autoscaling", version="v1", short_names=("hpa",), categories=("all",), subresources=("status",),
+    storage=by_plural("horizontalpodautoscalers"), to_external=to_v1, from_external=from_v1,
+))
