@@ -36,3 +36,31 @@ register(EventStrategy(
         "type": path_getter("type"),
     },
 ))
+
+
+# ---- events.k8s.io/v1: the same Events under newer names (pkg/apis/events/v1/conversion.go) ----
+# (core name, events.k8s.io/v1 name)
+FIELD_NAMES = [
+    ("involvedObject", "regarding"), ("message", "note"), ("reportingComponent", "reportingController"),
+    ("reportingInstance", "reportingInstance"), ("source", "deprecatedSource"),
+    ("firstTimestamp", "deprecatedFirstTimestamp"), ("lastTimestamp", "deprecatedLastTimestamp"),
+    ("count", "deprecatedCount"), ("eventTime", "eventTime"), ("series", "series"), ("action", "action"),
+    ("reason", "reason"), ("related", "related"), ("type", "type"),
+]
+
+
+def to_events_v1(obj: Obj) -> Obj:
+    out: Obj = {"kind": "Event", "apiVersion": "events.k8s.io/v1", "metadata": obj.get("metadata") or {}}
+    for core, new in FIELD_NAMES:
+        if obj.get(core) is not None:
+            out[new] = obj[core]
+    out.setdefault("eventTime", None)  # a core Event recorded without one (the old recorder)
+    return out
+
+
+def from_events_v1(obj: Obj) -> Obj:
+    out: Obj = {"kind": "Event", "apiVersion": "v1", "metadata": obj.get("metadata") or {}}
+    for core, new in FIELD_NAMES:
+        if obj.get(new) is not None:
+            out[core] = obj[new]
+    return out
