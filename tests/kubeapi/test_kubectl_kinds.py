@@ -121,3 +121,52 @@ def test_python_client_reads_the_new_kinds(kc):
     assert "system-node-critical" in names
     assert isinstance(client.AppsV1Api(api).list_namespaced_controller_revision("default").items, list)
     assert client.CoreV1Api(api).list_namespaced_pod_template("default").items == []
+
+
+HPA_MANIFEST = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: php-apache}
+spec:
+  selector: {matchLabels: {run: php-apache}}
+  template:
+    metadata:
+      labels: {run: php-apache}
+      annotations: {kubeviz.io/cpu-usage: 300m}
+    spec:
+      containers:
+      - name: php-apache
+        image: registry.k8s.io/hpa-example
+        ports: [{containerPort: 80}]
+        resources:
+          limits: {cpu: 500m}
+          requests: {cpu: 200m}
+"""
+
+
+def test_autoscale_top_and_get_hpa(kc, tmp_path):
+    """kubectl autoscale, top and get hpa on a deployment kept busy with the cpu-usage lever."""
+    path = tmp_path / "php.yaml"
+    path.write_text(HPA_MANIFEST)
+    kc.kubectl("apply", "-f", str(path))
+    kc.kubectl("rollout", "status", "deployment/php-apache", "--timeout=55s")
+    top = wait_for(lambda: (r := kc.kubectl("top", "pods", "-l", "run=php-apache", check=False)).returncode == 0 and r.stdout,
+                   "kubectl top pods")
+    assert columns(top) == ["NAME", "CPU(cores)", "MEMORY(bytes)"]
+    assert top.splitlines()[1].split()[1:] == ["300m", "9Mi"]
+    nodes = kc.kubectl("top", "nodes").stdout
+    assert columns(nodes)[:3] == ["NAME", "CPU(cores)", "CPU(%)"] or columns(nodes)[:3] == ["NAME", "CPU(cores)", "CPU%"]
+    kc.kubectl("autoscale", "deployment", "php-apache", "--cpu-percent=50", "--min=1", "--max=10")
+    out = kc.kubectl("get", "hpa", "php-apache").stdout
+    assert columns(out) == ["NAME", "REFERENCE", "TARGETS", "MINPODS", "MAXPODS", "REPLICAS", "AGE"]
+
+    def scaled():
+        row = kc.kubectl("get", "hpa", "php-apache").stdout.splitlines()[1]
+        return row if "cpu: 150%/50%" in row or int(row.split()[-2]) > 1 else None
+    row = wait_for(scaled, "the HPA to act")
+    assert "Deployment/php-apache" in row
+    # Every pod of the template uses 300m (150%), so each new one is as busy: 3, 6, then 10.
+    wait_for(lambda: int(kc.kubectl("get", "deploy", "php-apache", "-o", "jsonpath={.spec.replicas}").stdout) >= 3,
+             "the deployment scaled up")
+    described = kc.kubectl("describe", "hpa", "php-apache").stdout
+    assert "New size: 3; reason: cpu resource utilization (percentage of request) above target" in described
