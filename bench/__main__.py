@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
 from bench import (
     actions,
+    autoscaling,
     browser,
     catalogue,
     checks,
@@ -28,6 +29,7 @@ history.main([])
 timetravel.main([])
 sleep.main([])
 checks.main([])
+autoscaling.main([])
 exercises.main([])
 catalogue.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
