@@ -121,6 +121,18 @@ def test_python_client_reads_the_new_kinds(kc):
     assert "system-node-critical" in names
     assert isinstance(client.AppsV1Api(api).list_namespaced_controller_revision("default").items, list)
     assert client.CoreV1Api(api).list_namespaced_pod_template("default").items == []
+    hpa = client.V1HorizontalPodAutoscaler(
+        metadata=client.V1ObjectMeta(name="py"),
+        spec=client.V1HorizontalPodAutoscalerSpec(
+            scale_target_ref=client.V1CrossVersionObjectReference(api_version="apps/v1", kind="Deployment", name="py"),
+            max_replicas=4, target_cpu_utilization_percentage=70))
+    client.AutoscalingV1Api(api).create_namespaced_horizontal_pod_autoscaler("default", hpa)
+    v2 = client.AutoscalingV2Api(api).read_namespaced_horizontal_pod_autoscaler("py", "default")
+    assert v2.spec.metrics[0].resource.target.average_utilization == 70
+    notes = [e.note for e in client.EventsV1Api(api).list_namespaced_event("default").items]
+    assert any(note and note.startswith("Created job") for note in notes)
+    top = client.CustomObjectsApi(api).list_namespaced_custom_object("metrics.k8s.io", "v1beta1", "default", "pods")
+    assert top["kind"] == "PodMetricsList"
 
 
 HPA_MANIFEST = """\

@@ -54,7 +54,12 @@ def to_events_v1(obj: Obj) -> Obj:
     for core, new in FIELD_NAMES:
         if obj.get(core) is not None:
             out[new] = obj[core]
-    out.setdefault("eventTime", None)  # a core Event recorded without one (the old recorder)
+    if not out.get("eventTime"):
+        # A core Event from the old recorder has none; clients of events.k8s.io/v1 (the
+        # Python client among them) insist on one. kubeviz shows when it was first seen
+        # (simplified: a real API server leaves it empty).
+        first = obj.get("firstTimestamp") or (obj.get("metadata") or {}).get("creationTimestamp")
+        out["eventTime"] = f"{first[:19]}.000000Z" if isinstance(first, str) and len(first) >= 19 else None
     return out
 
 
