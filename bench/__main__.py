@@ -1,6 +1,7 @@
 """``python -m bench`` (``make bench``): run every benchmark in turn."""
 from bench import (
     actions,
+    autoscaling,
     browser,
     catalogue,
     checks,
@@ -35,6 +36,7 @@ sleep.main([])
 exercises_load.main([])
 classroom.main([])
 checks.main([])
+autoscaling.main([])
 exercises.main([])
 catalogue.main([])
 postgres.main([])  # says why and skips itself where PostgreSQL or Redis is missing

@@ -1,10 +1,12 @@
-"""What a fresh API server creates in its cluster: the system namespaces and the
-``kubernetes`` Service (pkg/controlplane's bootstrap controller)."""
+"""What a fresh API server creates in its cluster: the system namespaces, the
+``kubernetes`` Service (pkg/controlplane's bootstrap controller) and the system
+PriorityClasses (the scheduling post-start hook)."""
 from __future__ import annotations
 
 from kubeviz.clusters.models import Cluster
 
 from . import errors, registry
+from .kinds.priorityclass import system_class_bodies
 from .resources import by_plural
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -32,3 +34,10 @@ def cluster_bootstrap(cluster: Cluster) -> None:
     except errors.StatusError as exc:
         if exc.reason != "AlreadyExists":
             raise
+    # The scheduling post-start hook: the two system PriorityClasses.
+    for body in system_class_bodies():
+        try:
+            registry.create(cluster, by_plural("priorityclasses"), None, body)
+        except errors.StatusError as exc:
+            if exc.reason != "AlreadyExists":
+                raise

@@ -10,7 +10,8 @@ _BY_KIND: dict[str, Strategy] = {}
 
 def register(strategy: Strategy) -> Strategy:
     _BY_RESOURCE[(strategy.group, strategy.version, strategy.plural)] = strategy
-    _BY_KIND[strategy.kind] = strategy
+    # The first registered (stored) version names the kind; later ones are converted views.
+    _BY_KIND.setdefault(strategy.kind, strategy)
     return strategy
 
 

@@ -24,7 +24,7 @@ from kubeviz.clusters.templates import Problem, Template, TemplateError, templat
 from kubeviz.flow.models import Step
 from kubeviz.flow.services import steps_forget
 from kubeviz.kubelet.registration import node_manifest
-from kubeviz.runtime.models import LogFile
+from kubeviz.runtime.models import LogFile, ServedRequests
 from kubeviz.scheduler.models import SchedulingDecision
 
 
@@ -114,6 +114,7 @@ def cluster_wipe(*, cluster: Cluster, seed: int = 0, settings: dict[str, Any] | 
     registry.wipe(cluster)
     steps_forget(cluster=cluster)
     LogFile.objects.filter(cluster=cluster).delete()
+    ServedRequests.objects.filter(cluster=cluster).delete()
     SchedulingDecision.objects.filter(cluster=cluster).delete()
     now = clock.real_now()
     Cluster.objects.filter(pk=cluster.pk).update(
@@ -306,7 +307,7 @@ def cluster_delete(*, cluster: Cluster, batch: int = DELETE_BATCH) -> None:
     while registry.purge(cluster, batch):
         pass
     for queryset in (Step.objects.filter(cluster=cluster), LogFile.objects.filter(cluster=cluster),
-                     SchedulingDecision.objects.filter(cluster=cluster)):
+                     ServedRequests.objects.filter(cluster=cluster), SchedulingDecision.objects.filter(cluster=cluster)):
         _delete_batches(queryset, batch)
     _delete_batches(Snapshot.objects.filter(cluster=cluster), 10)
     with transaction.atomic():

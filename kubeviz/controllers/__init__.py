@@ -11,11 +11,13 @@ from kubeviz.engine.component import Component
 
 def controller_manager(cluster: Cluster) -> list[Component]:
     """Every controller kube-controller-manager runs for ``cluster``; add new ones here."""
+    from .cronjob import CronJobController
     from .daemonset import DaemonSetController
     from .deployment import DeploymentController
     from .disruption import DisruptionController
     from .endpoints import EndpointsController, EndpointSliceController
     from .garbagecollector import GarbageCollector
+    from .horizontalpodautoscaler import HorizontalPodAutoscalerController
     from .job import JobController
     from .namespace import NamespaceController
     from .nodelifecycle import NodeLifecycleController
@@ -28,10 +30,12 @@ def controller_manager(cluster: Cluster) -> list[Component]:
         DaemonSetController(cluster),
         StatefulSetController(cluster),
         JobController(cluster),
+        CronJobController(cluster),
         EndpointsController(cluster),
         EndpointSliceController(cluster),
         NodeLifecycleController(cluster),
         GarbageCollector(cluster),
         NamespaceController(cluster),
         DisruptionController(cluster),
+        HorizontalPodAutoscalerController(cluster),
     ]

@@ -43,7 +43,7 @@ from .objects import (
 )
 from .podcontrol import create_pod, delete_pod
 from .pods import is_pod_available, is_pod_ready, seconds_until_available
-from .revisions import CONTROLLER_REVISION_HASH, template_hash
+from .revisions import CONTROLLER_REVISION_HASH, history_sync, template_hash
 
 Obj = dict[str, Any]
 
@@ -224,7 +224,7 @@ def _max_unavailable(ds: Obj, desired: int) -> int:
 class DaemonSetController:
     name = "controller-manager/daemonset"
     actor = "controller-manager"
-    watches = ("daemonsets", "pods", "nodes")
+    watches = ("daemonsets", "pods", "nodes", "controllerrevisions")
 
     def __init__(self, cluster: Any = None) -> None:
         self.cluster = cluster
@@ -239,6 +239,8 @@ class DaemonSetController:
             if event == "MODIFIED" and old is not None and labels_of(obj) == labels_of(old) and obj.get("spec") == old.get("spec"):
                 return []  # shouldIgnoreNodeUpdate: only status (heartbeats, conditions) changed
             return [key_of(ds) for ds in cache.iter("daemonsets")]
+        if plural == "controllerrevisions":
+            return controller_keys(cache, "daemonsets", "DaemonSet", obj, old)
         return self._keys_for_pod(cache, event, obj, old)
 
     def _keys_for_pod(self, cache: Cache, event: str, pod: Obj, old: Obj | None) -> list[str]:
@@ -267,6 +269,8 @@ class DaemonSetController:
         hash_ = template_hash(spec.get("template"))
         now = api.now()
 
+        history_sync(api, cache, ds, kind="DaemonSet", hash_=hash_,
+                     hashes_in_use={labels_of(p).get(CONTROLLER_REVISION_HASH, "") for p in pods})
         node_to_pods = self._node_to_pods(pods)
         creates, deletes, forced, wake = self._manage(api, key, ds, nodes, node_to_pods, now)
         if not creates and not deletes and not forced:

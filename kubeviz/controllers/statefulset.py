@@ -43,7 +43,7 @@ from .objects import (
 )
 from .podcontrol import pod_from_template
 from .pods import is_pod_available, is_pod_ready, seconds_until_available
-from .revisions import CONTROLLER_REVISION_HASH, template_hash
+from .revisions import CONTROLLER_REVISION_HASH, history_sync, template_hash
 
 Obj = dict[str, Any]
 
@@ -83,7 +83,7 @@ class _Wait(Exception):
 class StatefulSetController:
     name = "controller-manager/statefulset"
     actor = "controller-manager"
-    watches = ("statefulsets", "pods")
+    watches = ("statefulsets", "pods", "controllerrevisions")
 
     def __init__(self, cluster: Any = None) -> None:
         self.cluster = cluster
@@ -93,6 +93,8 @@ class StatefulSetController:
     def handle(self, cache: Cache, plural: str, event: str, obj: Obj, old: Obj | None) -> Iterable[str]:
         if plural == "statefulsets":
             return [key_of(obj)]
+        if plural == "controllerrevisions":
+            return controller_keys(cache, "statefulsets", "StatefulSet", obj, old)
         keys = controller_keys(cache, "statefulsets", "StatefulSet", obj, old)
         if event != "DELETED" and controller_of(obj) is None:
             parent, _ = parent_and_ordinal(obj)
@@ -119,7 +121,10 @@ class StatefulSetController:
         pods = manager.claim(list(cache.iter("pods", namespace_of(sts))))
         now = api.now()
         status = dict(sts.get("status") or {})
-        update_revision = f"{name_of(sts)}-{template_hash(spec.get('template'))}"
+        hash_ = template_hash(spec.get("template"))
+        update_revision = f"{name_of(sts)}-{hash_}"
+        history_sync(api, cache, sts, kind="StatefulSet", hash_=hash_,
+                     hashes_in_use={revision_of(p).removeprefix(f"{name_of(sts)}-") for p in pods})
         current_revision = status.get("currentRevision") or update_revision
 
         failed = False

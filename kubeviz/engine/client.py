@@ -56,6 +56,12 @@ class Client:
             self.cluster, by_plural(plural), namespace, label_selector=label_selector, field_selector=field_selector,
         )["items"]
 
+    def pod_metrics(self, namespace: str, *, label_selector: str = "") -> list[Obj]:
+        """GET metrics.k8s.io/v1beta1 PodMetrics: what metrics-server reports (the HPA reads it)."""
+        from kubeviz.metrics.server import pod_metrics
+
+        return pod_metrics(self.cluster, namespace, label_selector=label_selector)
+
     # ---- writes (each records step 1 from this component, then the store's step) -------
     def _request(self, verb: str, obj: Obj, kind: str, message: str | None = None, step: int | None = 1, category: str = "flow") -> StepRecord:
         meta = obj.get("metadata") or {}
@@ -175,6 +181,7 @@ CONTROLLER_EVENT_SOURCES = {
     "daemonset": "daemonset-controller",
     "statefulset": "statefulset-controller",
     "job": "job-controller",
+    "horizontal-pod-autoscaler": "horizontal-pod-autoscaler",
     "endpoints": "endpoint-controller",
     "endpointslice": "endpoint-slice-controller",
     "nodelifecycle": "node-controller",

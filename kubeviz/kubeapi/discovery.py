@@ -3,6 +3,7 @@ and aggregated discovery (APIGroupDiscoveryList, v2 and v2beta1), which client-g
 for first and which answers every group in one request."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from kubeviz.apiserver import errors
@@ -108,6 +109,19 @@ def group_versions() -> dict[str, list[str]]:
     return out
 
 
+# The resource metrics API: an APIService that a real API server proxies to
+# metrics-server; kubeviz serves it itself (kubeviz/metrics), read-only.
+METRICS_GROUP, METRICS_VERSION = "metrics.k8s.io", "v1beta1"
+_METRICS_RESOURCES = [
+    {"name": "nodes", "singularName": "", "namespaced": False, "kind": "NodeMetrics", "verbs": ["get", "list"]},
+    {"name": "pods", "singularName": "", "namespaced": True, "kind": "PodMetrics", "verbs": ["get", "list"]},
+]
+
+
+def _served_groups() -> dict[str, list[str]]:
+    return {**{g: vs for g, vs in group_versions().items() if g}, METRICS_GROUP: [METRICS_VERSION]}
+
+
 def api_versions() -> dict[str, Any]:
     return {
         "kind": "APIVersions",
@@ -125,12 +139,12 @@ def api_group_list() -> dict[str, Any]:
     return {
         "kind": "APIGroupList",
         "apiVersion": "v1",
-        "groups": [_group_doc(g, vs) for g, vs in sorted(group_versions().items()) if g],
+        "groups": [_group_doc(g, vs) for g, vs in sorted(_served_groups().items())],
     }
 
 
 def api_group(group: str) -> dict[str, Any]:
-    versions = group_versions().get(group)
+    versions = _served_groups().get(group)
     if not group or not versions:
         raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
     return {"kind": "APIGroup", "apiVersion": "v1", **_group_doc(group, versions)}
@@ -168,6 +182,9 @@ def _subresource_doc(s: Strategy, sub: str) -> dict[str, Any]:
 
 
 def api_resource_list(group: str, version: str) -> dict[str, Any]:
+    if (group, version) == (METRICS_GROUP, METRICS_VERSION):
+        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": f"{group}/{version}",
+                "resources": [dict(r) for r in _METRICS_RESOURCES]}
     served = [s for s in _listed() if s.group == group and s.version == version]
     if not served:
         raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
@@ -231,6 +248,18 @@ def _aggregated_resource(s: Strategy) -> dict[str, Any]:
     return doc
 
 
+def _version_priority(version: str) -> tuple[int, int, int]:
+    """Kubernetes' version order, preferred first: GA before beta before alpha, higher
+    numbers first (v2, v1, v1beta1…), as kube-apiserver lists a group's versions."""
+
+
+    m = re.fullmatch(r"v(\d+)(?:(alpha|beta)(\d+))?", version)
+    if m is None:
+        return (3, 0, 0)
+    stability = {"": 0, "beta": 1, "alpha": 2}[m.group(2) or ""]
+    return (stability, -int(m.group(1)), -int(m.group(3) or 0))
+
+
 def aggregated_discovery(version: str, *, core: bool) -> dict[str, Any]:
     """The APIGroupDiscoveryList of /api (core) or /apis (every named group): every
     group, version and resource in one document, as kube-apiserver answers it."""
@@ -246,7 +275,15 @@ def aggregated_discovery(version: str, *, core: bool) -> dict[str, Any]:
         versions = [
             {"version": v, "resources": [_aggregated_resource(s) for s in sorted(ss, key=lambda s: s.plural)],
              "freshness": "Current"}
-            for v, ss in sorted(groups[group].items())
+            for v, ss in sorted(groups[group].items(), key=lambda item: _version_priority(item[0]))
         ]
         items.append({"metadata": metadata, "versions": versions})
+    if not core:
+        items.append({"metadata": {"name": METRICS_GROUP, "creationTimestamp": None}, "versions": [{
+            "version": METRICS_VERSION, "freshness": "Current",
+            "resources": [{"resource": r["name"], "responseKind": {"group": METRICS_GROUP, "version": METRICS_VERSION,
+                                                                    "kind": r["kind"]},
+                           "scope": "Namespaced" if r["namespaced"] else "Cluster", "singularResource": "",
+                           "verbs": list(r["verbs"])} for r in _METRICS_RESOURCES],
+        }]})
     return {"kind": "APIGroupDiscoveryList", "apiVersion": f"apidiscovery.k8s.io/{version}", "metadata": {}, "items": items}

@@ -6,12 +6,13 @@ refused request records only its step 1, saying why, and writes nothing else.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.db import transaction
 
 from kubeviz.apiserver import errors, registry, schemas
+from kubeviz.apiserver.conversion import VersionView
 from kubeviz.apiserver.eviction import evict
 from kubeviz.apiserver.patch import APPLY_PATCH, PATCH_TYPES
 from kubeviz.apiserver.resources import lookup
@@ -154,7 +155,7 @@ def request_handle(req: ApiRequest) -> tuple[int, dict[str, Any]]:
                 code, body = _dispatch(req, strategy)
                 if req.method == "POST" and code == 201 and body.get("kind") == strategy.kind:
                     name_object(step, body)
-        return code, _as_table(req, strategy, body)
+        return code, _present(strategy, _as_table(req, strategy, body))
     except errors.StatusError as exc:
         _with_details(exc, req.info)
         with transaction.atomic():
@@ -228,7 +229,39 @@ UNSUPPORTED_SUBRESOURCES = {
 }
 
 
+def _present(strategy: Strategy, body: dict[str, Any]) -> dict[str, Any]:
+    """A converted version's response in that version (apiserver/conversion.py)."""
+    return strategy.present(body) if isinstance(strategy, VersionView) else body
+
+
+def _dispatch_view(req: ApiRequest, view: VersionView, storage: Strategy) -> tuple[int, dict[str, Any]]:
+    """A request to a converted version: the body converted to the stored version; a
+    patch applied to the object as this version shows it."""
+    from kubeviz.apiserver.patch import apply_patch
+
+    info = req.info
+    if req.method == "PATCH" and info.name is not None and info.subresource in (None, "status"):
+        if req.content_type not in PATCH_TYPES:
+            raise errors.unsupported_media_type(req.content_type)
+        _require_body(req)
+        current = view.to_external(registry.get(req.cluster, storage, info.namespace, info.name))
+        patched = apply_patch(current, req.content_type, req.body)
+        if not isinstance(patched, dict):
+            raise errors.bad_request(f"the patch must leave a {view.kind} object")
+        obj = registry.update(req.cluster, storage, info.namespace, info.name, view.from_external(patched),
+                              actor=registry.Actor("client", req.client), subresource=info.subresource, dry_run=req.dry_run)
+        return 200, obj
+    if req.method in ("POST", "PUT") and isinstance(req.body, dict):
+        if req.body.get("apiVersion") not in (None, view.api_version):
+            raise errors.bad_request(
+                f"the API version in the data ({req.body.get('apiVersion')}) does not match the expected API version ({view.api_version})")
+        req = replace(req, body=view.from_external(req.body))
+    return _dispatch(req, storage)
+
+
 def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]:
+    if isinstance(strategy, VersionView) and strategy.storage is not None:
+        return _dispatch_view(req, strategy, strategy.storage)
     info = req.info
     cluster = req.cluster
     actor = registry.Actor("client", req.client)

@@ -740,7 +740,25 @@ _POLICY: dict[str, Schema] = {
     },
 }
 
-SCHEMAS: dict[str, Schema] = {**_RUNTIME, **_META, **_CORE, **_APPS, **_BATCH, **_POLICY}
+# k8s.io/api/scheduling/v1/generated.proto (kubectl create priorityclass)
+_SCHEDULING: dict[str, Schema] = {
+    "PriorityClass": {1: _m("metadata", "ObjectMeta"), 2: _i32("value", keep=True), 3: _b("globalDefault"),
+                      4: _s("description"), 5: _s("preemptionPolicy", keep=True)},
+}
+
+# k8s.io/api/autoscaling/v1/generated.proto (kubectl autoscale)
+_AUTOSCALING: dict[str, Schema] = {
+    "HorizontalPodAutoscalerV1": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "HorizontalPodAutoscalerSpecV1"),
+                                  3: _m("status", "HorizontalPodAutoscalerStatusV1")},
+    "HorizontalPodAutoscalerSpecV1": {1: _m("scaleTargetRef", "CrossVersionObjectReference"), 2: _i32("minReplicas", keep=True),
+                                      3: _i32("maxReplicas", keep=True), 4: _i32("targetCPUUtilizationPercentage", keep=True)},
+    "CrossVersionObjectReference": {1: _s("kind"), 2: _s("name"), 3: _s("apiVersion")},
+    "HorizontalPodAutoscalerStatusV1": {1: _i64("observedGeneration"), 2: _time("lastScaleTime"),
+                                        3: _i32("currentReplicas", keep=True), 4: _i32("desiredReplicas", keep=True),
+                                        5: _i32("currentCPUUtilizationPercentage", keep=True)},
+}
+
+SCHEMAS: dict[str, Schema] = {**_RUNTIME, **_META, **_CORE, **_APPS, **_BATCH, **_POLICY, **_SCHEDULING, **_AUTOSCALING}
 
 # (apiVersion, kind) -> top-level message. None as apiVersion: any group version (DeleteOptions
 # is registered in every group version, so client-go stamps it with the client's own).
@@ -759,6 +777,8 @@ KINDS: dict[tuple[str | None, str], str] = {
     ("policy/v1", "Eviction"): "Eviction",
     ("policy/v1beta1", "Eviction"): "Eviction",
     ("policy/v1", "PodDisruptionBudget"): "PodDisruptionBudget",
+    ("scheduling.k8s.io/v1", "PriorityClass"): "PriorityClass",
+    ("autoscaling/v1", "HorizontalPodAutoscaler"): "HorizontalPodAutoscalerV1",
     (None, "DeleteOptions"): "DeleteOptions",
 }
 

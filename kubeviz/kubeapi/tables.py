@@ -303,6 +303,64 @@ def _pdb_row(p: Printer, pdb: Obj) -> list[Any]:
     ]
 
 
+def _cronjob_row(p: Printer, cj: Obj) -> list[Any]:
+    spec, status = cj.get("spec") or {}, cj.get("status") or {}
+    job_spec = (spec.get("jobTemplate") or {}).get("spec") or {}
+    names, images = _containers((job_spec.get("template") or {}).get("spec") or {})
+    last = p.age(status["lastScheduleTime"]) if status.get("lastScheduleTime") else "<none>"
+    return [
+        cj["metadata"]["name"], spec.get("schedule", ""), spec.get("timeZone") or "<none>", bool(spec.get("suspend")),
+        len(status.get("active") or []), last, p.age(cj["metadata"].get("creationTimestamp")),
+        names, images, _selector(job_spec.get("selector")),
+    ]
+
+
+def _priorityclass_row(p: Printer, pc: Obj) -> list[Any]:
+    return [pc["metadata"]["name"], pc.get("value", 0), bool(pc.get("globalDefault")),
+            p.age(pc["metadata"].get("creationTimestamp")), pc.get("preemptionPolicy") or "PreemptLowerPriority"]
+
+
+def _podtemplate_row(p: Printer, pt: Obj) -> list[Any]:
+    template = pt.get("template") or {}
+    names, images = _containers(template.get("spec") or {})
+    return [pt["metadata"]["name"], names, images, _map_selector((template.get("metadata") or {}).get("labels"))]
+
+
+def _controllerrevision_row(p: Printer, cr: Obj) -> list[Any]:
+    controller = "<none>"
+    for ref in cr["metadata"].get("ownerReferences") or []:
+        if ref.get("controller"):
+            group = (ref.get("apiVersion") or "").rpartition("/")[0]
+            controller = f"{(ref.get('kind') or '').lower()}{'.' + group if group else ''}/{ref.get('name', '')}"
+    return [cr["metadata"]["name"], controller, cr.get("revision", 0), p.age(cr["metadata"].get("creationTimestamp"))]
+
+
+def _hpa_target(spec: Obj, current: Obj | None) -> str:
+    """formatHPAMetrics for one metric (Resource metrics; others by name)."""
+    source = spec.get("resource") or {}
+    name, target = source.get("name", ""), source.get("target") or {}
+    now = ((current or {}).get("resource") or {}).get("current") or {}
+    if target.get("type") == "Utilization":
+        shown = f"{now['averageUtilization']}%" if now.get("averageUtilization") is not None else "<unknown>"
+        return f"{name}: {shown}/{target.get('averageUtilization')}%"
+    if spec.get("type") == "Resource":
+        return f"{name}: {now.get('averageValue', '<unknown>')}/{target.get('averageValue', '')}"
+    return f"<{spec.get('type', '').lower()} metric>"
+
+
+def _hpa_row(p: Printer, hpa: Obj) -> list[Any]:
+    spec, status = hpa.get("spec") or {}, hpa.get("status") or {}
+    ref = spec.get("scaleTargetRef") or {}
+    metrics = spec.get("metrics") or []
+    current = status.get("currentMetrics") or []
+    shown = [_hpa_target(m, current[i] if i < len(current) else None) for i, m in enumerate(metrics[:2])]
+    targets = ", ".join(shown) + (f" + {len(metrics) - 2} more..." if len(metrics) > 2 else "") or "<none>"
+    low = spec.get("minReplicas")
+    return [hpa["metadata"]["name"], f"{ref.get('kind', '')}/{ref.get('name', '')}", targets,
+            str(low) if low is not None else "<unset>", spec.get("maxReplicas", 0), status.get("currentReplicas", 0),
+            p.age(hpa["metadata"].get("creationTimestamp"))]
+
+
 def _default_row(p: Printer, obj: Obj) -> list[Any]:
     return [obj["metadata"]["name"], p.age(obj["metadata"].get("creationTimestamp"))]
 
@@ -322,6 +380,18 @@ TABLES: dict[str, tuple[list[Column], Callable[[Printer, Obj], list[Any]]]] = {
                      ("Images", "string", 1)], _statefulset_row),
     "Job": ([("Name", "string", 0), ("Status", "string", 0), ("Completions", "string", 0), ("Duration", "string", 0),
              ("Age", "string", 0), ("Containers", "string", 1), ("Images", "string", 1), ("Selector", "string", 1)], _job_row),
+    "CronJob": ([("Name", "string", 0), ("Schedule", "string", 0), ("Timezone", "string", 0), ("Suspend", "boolean", 0),
+                 ("Active", "integer", 0), ("Last Schedule", "string", 0), ("Age", "string", 0), ("Containers", "string", 1),
+                 ("Images", "string", 1), ("Selector", "string", 1)], _cronjob_row),
+    "HorizontalPodAutoscaler": ([("Name", "string", 0), ("Reference", "string", 0), ("Targets", "string", 0),
+                                 ("MinPods", "string", 0), ("MaxPods", "integer", 0), ("Replicas", "integer", 0),
+                                 ("Age", "string", 0)], _hpa_row),
+    "PriorityClass": ([("Name", "string", 0), ("Value", "integer", 0), ("Global-Default", "boolean", 0), ("Age", "string", 0),
+                       ("PreemptionPolicy", "string", 0)], _priorityclass_row),
+    "PodTemplate": ([("Name", "string", 0), ("Containers", "string", 0), ("Images", "string", 0),
+                     ("Pod Labels", "string", 0)], _podtemplate_row),
+    "ControllerRevision": ([("Name", "string", 0), ("Controller", "string", 0), ("Revision", "integer", 0),
+                            ("Age", "string", 0)], _controllerrevision_row),
     "Service": ([("Name", "string", 0), ("Type", "string", 0), ("Cluster-IP", "string", 0), ("External-IP", "string", 0),
                  ("Port(s)", "string", 0), ("Age", "string", 0), ("Selector", "string", 1)], _service_row),
     "Node": ([("Name", "string", 0), ("Status", "string", 0), ("Roles", "string", 0), ("Age", "string", 0), ("Version", "string", 0),

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from kubeviz.apiserver import errors
 from kubeviz.apiserver.schemas import openapi
+from kubeviz.metrics.server import metrics_get, metrics_list
 
 from . import discovery
 from .auth import ClusterTokenAuthentication, IsClusterClient
@@ -94,6 +95,18 @@ class GroupView(KubeAPIView):
 class ResourceListView(KubeAPIView):
     def get(self, request: Request, cluster: str, version: str, group: str = "") -> Response:
         return Response(discovery.api_resource_list(group, version))
+
+
+class MetricsView(KubeAPIView):
+    """metrics.k8s.io/v1beta1 PodMetrics and NodeMetrics (``kubectl top``): read-only."""
+
+    def get(self, request: Request, cluster: str, resource: str, namespace: str | None = None,
+            name: str | None = None) -> Response:
+        if resource == "nodes" and namespace is not None:
+            raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
+        if name is None:
+            return Response(metrics_list(request.auth, resource, namespace, dict(request.query_params.items())))
+        return Response(metrics_get(request.auth, resource, namespace, name))
 
 
 class OpenAPIView(KubeAPIView):

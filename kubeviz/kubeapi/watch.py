@@ -14,6 +14,7 @@ from asgiref.sync import sync_to_async
 
 from kubeviz.apiserver import errors, registry, wirejson
 from kubeviz.apiserver import validation as v
+from kubeviz.apiserver.conversion import VersionView
 from kubeviz.apiserver.selectors import parse_field_selector, parse_label_selector
 from kubeviz.apiserver.strategy import Strategy
 from kubeviz.clusters import clock
@@ -85,6 +86,8 @@ async def watch_stream(
     cluster: Cluster, strategy: Strategy, namespace: str | None, params: WatchParams
 ) -> AsyncIterator[bytes]:
     def line(event: dict[str, Any]) -> bytes:
+        if isinstance(strategy, VersionView) and event["type"] in ("ADDED", "MODIFIED", "DELETED") and not params.table:
+            event = {"type": event["type"], "object": strategy.present(event["object"])}
         if params.table and event["type"] in ("ADDED", "MODIFIED", "DELETED"):
             obj = event["object"]
             event = {"type": event["type"], "object": table_of(

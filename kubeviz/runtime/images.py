@@ -33,6 +33,7 @@ CATALOGUE: dict[str, Image] = {
     "memcached": Image("docker.io/library/memcached", 30_000_000, "serve", ("latest", "1.6")),
     "registry.k8s.io/pause": Image("registry.k8s.io/pause", 300_000, "serve", ("3.10", "3.9")),
     "registry.k8s.io/e2e-test-images/agnhost": Image("registry.k8s.io/e2e-test-images/agnhost", 52_000_000, "serve", ("2.52", "2.47")),
+    "registry.k8s.io/hpa-example": Image("registry.k8s.io/hpa-example", 139_000_000, "serve", ("latest",)),
     "kubeviz/crasher": Image("docker.io/kubeviz/crasher", 5_000_000, "crash", ("latest", "1.0")),
     "kubeviz/memory-hog": Image("docker.io/kubeviz/memory-hog", 5_000_000, "oom", ("latest", "1.0")),
 }

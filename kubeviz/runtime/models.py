@@ -55,3 +55,20 @@ class LogLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.time:%H:%M:%S} {self.text[:40]}"
+
+
+class ServedRequests(models.Model):
+    """How many requests a container served at one simulated instant (a burst of traffic
+    through kube-proxy): what its simulated CPU use is worked out from (runtime/usage.py)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="served_requests", db_index=False)
+    pod_uid = models.CharField(max_length=36)
+    container = models.CharField(max_length=253)
+    time = models.DateTimeField()
+    count = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["cluster", "time"])]
+
+    def __str__(self) -> str:
+        return f"{self.container} {self.count} at {self.time:%H:%M:%S}"

@@ -34,6 +34,7 @@ FOOTPRINTS: dict[str, int] = {
     "docker.io/library/node": 48 * Mi,
     "registry.k8s.io/pause": Mi // 2,
     "registry.k8s.io/e2e-test-images/agnhost": 10 * Mi,
+    "registry.k8s.io/hpa-example": 9 * Mi,
     "docker.io/kubeviz/crasher": 1 * Mi,
     "docker.io/kubeviz/memory-hog": 1 * Mi,  # then it grows until it is killed ("oom")
 }
@@ -51,23 +52,28 @@ def _named(value: str, container: str) -> bool:
     return value == "true" or container in [v.strip() for v in value.split(",")]
 
 
+def annotated_amount(annotations: dict[str, str] | None, key: str, container: dict[str, Any]) -> str | None:
+    """A teacher's per-container amount: ``"300Mi"`` for every container, or
+    ``"main=300Mi,sidecar=20Mi"``; None when the annotation names none for it."""
+    value = (annotations or {}).get(key, "").strip()
+    chosen = None
+    for entry in (e.strip() for e in value.split(",") if e.strip()):
+        name, sep, amount = entry.partition("=")
+        if not sep:
+            chosen = chosen or name
+        elif name.strip() == container.get("name"):
+            chosen = amount.strip()
+    return chosen
+
+
 def memory_usage(container: dict[str, Any], annotations: dict[str, str] | None = None) -> int:
     """The container's simulated working set: the teacher's annotation, else its image's."""
-    value = (annotations or {}).get(MEMORY_USAGE, "").strip()
-    if value:
-        entries = [e.strip() for e in value.split(",") if e.strip()]
-        chosen = None
-        for entry in entries:
-            name, sep, amount = entry.partition("=")
-            if not sep:
-                chosen = chosen or name
-            elif name.strip() == container.get("name"):
-                chosen = amount.strip()
-        if chosen:
-            try:
-                return to_int(chosen)
-            except QuantityError:
-                pass
+    chosen = annotated_amount(annotations, MEMORY_USAGE, container)
+    if chosen:
+        try:
+            return to_int(chosen)
+        except QuantityError:
+            pass
     resolved = resolve(container.get("image", ""))
     return FOOTPRINTS.get(resolved.image.repository, 0) if resolved.image else 0
 

@@ -2,7 +2,8 @@
 
 kube-proxy's simulated traffic (proxy/traffic.py) decides which pod gets each request;
 the container that receives it logs it, in its image's access-log format, as nginx and
-httpd do on stdout. This is the data plane, not a control-plane component.
+httpd do on stdout, and the requests are counted, for the CPU they cost (runtime/usage.py).
+This is the data plane, not a control-plane component.
 """
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ from kubeviz.clusters import clock
 from kubeviz.clusters.models import Cluster
 
 from . import logs as runtime_logs
+from .models import ServedRequests
 from .output import access_line
 
 Obj = dict[str, Any]
 #: a burst of more requests than this logs only its last ones (rotation would drop the rest)
 MAX_LOGGED_REQUESTS = 1000
+#: served-request counts older than this no longer matter to any CPU window
+KEEP_SECONDS = 600
 
 
 def record_requests(cluster: Cluster, namespace: str, counts: dict[str, int], ports: dict[str, int], *,
@@ -29,6 +33,7 @@ def record_requests(cluster: Cluster, namespace: str, counts: dict[str, int], po
     and httpd's access log on stdout). Returns how many lines were written."""
     now = clock.now(cluster)
     entries: list[runtime_logs.Entry] = []
+    served: list[ServedRequests] = []
     for pod_name, count in counts.items():
         if count <= 0:
             continue
@@ -39,6 +44,8 @@ def record_requests(cluster: Cluster, namespace: str, counts: dict[str, int], po
         cs = _serving_container(pod, ports.get(pod_name))
         if cs is None:
             continue
+        served.append(ServedRequests(cluster=cluster, pod_uid=pod["metadata"].get("uid", ""), container=cs["name"],
+                                     time=now, count=count))
         rng = random.Random(f"{cs.get('containerID')}:{now.isoformat()}:{count}")
         image = next((c.get("image", "") for c in pod["spec"].get("containers") or [] if c.get("name") == cs["name"]), "")
         start = max(count - MAX_LOGGED_REQUESTS, 0)
@@ -48,6 +55,8 @@ def record_requests(cluster: Cluster, namespace: str, counts: dict[str, int], po
             if line is None:
                 break
             entries.append(runtime_logs.Entry(pod["metadata"].get("uid", ""), cs["name"], cs.get("containerID", ""), moment, line))
+    ServedRequests.objects.bulk_create(served)
+    ServedRequests.objects.filter(cluster=cluster, time__lt=now - timedelta(seconds=KEEP_SECONDS)).delete()
     return runtime_logs.log_append(cluster=cluster, entries=entries)
 
 

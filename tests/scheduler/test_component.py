@@ -265,10 +265,12 @@ def test_decision_explains_every_node(demo):
 
 def test_preemption_evicts_a_lower_priority_pod(demo):
     for i in range(3):
-        make_pod(demo, f"low-{i}", cpu="3", priority=0)
+        make_pod(demo, f"low-{i}", cpu="3")
     engine = Engine(demo, components=[Scheduler(demo)])
     engine.settle(horizon=60)
-    make_pod(demo, "vip", cpu="3", priority=1000)
+    # Priority comes from a PriorityClass: admission refuses a pod that sets it itself.
+    registry.create(demo, by_plural("priorityclasses"), None, {"metadata": {"name": "vip"}, "value": 1000})
+    make_pod(demo, "vip", cpu="3", priorityClassName="vip")
     engine.settle(horizon=60)
     vip = get_pod(demo, "vip")
     nominated = vip["status"].get("nominatedNodeName")

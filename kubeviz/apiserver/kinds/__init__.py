@@ -1,21 +1,28 @@
 """One strategy per kind. Importing this package registers them all.
 
-Adding a kind is writing its strategy module and importing it here.
+Adding a kind is writing its strategy module and importing it here. ``versionviews``
+(served versions converted from a stored one) must stay last, after what it converts.
 """
 from . import (  # noqa: F401
     configmap,
+    controllerrevision,
+    cronjob,
     daemonset,
     deployment,
     endpoints,
     endpointslice,
     event,
+    horizontalpodautoscaler,
     job,
     lease,
     namespace,
     node,
     pod,
     poddisruptionbudget,
+    podtemplate,
+    priorityclass,
     replicaset,
     service,
     statefulset,
+    versionviews,
 )

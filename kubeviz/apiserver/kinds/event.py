@@ -36,3 +36,36 @@ register(EventStrategy(
         "type": path_getter("type"),
     },
 ))
+
+
+# ---- events.k8s.io/v1: the same Events under newer names (pkg/apis/events/v1/conversion.go) ----
+# (core name, events.k8s.io/v1 name)
+FIELD_NAMES = [
+    ("involvedObject", "regarding"), ("message", "note"), ("reportingComponent", "reportingController"),
+    ("reportingInstance", "reportingInstance"), ("source", "deprecatedSource"),
+    ("firstTimestamp", "deprecatedFirstTimestamp"), ("lastTimestamp", "deprecatedLastTimestamp"),
+    ("count", "deprecatedCount"), ("eventTime", "eventTime"), ("series", "series"), ("action", "action"),
+    ("reason", "reason"), ("related", "related"), ("type", "type"),
+]
+
+
+def to_events_v1(obj: Obj) -> Obj:
+    out: Obj = {"kind": "Event", "apiVersion": "events.k8s.io/v1", "metadata": obj.get("metadata") or {}}
+    for core, new in FIELD_NAMES:
+        if obj.get(core) is not None:
+            out[new] = obj[core]
+    if not out.get("eventTime"):
+        # A core Event from the old recorder has none; clients of events.k8s.io/v1 (the
+        # Python client among them) insist on one. kubeviz shows when it was first seen
+        # (simplified: a real API server leaves it empty).
+        first = obj.get("firstTimestamp") or (obj.get("metadata") or {}).get("creationTimestamp")
+        out["eventTime"] = f"{first[:19]}.000000Z" if isinstance(first, str) and len(first) >= 19 else None
+    return out
+
+
+def from_events_v1(obj: Obj) -> Obj:
+    out: Obj = {"kind": "Event", "apiVersion": "v1", "metadata": obj.get("metadata") or {}}
+    for core, new in FIELD_NAMES:
+        if obj.get(new) is not None:
+            out[core] = obj[new]
+    return out

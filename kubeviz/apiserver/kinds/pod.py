@@ -7,6 +7,7 @@ from ..resources import register
 from ..selectors import path_getter
 from ..strategy import Context, Obj, Strategy
 from .podspec import default_pod_spec, default_requests_from_limits, qos_class, validate_pod_spec
+from .priorityclass import admit_pod_priority
 
 # Added by the DefaultTolerationSeconds admission plugin, so that pods leave a failed node
 # five minutes after it becomes not-ready or unreachable.
@@ -30,6 +31,8 @@ class PodStrategy(Strategy):
     def prepare_for_create(self, obj: Obj, ctx: Context) -> None:
         spec = obj.get("spec") or {}
         obj["status"] = {"phase": "Pending", "qosClass": qos_class(spec) if isinstance(spec, dict) else "BestEffort"}
+        if isinstance(spec, dict):
+            admit_pod_priority(obj, ctx)
 
     def default(self, obj: Obj, ctx: Context) -> None:
         spec = obj.setdefault("spec", {})
