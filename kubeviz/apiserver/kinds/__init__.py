@@ -12,10 +12,12 @@ from . import (  # noqa: F401
     job,
     lease,
     namespace,
+    networking,
     node,
     pod,
     poddisruptionbudget,
     replicaset,
     service,
     statefulset,
+    storage,
 )
