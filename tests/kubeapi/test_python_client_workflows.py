@@ -292,7 +292,7 @@ def test_unsupported_resources_and_subresources_are_statuses(api, ns):
     ))
     cases = [
         (lambda: client.BatchV1Api(api).list_namespaced_cron_job(ns), 404, "NotFound", 'resource "cronjobs" in batch/v1'),
-        (lambda: client.NetworkingV1Api(api).list_namespaced_ingress(ns), 404, "NotFound", "ingresses"),
+        (lambda: client.StorageV1Api(api).list_csi_driver(), 404, "NotFound", "csidrivers"),
         (lambda: core.connect_post_namespaced_pod_exec("one", ns, command=["ls"]), 405, "MethodNotAllowed", "pods/exec is not supported by kubeviz"),
         (lambda: core.connect_post_namespaced_pod_attach("one", ns), 405, "MethodNotAllowed", "pods/attach is not supported by kubeviz"),
         (lambda: core.connect_get_namespaced_pod_portforward("one", ns), 405, "MethodNotAllowed", "pods/portforward is not supported"),
