@@ -123,7 +123,7 @@ class PersistentVolumeStrategy(Strategy):
             errs.append(v.not_supported("spec.persistentVolumeReclaimPolicy", policy, RECLAIM_POLICIES))
         if spec.get("volumeMode") not in VOLUME_MODES:
             errs.append(v.not_supported("spec.volumeMode", spec.get("volumeMode"), VOLUME_MODES))
-        sources = [s for s in VOLUME_SOURCES if s in spec]
+        sources = [s for s in VOLUME_SOURCES if spec.get(s) is not None]
         if not sources:
             errs.append(v.required("spec", "must specify a volume type"))
         elif len(sources) > 1:
