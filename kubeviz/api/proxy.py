@@ -63,6 +63,8 @@ class TrafficRequestSerializer(serializers.Serializer):
                                   help_text="the node the requests come from (default: the first node)")
     port = serializers.RegexField(PORT, max_length=15, required=False,
                                   help_text="Service port name or number (default: the first port)")
+    fromPod = serializers.RegexField(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=317, required=False,
+                                     help_text="the pod sending (name or namespace/name), so NetworkPolicies can match it")
 
 
 class TrafficResultSerializer(serializers.Serializer):
@@ -72,6 +74,10 @@ class TrafficResultSerializer(serializers.Serializer):
     node = serializers.CharField()
     frontend = serializers.CharField()
     sessionAffinity = serializers.CharField()
+    dropped = serializers.DictField(child=serializers.IntegerField(), required=False,
+                                    help_text="pod name → requests NetworkPolicies dropped")
+    droppedBy = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
+                                      help_text="pod name → the policies isolating it, none of which allows the client")
 
 
 class ProxyRulesView(StatusErrorsMixin, APIView):
@@ -85,7 +91,7 @@ class ServiceTrafficView(StatusErrorsMixin, APIView):
         request=TrafficRequestSerializer,
         responses={
             200: TrafficResultSerializer,
-            404: OpenApiResponse(StatusSerializer, description="no such cluster or Service"),
+            404: OpenApiResponse(StatusSerializer, description="no such cluster, Service or sending pod"),
             503: OpenApiResponse(StatusSerializer, description="the Service has no ready endpoints"),
         },
         summary="Send N requests to a Service and see how kube-proxy spreads them over its pods",
@@ -93,7 +99,9 @@ class ServiceTrafficView(StatusErrorsMixin, APIView):
     def post(self, request: Request, cluster: str, namespace: str, name: str) -> Response:
         body = TrafficRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
         result = traffic_send(
-            cluster=get_object_or_404(Cluster, name=cluster), namespace=namespace, name=name, **body.validated_data,
+            cluster=get_object_or_404(Cluster, name=cluster), namespace=namespace, name=name,
+            from_pod=data.pop("fromPod", None), **data,
         )
         return Response(result)
