@@ -21,6 +21,7 @@ def controller_manager(cluster: Cluster) -> list[Component]:
     from .nodelifecycle import NodeLifecycleController
     from .replicaset import ReplicaSetController
     from .statefulset import StatefulSetController
+    from .volume import PersistentVolumeController
 
     return [
         ReplicaSetController(),
@@ -34,4 +35,5 @@ def controller_manager(cluster: Cluster) -> list[Component]:
         GarbageCollector(cluster),
         NamespaceController(cluster),
         DisruptionController(cluster),
+        PersistentVolumeController(cluster),
     ]
