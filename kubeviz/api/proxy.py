@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kubeviz.clusters.models import Cluster
+from kubeviz.proxy.ingress import ingress_send
 from kubeviz.proxy.selectors import proxy_rules
 from kubeviz.proxy.traffic import MAX_REQUESTS, traffic_send
 
@@ -105,3 +106,30 @@ class ServiceTrafficView(StatusErrorsMixin, APIView):
             from_pod=data.pop("fromPod", None), **data,
         )
         return Response(result)
+
+
+class IngressTrafficRequestSerializer(serializers.Serializer):
+    host = serializers.RegexField(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=253, help_text="the Host header")
+    path = serializers.RegexField(r"^/[^\s]*$", max_length=1024, required=False, default="/", help_text="the request's path")
+    requests = serializers.IntegerField(min_value=1, max_value=MAX_REQUESTS)
+
+
+class IngressTrafficResultSerializer(TrafficResultSerializer):
+    ingress = serializers.CharField(help_text="namespace/name of the Ingress that matched")
+    rule = serializers.CharField(help_text="the host, pathType and path (or defaultBackend) that matched")
+
+
+class IngressTrafficView(StatusErrorsMixin, APIView):
+    @extend_schema(
+        request=IngressTrafficRequestSerializer,
+        responses={
+            200: IngressTrafficResultSerializer,
+            404: OpenApiResponse(StatusSerializer, description="no such cluster, or no Ingress routes this host and path"),
+            503: OpenApiResponse(StatusSerializer, description="the backend Service has no ready endpoints"),
+        },
+        summary="Send N requests for a host and path through the simulated ingress controller",
+    )
+    def post(self, request: Request, cluster: str) -> Response:
+        body = IngressTrafficRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(ingress_send(cluster=get_object_or_404(Cluster, name=cluster), **body.validated_data))
