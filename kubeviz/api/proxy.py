@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kubeviz.clusters.models import Cluster
+from kubeviz.proxy.ingress import ingress_send
 from kubeviz.proxy.selectors import proxy_rules
 from kubeviz.proxy.traffic import MAX_REQUESTS, traffic_send
 
@@ -63,6 +64,8 @@ class TrafficRequestSerializer(serializers.Serializer):
                                   help_text="the node the requests come from (default: the first node)")
     port = serializers.RegexField(PORT, max_length=15, required=False,
                                   help_text="Service port name or number (default: the first port)")
+    fromPod = serializers.RegexField(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?/)?[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=317, required=False,
+                                     help_text="the pod sending (name or namespace/name), so NetworkPolicies can match it")
 
 
 class TrafficResultSerializer(serializers.Serializer):
@@ -72,6 +75,10 @@ class TrafficResultSerializer(serializers.Serializer):
     node = serializers.CharField()
     frontend = serializers.CharField()
     sessionAffinity = serializers.CharField()
+    dropped = serializers.DictField(child=serializers.IntegerField(), required=False,
+                                    help_text="pod name → requests NetworkPolicies dropped")
+    droppedBy = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False,
+                                      help_text="pod name → the policies isolating it, none of which allows the client")
 
 
 class ProxyRulesView(StatusErrorsMixin, APIView):
@@ -85,7 +92,7 @@ class ServiceTrafficView(StatusErrorsMixin, APIView):
         request=TrafficRequestSerializer,
         responses={
             200: TrafficResultSerializer,
-            404: OpenApiResponse(StatusSerializer, description="no such cluster or Service"),
+            404: OpenApiResponse(StatusSerializer, description="no such cluster, Service or sending pod"),
             503: OpenApiResponse(StatusSerializer, description="the Service has no ready endpoints"),
         },
         summary="Send N requests to a Service and see how kube-proxy spreads them over its pods",
@@ -93,7 +100,36 @@ class ServiceTrafficView(StatusErrorsMixin, APIView):
     def post(self, request: Request, cluster: str, namespace: str, name: str) -> Response:
         body = TrafficRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
         result = traffic_send(
-            cluster=get_object_or_404(Cluster, name=cluster), namespace=namespace, name=name, **body.validated_data,
+            cluster=get_object_or_404(Cluster, name=cluster), namespace=namespace, name=name,
+            from_pod=data.pop("fromPod", None), **data,
         )
         return Response(result)
+
+
+class IngressTrafficRequestSerializer(serializers.Serializer):
+    host = serializers.RegexField(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", max_length=253, help_text="the Host header")
+    path = serializers.RegexField(r"^/[^\s]*$", max_length=1024, required=False, default="/", help_text="the request's path")
+    requests = serializers.IntegerField(min_value=1, max_value=MAX_REQUESTS)
+
+
+class IngressTrafficResultSerializer(TrafficResultSerializer):
+    ingress = serializers.CharField(help_text="namespace/name of the Ingress that matched")
+    rule = serializers.CharField(help_text="the host, pathType and path (or defaultBackend) that matched")
+
+
+class IngressTrafficView(StatusErrorsMixin, APIView):
+    @extend_schema(
+        request=IngressTrafficRequestSerializer,
+        responses={
+            200: IngressTrafficResultSerializer,
+            404: OpenApiResponse(StatusSerializer, description="no such cluster, or no Ingress routes this host and path"),
+            503: OpenApiResponse(StatusSerializer, description="the backend Service has no ready endpoints"),
+        },
+        summary="Send N requests for a host and path through the simulated ingress controller",
+    )
+    def post(self, request: Request, cluster: str) -> Response:
+        body = IngressTrafficRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return Response(ingress_send(cluster=get_object_or_404(Cluster, name=cluster), **body.validated_data))

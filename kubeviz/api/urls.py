@@ -54,4 +54,5 @@ urlpatterns = [
     path("clusters/<slug:cluster>/proxy/rules/", proxy.ProxyRulesView.as_view(), name="api-proxy-rules"),
     path("clusters/<slug:cluster>/services/<str:namespace>/<str:name>/traffic/", proxy.ServiceTrafficView.as_view(),
          name="api-service-traffic"),
+    path("clusters/<slug:cluster>/ingress/traffic/", proxy.IngressTrafficView.as_view(), name="api-ingress-traffic"),
 ]

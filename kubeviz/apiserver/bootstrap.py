@@ -1,7 +1,11 @@
 """What a fresh API server creates in its cluster: the system namespaces, the
 ``kubernetes`` Service (pkg/controlplane's bootstrap controller) and the system
-PriorityClasses (the scheduling post-start hook)."""
+PriorityClasses (the scheduling post-start hook); and what a cluster installer adds (as
+kind and minikube do): a default StorageClass ``standard`` served by the simulated
+provisioner, and an IngressClass ``nginx`` served by the simulated ingress controller."""
 from __future__ import annotations
+
+import copy
 
 from kubeviz.clusters.models import Cluster
 
@@ -10,6 +14,31 @@ from .kinds.priorityclass import system_class_bodies
 from .resources import by_plural
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+#: the simulated provisioner's name (controllers/volume.py provisions for it)
+PROVISIONER = "kubeviz.dev/hostpath"
+#: the simulated ingress controller's name (proxy/ingress.py serves the classes naming it)
+INGRESS_CONTROLLER = "k8s.io/ingress-nginx"
+
+ADDONS = (
+    ("storageclasses", {
+        "metadata": {"name": "standard", "annotations": {"storageclass.kubernetes.io/is-default-class": "true"}},
+        "provisioner": PROVISIONER, "reclaimPolicy": "Delete", "volumeBindingMode": "Immediate",
+    }),
+    ("ingressclasses", {
+        "metadata": {"name": "nginx", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+        "spec": {"controller": INGRESS_CONTROLLER},
+    }),
+)
+
+
+def _create(cluster: Cluster, plural: str, namespace: str | None, obj: dict) -> None:
+    try:
+        registry.create(cluster, by_plural(plural), namespace, obj)
+    except errors.StatusError as exc:
+        if exc.reason != "AlreadyExists":
+            raise
 
 
 def cluster_bootstrap(cluster: Cluster) -> None:
@@ -36,8 +65,6 @@ def cluster_bootstrap(cluster: Cluster) -> None:
             raise
     # The scheduling post-start hook: the two system PriorityClasses.
     for body in system_class_bodies():
-        try:
-            registry.create(cluster, by_plural("priorityclasses"), None, body)
-        except errors.StatusError as exc:
-            if exc.reason != "AlreadyExists":
-                raise
+        _create(cluster, "priorityclasses", None, body)
+    for plural, obj in ADDONS:
+        _create(cluster, plural, None, copy.deepcopy(obj))

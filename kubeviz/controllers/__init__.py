@@ -23,6 +23,7 @@ def controller_manager(cluster: Cluster) -> list[Component]:
     from .nodelifecycle import NodeLifecycleController
     from .replicaset import ReplicaSetController
     from .statefulset import StatefulSetController
+    from .volume import PersistentVolumeController
 
     return [
         ReplicaSetController(),
@@ -38,4 +39,5 @@ def controller_manager(cluster: Cluster) -> list[Component]:
         NamespaceController(cluster),
         DisruptionController(cluster),
         HorizontalPodAutoscalerController(cluster),
+        PersistentVolumeController(cluster),
     ]

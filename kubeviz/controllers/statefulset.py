@@ -12,8 +12,10 @@ highest ordinal down, one at a time, and waits while any pod is unhealthy or
 terminating. ``Parallel`` creates and deletes all at once. A RollingUpdate replaces pods
 whose revision is outdated from the highest ordinal down to ``partition``, one at a time,
 each only after the others are healthy. Failed pods are deleted and recreated under the
-same name. Volume claims are not simulated (kubeviz serves no PersistentVolumeClaims), and
-a pod recreated below the partition gets the new template, since kubeviz keeps no
+same name. Each ``volumeClaimTemplates`` entry gives pod *i* its own claim
+``<template>-<set>-<i>``, created before the pod and kept when the set scales down or is
+deleted (the default ``Retain`` of ``persistentVolumeClaimRetentionPolicy``; its ``Delete``
+is not simulated), so a recreated pod finds its old volume again. A pod recreated below the partition gets the new template, since kubeviz keeps no
 ControllerRevision history.
 """
 from __future__ import annotations
@@ -234,6 +236,7 @@ class StatefulSetController:
         pod["spec"]["hostname"] = name
         if spec.get("serviceName"):
             pod["spec"]["subdomain"] = spec["serviceName"]
+        self._claims(api, sts, pod, ordinal)
         where = f"{namespace_of(sts)}/{name_of(sts)}"
         waiting = " (OrderedReady: the lower ordinals are all Running and Ready)" if ordinal > start and \
             spec.get("podManagementPolicy", "OrderedReady") != "Parallel" else ""
@@ -247,6 +250,35 @@ class StatefulSetController:
             raise
         api.event(sts, type="Normal", reason="SuccessfulCreate",
                   message=f"create Pod {name} in StatefulSet {name_of(sts)} successful")
+
+    def _claims(self, api: Client, sts: Obj, pod: Obj, ordinal: int) -> None:
+        """createPersistentVolumeClaims + updateStorage: the pod's claims exist (made from the
+        templates if not), and its volumes name them."""
+        spec = sts.get("spec") or {}
+        volumes = [v for v in pod["spec"].get("volumes") or []
+                   if v.get("name") not in {t["metadata"]["name"] for t in spec.get("volumeClaimTemplates") or []}]
+        for template in spec.get("volumeClaimTemplates") or []:
+            tpl = template["metadata"]["name"]
+            claim = f"{tpl}-{name_of(sts)}-{ordinal}"
+            volumes.append({"name": tpl, "persistentVolumeClaim": {"claimName": claim}})
+            try:
+                api.get("persistentvolumeclaims", namespace_of(sts), claim)
+                continue
+            except errors.StatusError as exc:
+                if exc.code != 404:
+                    raise
+            labels = {**(template["metadata"].get("labels") or {}), **((spec.get("selector") or {}).get("matchLabels") or {})}
+            body = {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                    "metadata": {"name": claim, "namespace": namespace_of(sts), "labels": labels,
+                                 **({"annotations": template["metadata"]["annotations"]} if template["metadata"].get("annotations") else {})},
+                    "spec": deep_copy(template.get("spec") or {})}
+            api.create("persistentvolumeclaims", namespace_of(sts), body, step=None, category="controller", message=(
+                f"StatefulSet {namespace_of(sts)}/{name_of(sts)}: the statefulset controller creates claim {claim} "
+                f"for Pod {name_of(sts)}-{ordinal} (kept when the pod goes)"))
+            api.event(sts, type="Normal", reason="SuccessfulCreate",
+                      message=f"create Claim {claim} Pod {name_of(sts)}-{ordinal} in StatefulSet {name_of(sts)} success")
+        if volumes:
+            pod["spec"]["volumes"] = volumes
 
     def _delete(self, api: Client, sts: Obj, pod: Obj, why: str) -> None:
         where = f"{namespace_of(sts)}/{name_of(sts)}"

@@ -10,8 +10,9 @@ def build_components(cluster: Cluster) -> list[Component]:
     from kubeviz.controllers import controller_manager
     from kubeviz.kubelet.agent import kubelets
     from kubeviz.proxy.component import KubeProxy
+    from kubeviz.proxy.ingress import IngressController
     from kubeviz.scheduler.component import Scheduler
 
     from .housekeeping import Housekeeping
 
-    return [*controller_manager(cluster), Scheduler(cluster), *kubelets(cluster), KubeProxy(cluster), Housekeeping(cluster)]
+    return [*controller_manager(cluster), Scheduler(cluster), *kubelets(cluster), KubeProxy(cluster), IngressController(cluster), Housekeeping(cluster)]

@@ -359,6 +359,62 @@ def _hpa_row(p: Printer, hpa: Obj) -> list[Any]:
     return [hpa["metadata"]["name"], f"{ref.get('kind', '')}/{ref.get('name', '')}", targets,
             str(low) if low is not None else "<unset>", spec.get("maxReplicas", 0), status.get("currentReplicas", 0),
             p.age(hpa["metadata"].get("creationTimestamp"))]
+_ACCESS_MODES = {"ReadWriteOnce": "RWO", "ReadOnlyMany": "ROX", "ReadWriteMany": "RWX", "ReadWriteOncePod": "RWOP"}
+
+
+def _access_modes(modes: list[str] | None) -> str:
+    return ",".join(_ACCESS_MODES.get(m, m) for m in modes or [])
+
+
+def _storageclass_row(p: Printer, sc: Obj) -> list[Any]:
+    from kubeviz.apiserver.kinds.storage import is_default_class
+
+    name = sc["metadata"]["name"] + (" (default)" if is_default_class(sc) else "")
+    return [name, sc.get("provisioner", ""), sc.get("reclaimPolicy", "Delete"), sc.get("volumeBindingMode", "Immediate"),
+            bool(sc.get("allowVolumeExpansion")), p.age(sc["metadata"].get("creationTimestamp"))]
+
+
+def _pv_row(p: Printer, pv: Obj) -> list[Any]:
+    spec, status = pv.get("spec") or {}, pv.get("status") or {}
+    ref = spec.get("claimRef") or {}
+    claim = f"{ref.get('namespace')}/{ref.get('name')}" if ref.get("name") else ""
+    phase = "Terminating" if pv["metadata"].get("deletionTimestamp") else status.get("phase", "")
+    return [pv["metadata"]["name"], (spec.get("capacity") or {}).get("storage", ""), _access_modes(spec.get("accessModes")),
+            spec.get("persistentVolumeReclaimPolicy", ""), phase, claim, spec.get("storageClassName", ""),
+            spec.get("volumeAttributesClassName") or "<unset>", status.get("reason", ""),
+            p.age(pv["metadata"].get("creationTimestamp")), spec.get("volumeMode", "Filesystem")]
+
+
+def _pvc_row(p: Printer, pvc: Obj) -> list[Any]:
+    spec, status = pvc.get("spec") or {}, pvc.get("status") or {}
+    phase = "Terminating" if pvc["metadata"].get("deletionTimestamp") else status.get("phase", "")
+    bound = bool(spec.get("volumeName")) and phase != "Pending"
+    return [pvc["metadata"]["name"], phase, spec.get("volumeName", ""),
+            (status.get("capacity") or {}).get("storage", "") if bound else "",
+            _access_modes(status.get("accessModes")) if bound else "", spec.get("storageClassName", "") or "",
+            spec.get("volumeAttributesClassName") or "<unset>", p.age(pvc["metadata"].get("creationTimestamp")),
+            spec.get("volumeMode", "Filesystem")]
+
+
+def _ingressclass_row(p: Printer, ic: Obj) -> list[Any]:
+    params = (ic.get("spec") or {}).get("parameters")
+    shown = "<none>"
+    if params:
+        shown = f"{params.get('kind', '')}.{params.get('apiGroup', '')}/{params.get('name', '')}" if params.get("apiGroup") else \
+            f"{params.get('kind', '')}/{params.get('name', '')}"
+    return [ic["metadata"]["name"], (ic.get("spec") or {}).get("controller", ""), shown, p.age(ic["metadata"].get("creationTimestamp"))]
+
+
+def _ingress_row(p: Printer, ing: Obj) -> list[Any]:
+    spec = ing.get("spec") or {}
+    hosts = ",".join(r.get("host") or "*" for r in spec.get("rules") or []) or "*"
+    addresses = ",".join(i.get("ip") or i.get("hostname") or "" for i in ((ing.get("status") or {}).get("loadBalancer") or {}).get("ingress") or [])
+    return [ing["metadata"]["name"], spec.get("ingressClassName") or "<none>", hosts, addresses,
+            "80, 443" if spec.get("tls") else "80", p.age(ing["metadata"].get("creationTimestamp"))]
+
+
+def _networkpolicy_row(p: Printer, np: Obj) -> list[Any]:
+    return [np["metadata"]["name"], _selector((np.get("spec") or {}).get("podSelector")), p.age(np["metadata"].get("creationTimestamp"))]
 
 
 def _default_row(p: Printer, obj: Obj) -> list[Any]:
@@ -407,6 +463,19 @@ TABLES: dict[str, tuple[list[Column], Callable[[Printer, Obj], list[Any]]]] = {
     "Lease": ([("Name", "string", 0), ("Holder", "string", 0), ("Age", "string", 0)], _lease_row),
     "PodDisruptionBudget": ([("Name", "string", 0), ("Min Available", "string", 0), ("Max Unavailable", "string", 0),
                              ("Allowed Disruptions", "integer", 0), ("Age", "string", 0)], _pdb_row),
+    "StorageClass": ([("Name", "string", 0), ("Provisioner", "string", 0), ("ReclaimPolicy", "string", 0),
+                      ("VolumeBindingMode", "string", 0), ("AllowVolumeExpansion", "string", 0), ("Age", "string", 0)], _storageclass_row),
+    "PersistentVolume": ([("Name", "string", 0), ("Capacity", "string", 0), ("Access Modes", "string", 0), ("Reclaim Policy", "string", 0),
+                          ("Status", "string", 0), ("Claim", "string", 0), ("StorageClass", "string", 0),
+                          ("VolumeAttributesClass", "string", 0), ("Reason", "string", 0), ("Age", "string", 0),
+                          ("VolumeMode", "string", 1)], _pv_row),
+    "PersistentVolumeClaim": ([("Name", "string", 0), ("Status", "string", 0), ("Volume", "string", 0), ("Capacity", "string", 0),
+                               ("Access Modes", "string", 0), ("StorageClass", "string", 0), ("VolumeAttributesClass", "string", 0),
+                               ("Age", "string", 0), ("VolumeMode", "string", 1)], _pvc_row),
+    "IngressClass": ([("Name", "string", 0), ("Controller", "string", 0), ("Parameters", "string", 0), ("Age", "string", 0)], _ingressclass_row),
+    "Ingress": ([("Name", "string", 0), ("Class", "string", 0), ("Hosts", "string", 0), ("Address", "string", 0),
+                 ("Ports", "string", 0), ("Age", "string", 0)], _ingress_row),
+    "NetworkPolicy": ([("Name", "string", 0), ("Pod-Selector", "string", 0), ("Age", "string", 0)], _networkpolicy_row),
 }
 DEFAULT: tuple[list[Column], Callable[[Printer, Obj], list[Any]]] = ([("Name", "string", 0), ("Age", "string", 0)], _default_row)
 

@@ -21,6 +21,7 @@ from kubeviz.clusters.models import Cluster
 from kubeviz.flow.services import step_record
 from kubeviz.runtime.served import record_requests
 
+from .netpol import Source, Verdict, ingress_verdict
 from .rules import Backend, Rule
 from .selectors import rules_of_service
 
@@ -67,10 +68,15 @@ def _pick_rule(rules: Sequence[Rule], key: str, port: int | str | None) -> Rule:
 @transaction.atomic
 def traffic_send(
     *, cluster: Cluster, namespace: str, name: str, requests: int, node: str | None = None,
-    port: int | str | None = None, client_ip: str = DEFAULT_CLIENT_IP,
+    port: int | str | None = None, client_ip: str = DEFAULT_CLIENT_IP, from_pod: str | None = None,
 ) -> Obj:
     """Send ``requests`` requests from a pod on ``node`` (default: the first node) to the
-    Service's cluster IP; return how kube-proxy spread them, per pod, and record it."""
+    Service's cluster IP; return how kube-proxy spread them, per pod, and record it.
+
+    ``from_pod`` (``name`` in the Service's namespace, or ``namespace/name``) makes that pod
+    the client, so NetworkPolicies can match it by its labels and namespace; without it the
+    client is an address (``client_ip``) that only ipBlock peers match. Requests sent to a
+    pod whose policies allow nothing for this client are dropped (counted in ``dropped``)."""
     if not 1 <= requests <= MAX_REQUESTS:
         raise errors.bad_request(f"requests must be between 1 and {MAX_REQUESTS}")
     svc = registry.get(cluster, by_plural("services"), namespace, name)
@@ -84,6 +90,10 @@ def traffic_send(
         raise errors.bad_request(
             f"service {key} is headless (clusterIP: None): kube-proxy has no rules for it, clients connect to the pods directly"
         )
+    source = _source(cluster, namespace, from_pod, client_ip)
+    if from_pod:
+        client_ip = source.ip
+        node = source.node or node
     node, rules = rules_of_service(cluster, svc, node)
     if rules is None or not rules.rules:
         raise errors.StatusError(503, "ServiceUnavailable", f"no ready endpoints for service {key}")
@@ -93,10 +103,16 @@ def traffic_send(
         raise errors.StatusError(503, "ServiceUnavailable", f"no ready endpoints for service {key}{where}")
     rng = random.Random(f"{cluster.seed}:traffic:{key}:{rule.port}:{node}:{client_ip}:{requests}")
     distribution = spread(rule, requests, rng)
+    verdicts = _verdicts(cluster, namespace, rule, source)
+    dropped = {pod: distribution.pop(pod) for pod, verdict in verdicts.items() if not verdict.allowed and pod in distribution}
     # The chosen pods' containers serve the requests and write their access logs.
     record_requests(cluster, namespace, {b.pod: distribution.get(b.label, 0) for b in rule.backends if b.pod},
                     {b.pod: b.port for b in rule.backends if b.pod}, client_ip=client_ip)
-    summary = ", ".join(f"{label} {count}" for label, count in distribution.items())
+    summary = ", ".join(f"{label} {count}" for label, count in distribution.items()) or "none delivered"
+    if dropped:
+        summary += "; dropped by the network policy: " + ", ".join(
+            f"{pod} {count} (isolated by {', '.join(verdicts[pod].isolating)}, which allow nothing from {_who(source)})"
+            for pod, count in dropped.items())
     how = f"all to one endpoint (session affinity: ClientIP from {client_ip})" if rule.affinity == "ClientIP" else \
         f"at random over {len(rule.backends)} endpoint{'s' if len(rule.backends) != 1 else ''}"
     step_record(
@@ -105,7 +121,36 @@ def traffic_send(
         message=f"{requests} request{'s' if requests != 1 else ''} from a pod on {node} to {key} "
                 f"({rule.frontend.rsplit('/', 1)[0]}) were sent by kube-proxy {how}: {summary}",
     )
-    return {
+    result: Obj = {
         "service": key, "requests": requests, "distribution": distribution, "node": node,
         "frontend": rule.frontend, "sessionAffinity": rule.affinity,
     }
+    if dropped:
+        result["dropped"] = dropped
+        result["droppedBy"] = {pod: list(verdicts[pod].isolating) for pod in dropped}
+    return result
+
+
+def _source(cluster: Cluster, namespace: str, from_pod: str | None, client_ip: str) -> Source:
+    if not from_pod:
+        return Source(ip=client_ip)
+    ns, _, name = from_pod.rpartition("/")
+    pod = registry.get(cluster, by_plural("pods"), ns or namespace, name)
+    labels = tuple(sorted((pod["metadata"].get("labels") or {}).items()))
+    return Source(ip=(pod.get("status") or {}).get("podIP") or client_ip, namespace=ns or namespace, labels=labels,
+                  pod=f"{ns or namespace}/{name}", node=(pod.get("spec") or {}).get("nodeName") or "")
+
+
+def _who(source: Source) -> str:
+    return f"pod {source.pod}" if source.pod else source.ip
+
+
+def _verdicts(cluster: Cluster, namespace: str, rule: Rule, source: Source) -> dict[str, Verdict]:
+    """Each backend pod's NetworkPolicy verdict for this client."""
+    policies = registry.objects(cluster, "networkpolicies", namespace)
+    if not policies:
+        return {}
+    pods = {p["metadata"]["name"]: p for p in registry.objects(cluster, "pods", namespace)}
+    namespaces = {n["metadata"]["name"]: n for n in registry.objects(cluster, "namespaces")}
+    return {b.pod: ingress_verdict(policies, namespaces, pods[b.pod], b.port, rule.protocol, source)
+            for b in rule.backends if b.pod in pods}

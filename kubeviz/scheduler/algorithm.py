@@ -332,9 +332,10 @@ def select_host(totals: dict[str, int], rng: random.Random) -> str:
 
 
 def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated: Iterable[Obj] = (),
-                 start_index: int = 0) -> Attempt:
+                 start_index: int = 0, volumes: Status | None = None) -> Attempt:
     """Find a node for ``pod``; on failure, try preemption (PostFilter).
 
+    ``volumes`` is VolumeBinding's PreFilter verdict (it reads claims, which a snapshot has not).
     Filtering goes round the node list from ``start_index`` (the scheduler carries on
     next cycle from where this one stopped, ``Attempt.processed`` nodes later) and stops
     once ``num_feasible_nodes_to_find`` nodes fit: in a large cluster only those are scored.
@@ -348,9 +349,11 @@ def schedule_pod(pod: Obj, snapshot: Snapshot, *, rng: random.Random, nominated:
         return attempt
 
     allowed, pre_status = plugins.PRE_FILTER.pre_filter(pod)
+    if volumes is not None and volumes.rejected:
+        allowed, pre_status = None, volumes
     if pre_status.rejected:
         attempt.prefilter_status = attempt.absent_status = pre_status
-        attempt.skipped = dict.fromkeys(snapshot.nodes, NODE_AFFINITY)
+        attempt.skipped = dict.fromkeys(snapshot.nodes, pre_status.plugin)
         attempt.preemption = preempt(pod, snapshot, attempt, nominated)
         return attempt
 

@@ -21,7 +21,8 @@ from kubeviz.flow.catalogue import say
 from . import explain
 from .algorithm import Attempt, schedule_pod
 from .framework import DEFAULT_SCHEDULER_NAME, SnapshotCache, is_terminal, with_node_name
-from .queue import ASSIGNED_POD_DELETE, SchedulingQueue, node_changes, pod_spec_changed
+from .plugins import volume_binding
+from .queue import ASSIGNED_POD_DELETE, PVC_CHANGE, SchedulingQueue, node_changes, pod_spec_changed
 from .resources import RequestsMemo
 from .services import decision_save
 
@@ -53,7 +54,7 @@ def responsible_for(pod: Obj) -> bool:
 class Scheduler:
     name = "scheduler"
     actor = "scheduler"
-    watches = ("pods", "nodes")
+    watches = ("pods", "nodes", "persistentvolumeclaims")
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
@@ -67,6 +68,8 @@ class Scheduler:
 
     # ---- handlers -------------------------------------------------------------------------
     def handle(self, cache: Cache, plural: str, event: str, obj: Obj, old: Obj | None) -> Iterable[str]:
+        if plural == "persistentvolumeclaims":
+            return self.queue.move({PVC_CHANGE})
         if plural == "nodes":
             if event == "DELETED":
                 return []
@@ -114,10 +117,14 @@ class Scheduler:
 
         snapshot = self.snapshots.snapshot(cache, assumed=self._assumed(cache))
         rng = random.Random(f"{self.cluster.seed}:scheduler:{uid}:{number}")
-        attempt = schedule_pod(pod, snapshot, rng=rng, nominated=self._nominated(cache), start_index=self.next_start_index)
+        claim, storage_class = self._volume_readers(cache, pod)
+        attempt = schedule_pod(pod, snapshot, rng=rng, nominated=self._nominated(cache), start_index=self.next_start_index,
+                               volumes=volume_binding.pre_filter(pod, claim, storage_class))
         if len(snapshot):
             self.next_start_index = (attempt.start_index + attempt.processed) % len(snapshot)
         if attempt.chosen:
+            for pvc in volume_binding.delayed_claims(pod, claim, storage_class):
+                self._select_node(api, pvc, attempt.chosen)
             return self._bind(api, pod, attempt, number)
         return self._fail(api, pod, attempt, number, snapshot)
 
@@ -187,6 +194,20 @@ class Scheduler:
         record = explain.explanation(attempt, attempt_number=number, time=api.stamp(), message=message)
         decision_save(cluster=self.cluster, namespace=meta["namespace"], name=meta["name"], uid=meta.get("uid", ""),
                       explanation=record, created=api.now())
+
+    def _select_node(self, api: Client, pvc: Obj, node: str) -> None:
+        """WaitForFirstConsumer: tell the provisioner where the claim's first pod goes."""
+        meta = _meta(pvc)
+        api.patch("persistentvolumeclaims", meta.get("namespace"), meta["name"],
+                  {"metadata": {"annotations": {volume_binding.SELECTED_NODE: node}}}, category="scheduler",
+                  message=f"the scheduler chose {node} for the first pod of claim {meta.get('namespace')}/{meta['name']}: "
+                          "its volume can now be provisioned there")
+
+    @staticmethod
+    def _volume_readers(cache: Cache, pod: Obj) -> tuple[Any, Any]:
+        namespace = _meta(pod).get("namespace")
+        return (lambda name: cache.get("persistentvolumeclaims", f"{namespace}/{name}"),
+                lambda name: cache.get("storageclasses", name) if name else None)
 
     # ---- what the cycle sees ----------------------------------------------------------------
     def _assumed(self, cache: Cache) -> list[Obj]:

@@ -27,6 +27,7 @@ NODE_TAINT = "UpdateNodeTaint"
 NODE_CONDITION = "UpdateNodeCondition"
 NODE_ANNOTATION = "UpdateNodeAnnotation"
 ASSIGNED_POD_DELETE = "AssignedPodDelete"
+PVC_CHANGE = "PersistentVolumeClaimChange"
 
 #: the events each plugin registers as able to turn its rejection around (EventsToRegister)
 INTERESTS: dict[str, set[str]] = {
@@ -36,6 +37,7 @@ INTERESTS: dict[str, set[str]] = {
     "NodeAffinity": {NODE_ADD, NODE_LABEL},
     "NodePorts": {NODE_ADD, ASSIGNED_POD_DELETE},
     "NodeResourcesFit": {NODE_ADD, NODE_ALLOCATABLE, ASSIGNED_POD_DELETE},
+    "VolumeBinding": {PVC_CHANGE},
 }
 
 

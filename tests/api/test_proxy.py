@@ -96,3 +96,30 @@ def test_in_the_openapi_schema(api):
     paths = r.json()["paths"]
     assert "/api/clusters/{cluster}/proxy/rules/" in paths
     assert "/api/clusters/{cluster}/services/{namespace}/{name}/traffic/" in paths
+
+
+def test_ingress_traffic_is_routed_by_host_and_path(api, cluster, web):
+    registry.create(cluster, by_plural("ingresses"), "default", {"metadata": {"name": "shop"}, "spec": {"rules": [
+        {"host": "shop.example", "http": {"paths": [
+            {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}})
+    url = f"/api/clusters/{cluster.name}/ingress/traffic/"
+    r = api.post(url, {"host": "shop.example", "path": "/cart", "requests": 30}, format="json")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert (body["ingress"], body["service"], body["rule"], sum(body["distribution"].values())) == (
+        "default/shop", "default/web", "shop.example Prefix /", 30)
+    missing = api.post(url, {"host": "other.example", "requests": 1}, format="json")
+    assert (missing.status_code, missing.json()["kind"]) == (404, "Status")
+
+
+def test_traffic_from_a_pod_names_the_policies_that_dropped_it(api, cluster, web):
+    for i in (1, 2, 3):
+        registry.create(cluster, by_plural("pods"), "default", {"metadata": {"name": f"web-{i}", "labels": {"app": "web"}},
+                                                                 "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
+    registry.create(cluster, by_plural("pods"), "default", {"metadata": {"name": "client"},
+                                                             "spec": {"containers": [{"name": "c", "image": "busybox"}]}})
+    registry.create(cluster, by_plural("networkpolicies"), "default", {"metadata": {"name": "deny-all"}, "spec": {"podSelector": {}}})
+    r = api.post(traffic_url(cluster), {"requests": 9, "fromPod": "client"}, format="json")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert (sum(body["dropped"].values()), set(map(tuple, body["droppedBy"].values()))) == (9, {("default/deny-all",)})

@@ -291,8 +291,8 @@ def test_unsupported_resources_and_subresources_are_statuses(api, ns):
         metadata=client.V1ObjectMeta(name="one"), spec=client.V1PodSpec(containers=[client.V1Container(name="c", image="nginx")]),
     ))
     cases = [
-        (lambda: client.BatchV1Api(api).list_namespaced_cron_job(ns), 404, "NotFound", "CronJob (batch/v1) is a Kubernetes kind that kubeviz does not serve yet"),
-        (lambda: client.NetworkingV1Api(api).list_namespaced_ingress(ns), 404, "NotFound", "Ingress (networking.k8s.io/v1) is a Kubernetes kind"),
+        (lambda: core.list_namespaced_replication_controller(ns), 404, "NotFound", "ReplicationController (v1) is a Kubernetes kind that kubeviz does not serve yet"),
+        (lambda: client.StorageV1Api(api).list_csi_driver(), 404, "NotFound", "csidrivers"),
         (lambda: core.connect_post_namespaced_pod_exec("one", ns, command=["ls"]), 405, "MethodNotAllowed", "pods/exec is not supported by kubeviz"),
         (lambda: core.connect_post_namespaced_pod_attach("one", ns), 405, "MethodNotAllowed", "pods/attach is not supported by kubeviz"),
         (lambda: core.connect_get_namespaced_pod_portforward("one", ns), 405, "MethodNotAllowed", "pods/portforward is not supported"),

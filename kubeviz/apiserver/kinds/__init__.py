@@ -16,6 +16,7 @@ from . import (  # noqa: F401
     job,
     lease,
     namespace,
+    networking,
     node,
     pod,
     poddisruptionbudget,
@@ -24,5 +25,6 @@ from . import (  # noqa: F401
     replicaset,
     service,
     statefulset,
+    storage,
     versionviews,
 )
