@@ -21,6 +21,7 @@ from kubeviz.runtime import logs as runtime_logs
 from kubeviz.runtime.containers import CRASH_ANNOTATION
 from kubeviz.runtime.models import LogLine
 from kubeviz.runtime.output import BURST_SECONDS, Program, exit_lines, program, render, stop_lines
+from kubeviz.runtime.processes import Processes
 
 from .lifecycle import CRASH_AT
 
@@ -46,8 +47,9 @@ class LogRecorder:
     """Writes container output for one cluster's kubelets; keeps each running container's
     ``Program`` so a loop's lines are generated once."""
 
-    def __init__(self, cluster: Cluster):
+    def __init__(self, cluster: Cluster, processes: Processes | None = None):
         self.cluster = cluster
+        self.processes = processes
         self.programs: dict[str, Program] = {}
         self.stopped: set[str] = set()
 
@@ -57,7 +59,8 @@ class LogRecorder:
         if found is None:
             if len(self.programs) >= MAX_PROGRAMS:
                 self.programs.clear()
-            found = self.programs[cid] = program(pod, container, restarts=cs.get("restartCount", 0), cpus=cpus)
+            run = self.processes.run(pod, container, cs) if self.processes is not None else None
+            found = self.programs[cid] = program(pod, container, restarts=cs.get("restartCount", 0), cpus=cpus, run=run)
         return found
 
     def _entries(self, pod: Obj, cs: Obj, lines: list[tuple[datetime, str]], stream: str = "stdout") -> list[runtime_logs.Entry]:

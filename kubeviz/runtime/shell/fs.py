@@ -104,10 +104,10 @@ class Fs:
 
 
 def at(base: Fs, journal: list[tuple[float, str, str | None]], offset: float) -> Fs:
-    """``base`` with the journal's writes up to ``offset`` applied."""
+    """``base`` with the journal's writes before ``offset`` applied."""
     fs = base.copy()
     for moment, path, content in journal:
-        if moment > offset:
+        if moment >= offset:  # a write at the very moment of a look has not happened yet
             break
         if content is None:
             fs.files.pop(path, None)

@@ -44,10 +44,12 @@ class Run:
     """A container's process: ``advance(offset)`` runs it up to that many seconds after
     it started; ``lines``, ``journal`` and ``exit`` say what it did so far."""
 
-    def __init__(self, ctx: Context, argv: list[str]):
+    def __init__(self, ctx: Context, argv: list[str], keep_lines: bool = True):
         self.ctx = ctx
+        self.keep_lines = keep_lines
         self.shell = Shell(ctx, argv[0].rsplit("/", 1)[-1] if argv else "sh")
         self.shell.name = "sh"
+        self.base = ctx.fs.copy()  # the files before the program ran (probes replay the journal on it)
         ctx.fs.clock = lambda: self.shell.clock
         self.lines: list[Line] = []
         self.exit: tuple[float, int] | None = None  # (offset, code)
@@ -64,6 +66,8 @@ class Run:
         return self.shell.serving
 
     def _take(self, stream: str, text: str) -> None:
+        if not self.keep_lines:
+            return
         text = self._partial[stream] + text
         *complete, rest = text.split("\n")
         self._partial[stream] = rest
@@ -75,34 +79,39 @@ class Run:
                 offset = self.lines[-1].offset + 0.000001
             self.lines.append(Line(offset, line, stream))
 
+    def _step(self) -> bool:
+        """Pull one step; False once the program has ended or waits forever."""
+        if self.exit is not None or self._paused_until == FOREVER:
+            return False
+        try:
+            kind, value = next(self._steps)  # type: ignore[call-overload]
+        except StopIteration as stop:
+            for stream, rest in self._partial.items():
+                if rest:
+                    self._take(stream, "\n")
+            self.exit = (self.shell.clock, int(stop.value or 0))
+            return False
+        if kind != "sleep":
+            self._take("stdout" if kind == "out" else "stderr", str(value))
+        self._paused_until = self.shell.clock
+        return True
+
     def advance(self, offset: float) -> None:
         """Run until the program's clock passes ``offset`` (or it ends)."""
-        while self.exit is None and self._paused_until <= offset:
-            try:
-                kind, value = next(self._steps)  # type: ignore[call-overload]
-            except StopIteration as stop:
-                for stream, rest in self._partial.items():
-                    if rest:
-                        self._take(stream, "\n")
-                self.exit = (self.shell.clock, int(stop.value or 0))
-                return
-            if kind == "sleep":
-                self._paused_until = self.shell.clock
-                if self.shell.clock == FOREVER:
-                    return
-            else:
-                self._take("stdout" if kind == "out" else "stderr", str(value))
-                self._paused_until = self.shell.clock
+        while self._paused_until <= offset and self._step():
+            pass
+
+    def ending_within(self, offset: float, steps: int) -> None:
+        """Run at most ``steps`` steps past ``offset`` until the program prints a line there."""
+        count = len(self.lines)
+        while steps > 0 and (len(self.lines) == count or self.lines[-1].offset <= offset) and self._step():
+            steps -= 1
 
     def ending(self) -> tuple[float, int] | None:
         """When and how the program ends, looking at most ``FATE_STEPS`` steps ahead;
         None: it runs until stopped."""
         steps = 0
-        while self.exit is None and steps < FATE_STEPS and self._paused_until != FOREVER:
-            before = self._paused_until
-            self.advance(before)
-            if self._paused_until == before and self.exit is None:
-                self.advance(before + 1e-9)
+        while steps < FATE_STEPS and self._step():
             steps += 1
         return self.exit
 
