@@ -495,6 +495,7 @@ def _read(sh: Shell, args: list[str]) -> Steps:
     for i, name in enumerate(names):
         sh.vars[name] = parts[i] if i < len(parts) else ""
     return 0
+    yield
 
 
 @command("test", "[", "[[")
@@ -707,6 +708,9 @@ def _whoami(sh: Shell, args: list[str]) -> Steps:
 @command("id")
 def _id(sh: Shell, args: list[str]) -> Steps:
     uid = 0 if sh.ctx.user == "root" else 1000
+    if "-u" in args:
+        yield from _out(sh, f"{uid}\n")
+        return 0
     yield from _out(sh, f"uid={uid}({sh.ctx.user}) gid={uid}({sh.ctx.user}) groups={uid}({sh.ctx.user})\n")
     return 0
 

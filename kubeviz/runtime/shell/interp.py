@@ -463,8 +463,11 @@ class Shell:
             return end + 1, self.capture(word[i + 1:end])
         nxt = word[i + 1:i + 2]
         if word.startswith("$((", i):
-            end = word.index("))", i)
-            return end + 2, str(self.arith(word[i + 3:end]))
+            depth, j = 2, i + 3
+            while j < len(word) and depth:
+                depth += {"(": 1, ")": -1}.get(word[j], 0)
+                j += 1
+            return j, str(self.arith(word[i + 3:j - 2]))
         if nxt == "(":
             depth, j = 1, i + 2
             while j < len(word) and depth:

@@ -295,10 +295,17 @@ class _Parser:
             raise ShellSyntaxError(f"syntax error: unexpected {_describe(self.peek())}")
         return node
 
+    def _condition(self, stop: set[str]) -> Sequence:
+        """A loop's or if's condition: at least one command."""
+        cond = self.sequence(stop)
+        if not cond.items:
+            raise ShellSyntaxError(f"syntax error: unexpected {_describe(self.peek())}")
+        return cond
+
     def compound(self, word: str) -> object:
         if word in ("while", "until"):
             self.take()
-            cond = self.sequence({"do"})
+            cond = self._condition({"do"})
             self.expect_word("do")
             body = self.sequence({"done"})
             self.expect_word("done")
@@ -322,7 +329,7 @@ class _Parser:
         if word == "if":
             self.take()
             branches = []
-            cond = self.sequence({"then"})
+            cond = self._condition({"then"})
             self.expect_word("then")
             branches.append((cond, self.sequence({"elif", "else", "fi"})))
             otherwise = None
