@@ -11,6 +11,7 @@ from bench import (
     lessons,
     lifecycle,
     pacing,
+    shell,
     sleep,
     templates,
     timetravel,
@@ -27,6 +28,7 @@ kubeapi.main([])
 history.main([])
 timetravel.main([])
 sleep.main([])
+shell.main([])
 checks.main([])
 exercises.main([])
 catalogue.main([])

@@ -29,7 +29,7 @@ Obj = dict[str, Any]
 #: programs kept in memory (a loop's generated lines) before the cache starts over
 MAX_PROGRAMS = 2000
 #: a container printing faster than this has its lines written in batches
-MIN_WAKE_SECONDS = 1.0
+MIN_WAKE_SECONDS = 2.0
 
 
 def _ts(value: str | None) -> datetime | None:
@@ -51,6 +51,8 @@ class LogRecorder:
         self.cluster = cluster
         self.processes = processes
         self.programs: dict[str, Program] = {}
+        #: the time of the last line written, per container instance
+        self.written: dict[str, datetime] = {}
         self.stopped: set[str] = set()
 
     def _program(self, pod: Obj, container: Obj, cs: Obj, cpus: int) -> Program:
@@ -59,6 +61,7 @@ class LogRecorder:
         if found is None:
             if len(self.programs) >= MAX_PROGRAMS:
                 self.programs.clear()
+                self.written.clear()
             run = self.processes.run(pod, container, cs) if self.processes is not None else None
             found = self.programs[cid] = program(pod, container, restarts=cs.get("restartCount", 0), cpus=cpus, run=run)
         return found
@@ -77,7 +80,9 @@ class LogRecorder:
             return prog.between(started, None, until)
         if prog.next_after(started, started + timedelta(seconds=BURST_SECONDS)) is None:
             return []  # everything it prints came with the startup burst
-        last = runtime_logs.log_last_time(cluster=self.cluster, container_id=cs.get("containerID", ""))
+        cid = cs.get("containerID", "")
+        # What this recorder wrote last (asked of the runtime only after a worker restart).
+        last = self.written.get(cid) or runtime_logs.log_last_time(cluster=self.cluster, container_id=cid)
         return prog.between(started, last, until)
 
     def record(self, pod: Obj, old: Obj | None, new: Obj, now: datetime, *, cpus: int = 4) -> float | None:
@@ -116,7 +121,10 @@ class LogRecorder:
                 last_words = exit_lines(container, ended.get("reason", ""), int(ended.get("exitCode", 0)), crashed)
                 entries += self._entries(pod, prev, [(finished, text) for text in last_words], "stderr")
                 self.programs.pop(prev.get("containerID", ""), None)
+                self.written.pop(prev.get("containerID", ""), None)
         runtime_logs.log_append(cluster=self.cluster, entries=entries)
+        for e in entries:
+            self.written[e.container_id] = e.time
         return wake
 
     @staticmethod

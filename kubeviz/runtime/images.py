@@ -76,6 +76,10 @@ _NGINX_FILES = {
     "/etc/nginx/conf.d/default.conf": "server {\n    listen       80;\n    server_name  localhost;\n\n    location / {\n"
                                       "        root   /usr/share/nginx/html;\n        index  index.html index.htm;\n    }\n}\n",
 }
+#: nginx 1.<minor>: its last patch release (so 1.14.2 pulls and 1.28.9 does not)
+_NGINX_LAST_PATCH = {7: 12, 8: 0, 9: 15, 10: 3, 11: 13, 12: 2, 13: 12, 14: 2, 15: 12, 16: 1, 17: 10, 18: 0, 19: 10, 20: 2,
+                     21: 6, 22: 1, 23: 4, 24: 0, 25: 5, 26: 3, 27: 5, 28: 0, 29: 1}
+_NGINX_RELEASES = "|".join(f"{minor}(\\.({'|'.join(str(p) for p in range(last + 1))}))?" for minor, last in _NGINX_LAST_PATCH.items())
 _NGINX = dict(entrypoint=("/docker-entrypoint.sh",), cmd=("nginx", "-g", "daemon off;"), server="nginx", files=_NGINX_FILES)
 _SH = dict(cmd=("sh",))
 _BUSYBOX_TAGS = r"latest|stable|musl|glibc|uclibc|1\.(2[1-9]|3[0-7])(\.\d)?(-(musl|glibc|uclibc))?"
@@ -83,7 +87,7 @@ _BUSYBOX_TAGS = r"latest|stable|musl|glibc|uclibc|1\.(2[1-9]|3[0-7])(\.\d)?(-(mu
 CATALOGUE: dict[str, Image] = {
     "nginx": _image("docker.io/library/nginx", 72_000_000, "serve",
                     rf"(latest|stable|mainline|alpine|perl|alpine-slim|bookworm|(stable|mainline)(-(alpine|perl|alpine-slim|bookworm))?"
-                    rf"|1\.([7-9]|1[0-9]|2[0-9])(\.([0-9]|1[0-2]))?{_VARIANTS})", **_NGINX),
+                    rf"|1\.({_NGINX_RELEASES}){_VARIANTS})", **_NGINX),
     "httpd": _image("docker.io/library/httpd", 58_000_000, "serve", rf"latest|alpine|2(\.[24](\.\d{{1,2}})?)?{_VARIANTS}",
                     cmd=("httpd-foreground",), server="httpd", files={"/usr/local/apache2/htdocs/index.html": HTTPD_INDEX}),
     "redis": _image("docker.io/library/redis", 45_000_000, "serve", rf"latest|alpine|bookworm|[5-8](\.\d(\.\d{{1,2}})?)?{_VARIANTS}",
