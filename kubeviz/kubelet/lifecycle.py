@@ -221,8 +221,7 @@ def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datet
         # (A restart in the same second as the crash starts a run the crash is done with.)
         # A crash injected by a teacher: this run of the container dies now, once.
         endings.append((crash_at, Fate(None, 1, "Error"), []))
-    run = processes.run(pod, container, cs) if processes is not None else None
-    f = fate(container, annotations, run)
+    f = fate(container, annotations, (lambda: processes.run(pod, container, cs)) if processes is not None else None)
     if f.runs_for is not None:
         ends = started + timedelta(seconds=f.runs_for)
         if f.reason == "OOMKilled" and ends < now:

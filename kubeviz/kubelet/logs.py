@@ -62,7 +62,8 @@ class LogRecorder:
             if len(self.programs) >= MAX_PROGRAMS:
                 self.programs.clear()
                 self.written.clear()
-            run = self.processes.run(pod, container, cs) if self.processes is not None else None
+            commanded = bool(container.get("command") or container.get("args"))
+            run = self.processes.run(pod, container, cs) if self.processes is not None and commanded else None
             found = self.programs[cid] = program(pod, container, restarts=cs.get("restartCount", 0), cpus=cpus, run=run)
         return found
 

@@ -6,6 +6,7 @@ moment from the store alone (nothing is lost when a worker restarts).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -31,18 +32,19 @@ class Fate:
     reason: str = "Completed"
 
 
-def fate(container: dict[str, Any], annotations: dict[str, str] | None = None, run: Run | None = None) -> Fate:
+def fate(container: dict[str, Any], annotations: dict[str, str] | None = None,
+         process: Callable[[], Run | None] | None = None) -> Fate:
     """What the container's process does; over its memory limit, it is OOMKilled first
-    unless it would have exited sooner. ``run``: the container's own process, for a
-    command that uses the network (its answer depends on the cluster)."""
+    unless it would have exited sooner. ``process`` gives the container's own process, for
+    a command that uses the network (its answer depends on the cluster)."""
     annotations = annotations or {}
-    own = _fate(container, annotations, run)
+    own = _fate(container, annotations, process)
     if over_memory_limit(container, annotations) and (own.runs_for is None or own.runs_for > OOM_AFTER_SECONDS):
         return Fate(OOM_AFTER_SECONDS, 137, "OOMKilled")
     return own
 
 
-def _fate(container: dict[str, Any], annotations: dict[str, str], run: Run | None) -> Fate:
+def _fate(container: dict[str, Any], annotations: dict[str, str], process: Callable[[], Run | None] | None) -> Fate:
     crash = annotations.get(CRASH_ANNOTATION)
     if crash is not None:
         try:
@@ -57,7 +59,8 @@ def _fate(container: dict[str, Any], annotations: dict[str, str], run: Run | Non
         return Fate(OOM_AFTER_SECONDS, 137, "OOMKilled")
     if container.get("command") or container.get("args"):
         argv = default_argv(container)
-        if run is not None and _NETWORK.search(" ".join(argv)):
+        run = process() if process is not None and _NETWORK.search(" ".join(argv)) else None
+        if run is not None:
             return _ended(run.ending())
         env = tuple(sorted((str(e.get("name")), str(e.get("value", ""))) for e in container.get("env") or []
                            if isinstance(e, dict) and e.get("name") != "HOSTNAME"))
