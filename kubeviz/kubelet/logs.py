@@ -67,6 +67,13 @@ class LogRecorder:
             found = self.programs[cid] = program(pod, container, restarts=cs.get("restartCount", 0), cpus=cpus, run=run)
         return found
 
+    def _forget(self, cid: str) -> None:
+        """The instance has ended: its program (and process) are no longer needed."""
+        self.programs.pop(cid, None)
+        self.written.pop(cid, None)
+        if self.processes is not None:
+            self.processes.runs.pop(cid, None)
+
     def _entries(self, pod: Obj, cs: Obj, lines: list[tuple[datetime, str]], stream: str = "stdout") -> list[runtime_logs.Entry]:
         uid = pod["metadata"].get("uid", "")
         pod_ip = (pod.get("status") or {}).get("podIP", "")
@@ -121,8 +128,7 @@ class LogRecorder:
                 crashed = self._crashed(pod, started, finished)
                 last_words = exit_lines(container, ended.get("reason", ""), int(ended.get("exitCode", 0)), crashed)
                 entries += self._entries(pod, prev, [(finished, text) for text in last_words], "stderr")
-                self.programs.pop(prev.get("containerID", ""), None)
-                self.written.pop(prev.get("containerID", ""), None)
+                self._forget(prev.get("containerID", ""))
         runtime_logs.log_append(cluster=self.cluster, entries=entries)
         for e in entries:
             self.written[e.container_id] = e.time
@@ -160,7 +166,7 @@ class LogRecorder:
             entries += self._entries(pod, cs, self._printed(prog, cs, started, now, fresh=False))
             goodbye = [(now + timedelta(microseconds=i), text) for i, text in enumerate(stop_lines(specs[name]), start=1)]
             entries += self._entries(pod, cs, goodbye)
-            self.programs.pop(cs.get("containerID", ""), None)
+            self._forget(cs.get("containerID", ""))
         runtime_logs.log_append(cluster=self.cluster, entries=entries)
 
     def pods_with_logs(self) -> set[str]:

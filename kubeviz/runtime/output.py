@@ -23,6 +23,8 @@ Obj = dict[str, Any]
 
 #: lines printed this soon after start are written together with the start
 BURST_SECONDS = 1.0
+#: a command's lines already written are dropped from memory past this many
+TRIM_LINES = 1000
 #: how many steps of a program to look ahead for its next line
 LOOKAHEAD_STEPS = 2000
 
@@ -42,15 +44,12 @@ class Program:
 
     lines: list[Line] = field(default_factory=list)
     run: Run | None = None
-    _taken: int = 0
 
     def _extend(self, until_offset: float) -> None:
         if self.run is None:
             return
         self.run.advance(until_offset)
-        new = self.run.lines[self._taken:]
-        self._taken += len(new)
-        self.lines.extend((line.offset, line.text) for line in new)
+        self.lines.extend((line.offset, line.text) for line in self.run.take_lines())
 
     def between(self, started: datetime, after: datetime | None, until: datetime) -> list[tuple[datetime, str]]:
         """The lines stamped in (after, until], in order, with their times."""
@@ -59,7 +58,10 @@ class Program:
         offsets = [o for o, _ in self.lines]
         lo = 0 if after is None else bisect.bisect_right(offsets, (after - started).total_seconds())
         hi = bisect.bisect_right(offsets, until_offset)
-        return [(started + timedelta(seconds=o), t) for o, t in self.lines[lo:hi]]
+        found = [(started + timedelta(seconds=o), t) for o, t in self.lines[lo:hi]]
+        if self.run is not None and lo > TRIM_LINES:
+            del self.lines[:lo]  # written already: a command's lines are asked for in order
+        return found
 
     def next_after(self, started: datetime, moment: datetime) -> datetime | None:
         """When the first line after ``moment`` is printed (None: no more lines)."""

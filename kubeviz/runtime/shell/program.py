@@ -52,6 +52,8 @@ class Run:
         self.base = ctx.fs.copy()  # the files before the program ran (probes replay the journal on it)
         ctx.fs.clock = lambda: self.shell.clock
         self.lines: list[Line] = []
+        self.printed = 0
+        self._last_offset = -1.0
         self.exit: tuple[float, int] | None = None  # (offset, code)
         self._partial = {"stdout": "", "stderr": ""}
         self._steps = _main(self.shell, argv) if argv else iter(())
@@ -73,11 +75,19 @@ class Run:
         self._partial[stream] = rest
         offset = self.shell.clock
         for line in complete:
-            if len(self.lines) >= MAX_LINES:
+            if self.printed >= MAX_LINES:
                 return
-            if self.lines and offset <= self.lines[-1].offset:
-                offset = self.lines[-1].offset + 0.000001
+            if offset <= self._last_offset:
+                offset = self._last_offset + 0.000001
             self.lines.append(Line(offset, line, stream))
+            self.printed += 1
+            self._last_offset = offset
+
+    def take_lines(self) -> list[Line]:
+        """The lines printed since the last call (a reader that keeps its own copy takes
+        them, so a program that runs for days does not keep all it printed)."""
+        taken, self.lines = self.lines, []
+        return taken
 
     def _step(self) -> bool:
         """Pull one step; False once the program has ended or waits forever."""
@@ -103,8 +113,7 @@ class Run:
 
     def ending_within(self, offset: float, steps: int) -> None:
         """Run at most ``steps`` steps past ``offset`` until the program prints a line there."""
-        count = len(self.lines)
-        while steps > 0 and (len(self.lines) == count or self.lines[-1].offset <= offset) and self._step():
+        while steps > 0 and self._last_offset <= offset and self._step():
             steps -= 1
 
     def ending(self) -> tuple[float, int] | None:
