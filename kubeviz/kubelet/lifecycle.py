@@ -190,8 +190,11 @@ def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datet
     name = container["name"]
     annotations = pod["metadata"].get("annotations") or {}
     started = _ts(running.get("startedAt")) or now
-    probes = _Prober(processes, {**pod, "status": {**(pod.get("status") or {}), "containerStatuses": [cs]}}, container) \
-        if processes is not None else None
+    probes = None
+    if processes is not None:
+        # The pod as this look sees it: this container's status is the one being worked out.
+        others = [c for c in (pod.get("status") or {}).get("containerStatuses") or [] if c.get("name") != name]
+        probes = _Prober(processes, {**pod, "status": {**(pod.get("status") or {}), "containerStatuses": [*others, cs]}}, container)
     startup_ok, startup_kill, startup_message = _startup(container, started, annotations, probes)
     endings: list[tuple[datetime, Fate, list[tuple[str, str, str]]]] = []
     if startup_ok is not None and now >= startup_ok:
