@@ -16,6 +16,7 @@ from bench import (
     lifecycle,
     pacing,
     postgres,
+    shell,
     sleep,
     templates,
     timetravel,
@@ -35,6 +36,7 @@ timetravel.main([])
 sleep.main([])
 exercises_load.main([])
 classroom.main([])
+shell.main([])
 checks.main([])
 autoscaling.main([])
 exercises.main([])

@@ -17,6 +17,7 @@ from kubeviz.engine.client import Client
 from kubeviz.engine.timings import timing
 from kubeviz.flow.catalogue import pod_all_running, say
 from kubeviz.runtime.process import stop_seconds
+from kubeviz.runtime.processes import Processes
 
 from .lifecycle import RuntimeState, advance
 from .logs import LogRecorder
@@ -52,7 +53,9 @@ class Kubelet:
         self.images: dict[str, set[str]] = {}
         # When the kubelet sent SIGTERM to each stopping pod's containers (by pod uid).
         self.stopping: dict[str, datetime] = {}
-        self.logs = LogRecorder(cluster)
+        # The containers' processes (the simulated shell), their files and their network.
+        self.processes = Processes.of_cluster(cluster)
+        self.logs = LogRecorder(cluster, self.processes)
         # Pods gone from the API whose logs remain: when each was first seen so.
         self.orphans: dict[str, datetime] = {}
         self.swept = False
@@ -102,6 +105,7 @@ class Kubelet:
         def lookup(plural: str, namespace: str, name: str) -> Obj | None:
             return cache.get(plural, f"{namespace}/{name}")
 
+        self.processes.lookup = lookup
         if pod["metadata"].get("deletionTimestamp"):
             self.logs.record_stop(with_resolved_env(pod, lookup), kapi.now(), cpus=_cpus(node))
             return self._stop(cache, kapi, pod, node_name)
@@ -118,7 +122,7 @@ class Kubelet:
         images = self.images.setdefault(node_name, _node_images(node))
         missing = missing_config(pod, lookup)
         outcome = advance(pod, images, runtime, kapi.now(), status.get("podIP") or _pod_ip(cache, node, pod), _host_ip(node),
-                          missing)
+                          missing, self.processes)
         for what, details in outcome.runtime:
             _runtime_step(kapi, node_name, pod, what, details)
         for etype, reason, message in outcome.events:

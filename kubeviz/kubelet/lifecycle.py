@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kubeviz.apiserver.jsoncopy import deep_copy
 from kubeviz.clusters.clock import parse_rfc3339, rfc3339
@@ -17,6 +17,9 @@ from kubeviz.runtime.containers import Fate, backoff_seconds, fate
 from kubeviz.runtime.images import Resolved, resolve
 
 from .podconfig import Missing
+
+if TYPE_CHECKING:
+    from kubeviz.runtime.processes import Processes
 
 CRASH_AT = "kubeviz.io/crash-at"
 #: How long an exited container shows as terminated (Error, OOMKilled, Completed) before
@@ -88,8 +91,10 @@ def _condition(conditions: list[Obj], ctype: str, status: str, now: str, reason:
 
 
 def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: datetime, pod_ip: str, host_ip: str,
-            missing: Missing | None = None) -> Outcome:
-    """``missing``: the ConfigMaps and Secrets the pod references that do not exist (podconfig)."""
+            missing: Missing | None = None, processes: Processes | None = None) -> Outcome:
+    """``missing``: the ConfigMaps and Secrets the pod references that do not exist (podconfig);
+    ``processes``: the containers' simulated processes, which probes look at (without
+    them only the ``kubeviz.io/fail-*`` annotations make probes fail)."""
     missing = missing or Missing()
     spec = pod["spec"]
     status = deep_copy(pod.get("status") or {})
@@ -117,7 +122,8 @@ def advance(pod: Obj, images_on_node: set[str], runtime: RuntimeState, now: date
         }
         cs["image"] = container["image"]
         if not mounting:
-            _advance_container(pod, container, cs, images_on_node, runtime, now, out, restart_policy, missing.env.get(name))
+            _advance_container(pod, container, cs, images_on_node, runtime, now, out, restart_policy, missing.env.get(name),
+                               processes)
         statuses.append(cs)
     status["containerStatuses"] = statuses
     _ephemeral(pod, status, images_on_node, runtime, now, out, mounting)
@@ -160,7 +166,8 @@ def _wait_for_volumes(pod: Obj, missing: Missing, runtime: RuntimeState, now: da
 
 
 def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runtime: RuntimeState,
-                       now: datetime, out: Outcome, restart_policy: str, env_error: str | None = None) -> None:
+                       now: datetime, out: Outcome, restart_policy: str, env_error: str | None = None,
+                       processes: Processes | None = None) -> None:
     ref = resolve(container["image"])
     state = cs["state"]
     waiting = state.get("waiting")
@@ -190,28 +197,35 @@ def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runt
         return
     running = state.get("running")
     if running:
-        _advance_running(pod, container, cs, running, now, out)
+        _advance_running(pod, container, cs, running, now, out, processes)
 
 
 def _restarts(restart_policy: str, exit_code: int) -> bool:
     return restart_policy == "Always" or (restart_policy == "OnFailure" and exit_code != 0)
 
 
-def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datetime, out: Outcome) -> None:
+def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datetime, out: Outcome,
+                     processes: Processes | None = None) -> None:
     """Probes, then whichever ends the run first: a teacher's crash, a failed startup or
     liveness probe, the OOM killer or the process's own exit."""
     name = container["name"]
     annotations = pod["metadata"].get("annotations") or {}
     started = _ts(running.get("startedAt")) or now
-    startup_ok, startup_kill = _startup(container, started, annotations)
+    probes = None
+    if processes is not None:
+        # The pod as this look sees it: this container's status is the one being worked out.
+        others = [c for c in (pod.get("status") or {}).get("containerStatuses") or [] if c.get("name") != name]
+        probes = _Prober(processes, {**pod, "status": {**(pod.get("status") or {}), "containerStatuses": [*others, cs]}}, container)
+    startup_ok, startup_kill, startup_message = _startup(container, started, annotations, probes)
     endings: list[tuple[datetime, Fate, list[tuple[str, str, str]]]] = []
     if startup_ok is not None and now >= startup_ok:
         cs["started"] = True
-        _probe_readiness(container, cs, started, startup_ok, now, out, annotations)
-        killed_at = _liveness_kill_at(container, started, startup_ok, annotations)
-        if killed_at is not None:
+        _probe_readiness(container, cs, started, startup_ok, now, out, annotations, probes)
+        killed = _liveness_kill_at(container, started, startup_ok, annotations, probes, now, out)
+        if killed is not None:
+            killed_at, message = killed
             endings.append((killed_at, Fate(None, 137, "Error"), [
-                ("Warning", "Unhealthy", f"Liveness probe failed: {_probe_failure(container['livenessProbe'])}"),
+                ("Warning", "Unhealthy", f"Liveness probe failed: {message}"),
                 ("Normal", "Killing", f"Container {name} failed liveness probe, will be restarted"),
             ]))
     else:
@@ -222,7 +236,7 @@ def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datet
             out.wake((startup_ok - now).total_seconds())
         if startup_kill is not None:
             endings.append((startup_kill, Fate(None, 137, "Error"), [
-                ("Warning", "Unhealthy", f"Startup probe failed: {_probe_failure(container['startupProbe'])}"),
+                ("Warning", "Unhealthy", f"Startup probe failed: {startup_message}"),
                 ("Normal", "Killing", f"Container {name} failed startup probe, will be restarted"),
             ]))
     crash_at = _ts(annotations.get(CRASH_AT))
@@ -231,7 +245,7 @@ def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datet
         # (A restart in the same second as the crash starts a run the crash is done with.)
         # A crash injected by a teacher: this run of the container dies now, once.
         endings.append((crash_at, Fate(None, 1, "Error"), []))
-    f = fate(container, annotations)
+    f = fate(container, annotations, (lambda: processes.run(pod, container, cs)) if processes is not None else None)
     if f.runs_for is not None:
         ends = started + timedelta(seconds=f.runs_for)
         if f.reason == "OOMKilled" and ends < now:
@@ -375,25 +389,64 @@ def _seconds(probe: Obj, field_name: str, default: int) -> int:
     return int(probe.get(field_name) or default)
 
 
-def _startup(container: Obj, started: datetime, annotations: dict[str, str]) -> tuple[datetime | None, datetime | None]:
-    """(when the container counts as started, when a failing startup probe gets it killed).
+#: how many probes ahead the kubelet works out (it looks again after them)
+PROBE_HORIZON = 30
 
-    Without a startup probe it is started at once. A passing probe succeeds at its first
-    check; a failing one fails failureThreshold checks, periodSeconds apart."""
+
+class _Prober:
+    """Runs one container's probes against its simulated process (remembering results:
+    the same probe at the same moment gives the same answer)."""
+
+    def __init__(self, processes: Processes, pod: Obj, container: Obj):
+        self.processes = processes
+        self.pod = pod
+        self.container = container
+        self.results: dict[tuple[int, datetime], str | None] = {}
+
+    def handles(self, probe: Obj) -> bool:
+        return any(isinstance(probe.get(k), dict) for k in ("exec", "httpGet", "tcpSocket"))
+
+    def result(self, probe: Obj, moment: datetime) -> str | None:
+        from kubeviz.runtime.processes import probe as run_probe
+
+        key = (id(probe), moment)
+        if key not in self.results:
+            self.results[key] = run_probe(self.processes, self.pod, self.container, probe, moment)
+        return self.results[key]
+
+
+def _startup(container: Obj, started: datetime, annotations: dict[str, str],
+             probes: _Prober | None = None) -> tuple[datetime | None, datetime | None, str]:
+    """(when the container counts as started, when a failing startup probe gets it killed,
+    the probe's failure message).
+
+    Without a startup probe it is started at once. A probe succeeds at its first passing
+    check; one that fails failureThreshold checks in a row, periodSeconds apart, kills."""
     probe = container.get("startupProbe")
     if not probe:
-        return started, None
+        return started, None, ""
     first = started + timedelta(seconds=_seconds(probe, "initialDelaySeconds", 0))
-    if not _failing(annotations, FAIL_STARTUP, container["name"]):
-        return first, None
-    failing_for = _seconds(probe, "periodSeconds", 10) * _seconds(probe, "failureThreshold", 3)
-    return None, first + timedelta(seconds=failing_for)
+    period = _seconds(probe, "periodSeconds", 10)
+    threshold = _seconds(probe, "failureThreshold", 3)
+    if _failing(annotations, FAIL_STARTUP, container["name"]):
+        return None, first + timedelta(seconds=period * threshold), _probe_failure(probe)
+    if probes is None or not probes.handles(probe):
+        return first, None, ""
+    message = ""
+    for k in range(threshold):
+        moment = first + timedelta(seconds=k * period)
+        found = probes.result(probe, moment)
+        if found is None:
+            return moment, None, ""
+        message = found
+    return None, first + timedelta(seconds=(threshold - 1) * period), message
 
 
 def _probe_readiness(container: Obj, cs: Obj, started: datetime, startup_ok: datetime, now: datetime,
-                     out: Outcome, annotations: dict[str, str]) -> None:
-    """Readiness: ready once the probe's initial delay has passed (and the startup probe
-    has succeeded), unless made to fail."""
+                     out: Outcome, annotations: dict[str, str], probes: _Prober | None = None) -> None:
+    """Readiness: ready once a check passes (after the initial delay and the startup
+    probe); unready after failureThreshold failed checks in a row; made to fail by a
+    teacher's annotation. The kubelet looks again when the answer next changes."""
     probe = container.get("readinessProbe")
     if not probe:
         cs["ready"] = True
@@ -408,16 +461,56 @@ def _probe_readiness(container: Obj, cs: Obj, started: datetime, startup_ok: dat
         out.events.append(("Warning", "Unhealthy", f"Readiness probe failed: {_probe_failure(probe)}"))
         cs["ready"] = False
         return
-    cs["ready"] = True
+    if probes is None or not probes.handles(probe):
+        cs["ready"] = True
+        return
+    period = _seconds(probe, "periodSeconds", 10)
+    threshold = _seconds(probe, "failureThreshold", 3)
+    latest = int((now - first_check).total_seconds() // period)
+    window = [probes.result(probe, first_check + timedelta(seconds=k * period)) for k in range(max(latest - threshold + 1, 0), latest + 1)]
+    was_ready = bool(cs.get("ready"))
+    if window[-1] is None:
+        cs["ready"] = True
+    elif all(r is not None for r in window) and (len(window) == threshold or latest < threshold):
+        cs["ready"] = False
+        if was_ready or latest == 0:
+            out.events.append(("Warning", "Unhealthy", f"Readiness probe failed: {window[-1]}"))
+    current = window[-1] is None
+    for k in range(latest + 1, latest + 1 + PROBE_HORIZON):
+        moment = first_check + timedelta(seconds=k * period)
+        if (probes.result(probe, moment) is None) != current:
+            out.wake(max((moment - now).total_seconds(), 0.001))
+            return
+    out.wake(PROBE_HORIZON * period)
 
 
-def _liveness_kill_at(container: Obj, started: datetime, startup_ok: datetime, annotations: dict[str, str]) -> datetime | None:
-    """When a failing liveness probe gets the container killed (failureThreshold checks)."""
+def _liveness_kill_at(container: Obj, started: datetime, startup_ok: datetime, annotations: dict[str, str],
+                      probes: _Prober | None = None, now: datetime | None = None,
+                      out: Outcome | None = None) -> tuple[datetime, str] | None:
+    """When failing liveness checks (failureThreshold in a row) get the container killed,
+    and the last failure's message."""
     probe = container.get("livenessProbe")
-    if not probe or not _failing(annotations, FAIL_LIVENESS, container["name"]):
+    if not probe:
         return None
     first_check = max(started + timedelta(seconds=_seconds(probe, "initialDelaySeconds", 0)), startup_ok)
-    return first_check + timedelta(seconds=_seconds(probe, "periodSeconds", 10) * _seconds(probe, "failureThreshold", 3))
+    period = _seconds(probe, "periodSeconds", 10)
+    threshold = _seconds(probe, "failureThreshold", 3)
+    if _failing(annotations, FAIL_LIVENESS, container["name"]):
+        return first_check + timedelta(seconds=period * threshold), _probe_failure(probe)
+    if probes is None or now is None or not probes.handles(probe):
+        return None
+    # Earlier checks were worked out at earlier looks: start a few checks before now.
+    begin = max(int((now - first_check).total_seconds() // period) - threshold, 0)
+    fails = 0
+    for k in range(begin, begin + threshold + PROBE_HORIZON):
+        moment = first_check + timedelta(seconds=k * period)
+        found = probes.result(probe, moment)
+        fails = 0 if found is None else fails + 1
+        if fails >= threshold:
+            return moment, found or ""
+    if out is not None:
+        out.wake(max((first_check + timedelta(seconds=(begin + threshold + PROBE_HORIZON) * period) - now).total_seconds(), 1.0))
+    return None
 
 
 def _qualified(reference: str) -> str:

@@ -21,6 +21,7 @@ from kubeviz.runtime import logs as runtime_logs
 from kubeviz.runtime.containers import CRASH_ANNOTATION
 from kubeviz.runtime.models import LogLine
 from kubeviz.runtime.output import BURST_SECONDS, Program, exit_lines, program, render, stop_lines
+from kubeviz.runtime.processes import Processes
 
 from .lifecycle import CRASH_AT
 
@@ -28,7 +29,7 @@ Obj = dict[str, Any]
 #: programs kept in memory (a loop's generated lines) before the cache starts over
 MAX_PROGRAMS = 2000
 #: a container printing faster than this has its lines written in batches
-MIN_WAKE_SECONDS = 1.0
+MIN_WAKE_SECONDS = 2.0
 
 
 def _ts(value: str | None) -> datetime | None:
@@ -46,9 +47,12 @@ class LogRecorder:
     """Writes container output for one cluster's kubelets; keeps each running container's
     ``Program`` so a loop's lines are generated once."""
 
-    def __init__(self, cluster: Cluster):
+    def __init__(self, cluster: Cluster, processes: Processes | None = None):
         self.cluster = cluster
+        self.processes = processes
         self.programs: dict[str, Program] = {}
+        #: the time of the last line written, per container instance
+        self.written: dict[str, datetime] = {}
         self.stopped: set[str] = set()
 
     def _program(self, pod: Obj, container: Obj, cs: Obj, cpus: int) -> Program:
@@ -57,8 +61,18 @@ class LogRecorder:
         if found is None:
             if len(self.programs) >= MAX_PROGRAMS:
                 self.programs.clear()
-            found = self.programs[cid] = program(pod, container, restarts=cs.get("restartCount", 0), cpus=cpus)
+                self.written.clear()
+            commanded = bool(container.get("command") or container.get("args"))
+            run = self.processes.run(pod, container, cs) if self.processes is not None and commanded else None
+            found = self.programs[cid] = program(pod, container, restarts=cs.get("restartCount", 0), cpus=cpus, run=run)
         return found
+
+    def _forget(self, cid: str) -> None:
+        """The instance has ended: its program (and process) are no longer needed."""
+        self.programs.pop(cid, None)
+        self.written.pop(cid, None)
+        if self.processes is not None:
+            self.processes.runs.pop(cid, None)
 
     def _entries(self, pod: Obj, cs: Obj, lines: list[tuple[datetime, str]], stream: str = "stdout") -> list[runtime_logs.Entry]:
         uid = pod["metadata"].get("uid", "")
@@ -74,7 +88,9 @@ class LogRecorder:
             return prog.between(started, None, until)
         if prog.next_after(started, started + timedelta(seconds=BURST_SECONDS)) is None:
             return []  # everything it prints came with the startup burst
-        last = runtime_logs.log_last_time(cluster=self.cluster, container_id=cs.get("containerID", ""))
+        cid = cs.get("containerID", "")
+        # What this recorder wrote last (asked of the runtime only after a worker restart).
+        last = self.written.get(cid) or runtime_logs.log_last_time(cluster=self.cluster, container_id=cid)
         return prog.between(started, last, until)
 
     def record(self, pod: Obj, old: Obj | None, new: Obj, now: datetime, *, cpus: int = 4) -> float | None:
@@ -112,8 +128,10 @@ class LogRecorder:
                 crashed = self._crashed(pod, started, finished)
                 last_words = exit_lines(container, ended.get("reason", ""), int(ended.get("exitCode", 0)), crashed)
                 entries += self._entries(pod, prev, [(finished, text) for text in last_words], "stderr")
-                self.programs.pop(prev.get("containerID", ""), None)
+                self._forget(prev.get("containerID", ""))
         runtime_logs.log_append(cluster=self.cluster, entries=entries)
+        for e in entries:
+            self.written[e.container_id] = e.time
         return wake
 
     @staticmethod
@@ -148,7 +166,7 @@ class LogRecorder:
             entries += self._entries(pod, cs, self._printed(prog, cs, started, now, fresh=False))
             goodbye = [(now + timedelta(microseconds=i), text) for i, text in enumerate(stop_lines(specs[name]), start=1)]
             entries += self._entries(pod, cs, goodbye)
-            self.programs.pop(cs.get("containerID", ""), None)
+            self._forget(cs.get("containerID", ""))
         runtime_logs.log_append(cluster=self.cluster, entries=entries)
 
     def pods_with_logs(self) -> set[str]:

@@ -111,26 +111,30 @@ def _decoded(plural: str, obj: Obj) -> dict[str, str]:
 def _container_env(container: Obj, namespace: str, lookup: Lookup) -> list[Obj]:
     """The container's environment as its process receives it: envFrom first (keys that are
     valid variable names, with the prefix), then env, which wins."""
-    values: dict[str, str] = {}
+    values: dict[str, Obj] = {}
     for source in container.get("envFrom") or []:
         for key, plural in (("configMapRef", "configmaps"), ("secretRef", "secrets")):
             ref = source.get(key)
             obj = lookup(plural, namespace, str(ref.get("name") or "")) if isinstance(ref, dict) else None
             if obj is not None:
                 prefix = str(source.get("prefix") or "")
-                values.update({prefix + k: v for k, v in _decoded(plural, obj).items() if _ENV_NAME.match(prefix + k)})
+                values.update({prefix + k: {"name": prefix + k, "value": v} for k, v in _decoded(plural, obj).items()
+                               if _ENV_NAME.match(prefix + k)})
     for env in container.get("env") or []:
         if not isinstance(env, dict) or "name" not in env:
             continue
         value = env.get("value")
         value_from = env.get("valueFrom") or {}
+        if "fieldRef" in value_from or "resourceFieldRef" in value_from:
+            values[env["name"]] = env  # the runtime reads the pod's own fields
+            continue
         for key, plural in (("configMapKeyRef", "configmaps"), ("secretKeyRef", "secrets")):
             ref = value_from.get(key)
             if isinstance(ref, dict):
                 obj = lookup(plural, namespace, str(ref.get("name") or ""))
                 value = _decoded(plural, obj).get(str(ref.get("key") or ""), "") if obj is not None else ""
-        values[env["name"]] = str(value or "")
-    return [{"name": k, "value": v} for k, v in values.items()]
+        values[env["name"]] = {"name": env["name"], "value": str(value or "")}
+    return list(values.values())
 
 
 def with_resolved_env(pod: Obj, lookup: Lookup) -> Obj:

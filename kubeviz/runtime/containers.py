@@ -6,11 +6,15 @@ moment from the store alone (nothing is lost when a worker restarts).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from .images import resolve
+from .context import container_context
+from .images import default_argv, resolve
 from .process import over_memory_limit
+from .shell import Run
 
 CRASH_ANNOTATION = "kubeviz.io/crash-after-seconds"
 #: How long a container over its memory limit runs before the OOM killer ends it (its
@@ -28,17 +32,19 @@ class Fate:
     reason: str = "Completed"
 
 
-def fate(container: dict[str, Any], annotations: dict[str, str] | None = None) -> Fate:
+def fate(container: dict[str, Any], annotations: dict[str, str] | None = None,
+         process: Callable[[], Run | None] | None = None) -> Fate:
     """What the container's process does; over its memory limit, it is OOMKilled first
-    unless it would have exited sooner."""
+    unless it would have exited sooner. ``process`` gives the container's own process, for
+    a command that uses the network (its answer depends on the cluster)."""
     annotations = annotations or {}
-    own = _fate(container, annotations)
+    own = _fate(container, annotations, process)
     if over_memory_limit(container, annotations) and (own.runs_for is None or own.runs_for > OOM_AFTER_SECONDS):
         return Fate(OOM_AFTER_SECONDS, 137, "OOMKilled")
     return own
 
 
-def _fate(container: dict[str, Any], annotations: dict[str, str]) -> Fate:
+def _fate(container: dict[str, Any], annotations: dict[str, str], process: Callable[[], Run | None] | None) -> Fate:
     crash = annotations.get(CRASH_ANNOTATION)
     if crash is not None:
         try:
@@ -47,28 +53,39 @@ def _fate(container: dict[str, Any], annotations: dict[str, str]) -> Fate:
             pass
     resolved = resolve(container.get("image", ""))
     behaviour = resolved.image.behaviour if resolved.image else "serve"
-    words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
-    script = " ".join(words)
     if behaviour == "crash":
         return Fate(5.0, 1, "Error")
     if behaviour == "oom":
         return Fate(OOM_AFTER_SECONDS, 137, "OOMKilled")
-    if words:
-        return _from_command(script, behaviour)
+    if container.get("command") or container.get("args"):
+        argv = default_argv(container)
+        run = process() if process is not None and _NETWORK.search(" ".join(argv)) else None
+        if run is not None:
+            return _ended(run.ending())
+        env = tuple(sorted((str(e.get("name")), str(e.get("value", ""))) for e in container.get("env") or []
+                           if isinstance(e, dict) and e.get("name") != "HOSTNAME"))
+        return _command_fate(tuple(argv), str(container.get("image", "")), env)
     if behaviour == "exit":
         return Fate(0.5, 0, "Completed")
     return Fate(None)
 
 
-def _from_command(script: str, behaviour: str) -> Fate:
-    if re.search(r"\b(sleep\s+(infinity|inf))\b|while\s+true|tail\s+-f", script):
+_NETWORK = re.compile(r"\b(wget|curl|nslookup|nc|netcat)\b")
+
+
+def _ended(ending: tuple[float, int] | None) -> Fate:
+    if ending is None or ending[0] == float("inf"):
         return Fate(None)
-    exit_match = re.search(r"\bexit\s+(\d+)", script)
-    code = int(exit_match.group(1)) if exit_match else (1 if re.search(r"(^|\s|;)false(\s|;|$)", script) else 0)
-    seconds = sum(float(s) for s in re.findall(r"\bsleep\s+(\d+(?:\.\d+)?)", script))
-    if behaviour == "serve" and not re.search(r"\b(sleep|echo|exit|true|false|date)\b", script):
-        return Fate(None)
+    seconds, code = ending
     return Fate(max(seconds, 0.5), code, "Completed" if code == 0 else "Error")
+
+
+@lru_cache(maxsize=1024)
+def _command_fate(argv: tuple[str, ...], image: str, env: tuple[tuple[str, str], ...]) -> Fate:
+    """A command's end, worked out once per distinct command (every replica shares it)."""
+    container = {"image": image, "env": [{"name": k, "value": v} for k, v in env]}
+    ctx = container_context({"metadata": {"name": "pod"}, "spec": {}}, container)
+    return _ended(Run(ctx, list(argv), keep_lines=False).ending())
 
 
 def backoff_seconds(restarts: int) -> float:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import bisect
 import random
-import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -18,16 +16,17 @@ from functools import lru_cache
 from typing import Any
 
 from .images import resolve
+from .shell import Run
 
 Line = tuple[float, str]
 Obj = dict[str, Any]
 
 #: lines printed this soon after start are written together with the start
 BURST_SECONDS = 1.0
-#: a command's output is simulated for at most this many lines (a runaway loop is cut)
-MAX_PROGRAM_LINES = 100_000
-#: a loop with no sleep would print forever at once: it prints this often instead
-MIN_LOOP_SECONDS = 1.0
+#: a command's lines already written are dropped from memory past this many
+TRIM_LINES = 1000
+#: how many steps of a program to look ahead for its next line
+LOOKAHEAD_STEPS = 2000
 
 NGINX_VERSIONS = {
     "latest": "1.27.3", "mainline": "1.27.3", "alpine": "1.27.3", "1.27": "1.27.3", "1.27.3": "1.27.3",
@@ -40,40 +39,17 @@ MYSQL_VERSIONS = {"latest": "9.1.0", "8": "8.4.3", "8.4": "8.4.3"}
 
 @dataclass
 class Program:
-    """A container's output: a finite list of lines, then optionally a loop whose body runs
-    every ``period`` seconds for as long as the container runs. Loop lines are generated
-    on demand and kept, so asking again for later lines does not run the loop again."""
+    """A container's output: the image's startup lines, or its command's, which the
+    simulated shell (``run``) produces only as far as anyone asks."""
 
     lines: list[Line] = field(default_factory=list)
-    loop_start: float = 0.0
-    period: float = 0.0
-    loop_body: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
-    host: str = ""
-    _iterations: int = 0
-    _silent: int = 0
-    _done: bool = False
+    run: Run | None = None
 
     def _extend(self, until_offset: float) -> None:
-        """Run loop iterations until a line lies past ``until_offset`` (or the loop ends)."""
-        if not self.loop_body or self.period <= 0:
-            self._done = True
-        while not self._done and (not self.lines or self.lines[-1][0] <= until_offset):
-            if len(self.lines) >= MAX_PROGRAM_LINES:
-                self._done = True
-                break
-            shell = _Shell(self.env, self.host)
-            shell.clock = self.loop_start + self._iterations * self.period
-            shell.run(self.loop_body)
-            self._iterations += 1
-            last = self.lines[-1][0] if self.lines else -1.0
-            self.lines.extend((max(o, last + 0.000001), t) for o, t in shell.out)
-            # The body has no conditionals, so once two iterations in a row print nothing (the
-            # second sees the variables the first set) none ever will: ``while true; do sleep
-            # 30; done`` would otherwise be run forever looking for its next line.
-            self._silent = 0 if shell.out else self._silent + 1
-            if shell.exited or self._silent >= 2:
-                self._done = True
+        if self.run is None:
+            return
+        self.run.advance(until_offset)
+        self.lines.extend((line.offset, line.text) for line in self.run.take_lines())
 
     def between(self, started: datetime, after: datetime | None, until: datetime) -> list[tuple[datetime, str]]:
         """The lines stamped in (after, until], in order, with their times."""
@@ -82,31 +58,38 @@ class Program:
         offsets = [o for o, _ in self.lines]
         lo = 0 if after is None else bisect.bisect_right(offsets, (after - started).total_seconds())
         hi = bisect.bisect_right(offsets, until_offset)
-        return [(started + timedelta(seconds=o), t) for o, t in self.lines[lo:hi]]
+        found = [(started + timedelta(seconds=o), t) for o, t in self.lines[lo:hi]]
+        if self.run is not None and lo > TRIM_LINES:
+            del self.lines[:lo]  # written already: a command's lines are asked for in order
+        return found
 
     def next_after(self, started: datetime, moment: datetime) -> datetime | None:
         """When the first line after ``moment`` is printed (None: no more lines)."""
         offset = (moment - started).total_seconds()
         self._extend(offset)
         i = bisect.bisect_right([o for o, _ in self.lines], offset)
+        if i >= len(self.lines) and self.run is not None and self.run.exit is None:
+            # Look ahead for the next line (a bounded number of steps: a silent loop prints none).
+            self.run.ending_within(offset, LOOKAHEAD_STEPS)
+            self._extend(offset)
+            i = bisect.bisect_right([o for o, _ in self.lines], offset)
         return started + timedelta(seconds=self.lines[i][0]) if i < len(self.lines) else None
 
 
-def program(pod: Obj, container: Obj, *, restarts: int = 0, cpus: int = 4) -> Program:
-    """The output of this container's process, from its command or its image."""
+def program(pod: Obj, container: Obj, *, restarts: int = 0, cpus: int = 4, run: Run | None = None) -> Program:
+    """The output of this container's process: its command's (the shell's ``run``), or
+    its image's startup lines."""
+    if run is not None and (container.get("command") or container.get("args")):
+        return Program(run=run)
     meta = pod.get("metadata") or {}
     env = {e["name"]: str(e.get("value", "")) for e in container.get("env") or [] if isinstance(e, dict) and "name" in e}
-    env.setdefault("HOSTNAME", meta.get("name", ""))
-    words = [str(w) for w in (container.get("command") or []) + (container.get("args") or [])]
     seed = f"{meta.get('namespace')}/{meta.get('name')}/{container.get('name')}/{restarts}"
     rng = random.Random(seed)
-    if words:
-        return _command_program(words, env, meta.get("name", ""), rng)
     ref = resolve(container.get("image", ""))
     name = ref.image.repository.rsplit("/", 1)[-1] if ref.image else ""
     maker = _IMAGES.get(name)
     lines = maker(ref.tag, rng, cpus, env) if maker else []
-    return Program(lines=lines, env=env, host=meta.get("name", ""))
+    return Program(lines=lines)
 
 
 # ---- images --------------------------------------------------------------------------------
@@ -341,176 +324,3 @@ def access_line(image: str, client_ip: str, moment: datetime, rng: random.Random
     if name == "agnhost":
         return f"I{moment:%m%d %H:%M:%S.%f}       1 netexec.go:180] GET {path}"
     return None
-
-
-# ---- commands: a tiny shell -----------------------------------------------------------------
-
-_SHELLS = {"sh", "/bin/sh", "bash", "/bin/bash", "ash", "/bin/ash", "/usr/bin/env"}
-
-
-def _command_program(words: list[str], env: dict[str, str], host: str, rng: random.Random) -> Program:
-    if len(words) >= 3 and words[0] in _SHELLS and words[1] in ("-c", "-ec", "-xc"):
-        script = words[2]
-    else:
-        script = " ".join(shlex.quote(w) for w in words)
-    statements = _split(script)
-    loop_at = next((i for i, s in enumerate(statements) if _loop_header(s)), None)
-    head = statements if loop_at is None else statements[:loop_at]
-    variables = dict(env)
-    shell = _Shell(variables, host)
-    shell.run(head)
-    prog = Program(lines=list(shell.out), host=host)
-    if loop_at is None or shell.exited:
-        return prog
-    body = _loop_body(statements[loop_at:])
-    probe = _Shell(dict(variables), host)
-    probe.run(body)
-    prog.loop_body = body
-    prog.env = variables
-    prog.loop_start = shell.clock
-    prog.period = probe.clock if probe.clock > 0 else MIN_LOOP_SECONDS
-    return prog
-
-
-def _split(script: str) -> list[str]:
-    """Statements split at ``;``, newlines, ``&&`` and ``||`` outside quotes."""
-    out, current, quote, i = [], [], "", 0
-    while i < len(script):
-        ch = script[i]
-        if quote:
-            current.append(ch)
-            if ch == quote:
-                quote = ""
-        elif ch in "'\"":
-            quote = ch
-            current.append(ch)
-        elif ch in ";\n" or script[i:i + 2] in ("&&", "||"):
-            out.append("".join(current).strip())
-            current = []
-            if script[i:i + 2] in ("&&", "||"):
-                i += 1
-        else:
-            current.append(ch)
-        i += 1
-    out.append("".join(current).strip())
-    return [s for s in out if s]
-
-
-def _loop_header(statement: str) -> bool:
-    return bool(re.match(r"^(while\s+(true|:|\[\s*1\s*\]|\[\s*true\s*\])|until\s+false)\b", statement))
-
-
-def _loop_body(statements: list[str]) -> list[str]:
-    """The statements between ``do`` and ``done`` of the first loop."""
-    body: list[str] = []
-    for s in statements[1:]:
-        if s.startswith("do "):
-            s = s[3:].strip()
-        elif s == "do":
-            continue
-        if s == "done" or s.startswith("done"):
-            break
-        body.append(s)
-    return body
-
-
-class _Shell:
-    """Runs echo/printf/date/sleep/exit and simple assignments; everything else is silent."""
-
-    def __init__(self, variables: dict[str, str], host: str):
-        self.vars = variables
-        self.host = host
-        self.clock = 0.0
-        self.out: list[Line] = []
-        self.exited = False
-
-    def run(self, statements: list[str]) -> None:
-        for statement in statements:
-            if self.exited or len(self.out) >= MAX_PROGRAM_LINES:
-                return
-            self._one(statement)
-
-    def _print(self, text: str) -> None:
-        offset = self.clock
-        if self.out and offset <= self.out[-1][0]:
-            offset = self.out[-1][0] + 0.000001
-        self.out.append((offset, text))
-
-    def _one(self, statement: str) -> None:
-        assign = re.match(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", statement)
-        if assign:
-            self.vars[assign.group(1)] = self._expand(_unquote(assign.group(2)))
-            return
-        try:
-            words = shlex.split(statement)
-        except ValueError:
-            words = statement.split()
-        if not words:
-            return
-        cmd, args = words[0], words[1:]
-        if cmd == "exec" and args:
-            cmd, args = args[0], args[1:]
-        if cmd == "echo":
-            flags = []
-            while args and args[0] in ("-n", "-e", "-ne", "-en"):
-                flags.append(args.pop(0))
-            text = " ".join(self._expand(a) for a in args)
-            if any("e" in f for f in flags):
-                text = text.replace("\\t", "\t")
-            for part in text.split("\\n") if any("e" in f for f in flags) else [text]:
-                self._print(part)
-        elif cmd == "printf" and args:
-            fmt = self._expand(args[0]).replace("%s", "{}").replace("%d", "{}")
-            values = [self._expand(a) for a in args[1:]]
-            try:
-                text = fmt.format(*values) if values else fmt
-            except (IndexError, ValueError):
-                text = fmt
-            for part in text.split("\\n"):
-                if part:
-                    self._print(part)
-        elif cmd == "date":
-            self._print(self._date())
-        elif cmd == "hostname":
-            self._print(self.host)
-        elif cmd in ("sleep", "usleep") and args:
-            try:
-                seconds = float(args[0].rstrip("s")) / (1_000_000 if cmd == "usleep" else 1)
-            except ValueError:
-                seconds = float("inf") if args[0] in ("infinity", "inf") else 0.0
-            self.clock += seconds
-            if seconds == float("inf"):
-                self.exited = True
-        elif cmd == "exit":
-            self.exited = True
-        elif cmd in ("env", "printenv"):
-            names = args or sorted(self.vars)
-            for name in names:
-                if name in self.vars:
-                    self._print(self.vars[name] if args else f"{name}={self.vars[name]}")
-
-    def _date(self) -> str:
-        """A placeholder: ``render`` writes the date of the moment the line is printed."""
-        return "{date}"
-
-    def _expand(self, text: str) -> str:
-        def arith(match: re.Match[str]) -> str:
-            expr = re.sub(r"\$?([A-Za-z_][A-Za-z0-9_]*)", lambda m: self.vars.get(m.group(1), "0") or "0", match.group(1))
-            if not re.fullmatch(r"[0-9+\-*/%() ]+", expr):
-                return "0"
-            try:
-                return str(int(eval(expr.replace("/", "//"), {"__builtins__": {}}, {})))  # noqa: S307 - digits and operators only
-            except (SyntaxError, ZeroDivisionError, ValueError):
-                return "0"
-
-        text = re.sub(r"\$\(\((.+?)\)\)", arith, text)
-        text = re.sub(r"\$\(date[^)]*\)|`date[^`]*`", lambda m: self._date(), text)
-        text = re.sub(r"\$\(hostname\)|`hostname`", lambda m: self.host, text)
-        return re.sub(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?", lambda m: self.vars.get(m.group(1), ""), text)
-
-
-def _unquote(text: str) -> str:
-    text = text.strip()
-    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
-        return text[1:-1]
-    return text

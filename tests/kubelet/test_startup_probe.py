@@ -8,6 +8,8 @@ from kubeviz.engine.runner import Engine, pause_clock
 from kubeviz.kubelet.agent import Kubelet
 
 STARTUP = {"httpGet": {"path": "/healthz", "port": 80}, "initialDelaySeconds": 10, "periodSeconds": 5, "failureThreshold": 4}
+#: nginx serves "/" (its welcome page) but not /healthz (404): this probe passes
+STARTUP_OK = {**STARTUP, "httpGet": {"path": "/", "port": 80}}
 LIVENESS = {"httpGet": {"path": "/", "port": 80}, "periodSeconds": 10, "failureThreshold": 3}
 
 
@@ -34,7 +36,7 @@ def _engine(cluster):
 
 
 def test_a_passing_startup_probe_holds_started_and_ready_until_it_succeeds(cluster):
-    _pod(cluster, startupProbe=STARTUP, readinessProbe={"httpGet": {"path": "/", "port": 80}})
+    _pod(cluster, startupProbe=STARTUP_OK, readinessProbe={"httpGet": {"path": "/", "port": 80}})
     engine = _engine(cluster)
     engine.settle(horizon=5)  # pulled and running, but the first startup check is at 10 s
     cs = _cs(cluster)
@@ -59,7 +61,7 @@ def test_a_failing_startup_probe_kills_and_restarts_the_container(cluster):
 
 
 def test_liveness_waits_for_the_startup_probe(cluster):
-    _pod(cluster, {"kubeviz.io/fail-liveness": "true"}, startupProbe=STARTUP, livenessProbe=LIVENESS)
+    _pod(cluster, {"kubeviz.io/fail-liveness": "true"}, startupProbe=STARTUP_OK, livenessProbe=LIVENESS)
     engine = _engine(cluster)
     # Without the startup probe liveness would kill at 30 s; it starts counting at 10 s.
     engine.settle(horizon=35)

@@ -1,0 +1,295 @@
+"""The node's container processes, their network, and the probes that look at them.
+
+``Processes`` keeps each running container instance's ``shell.Run`` (by container ID) so
+its program is interpreted once, lazily, however often the kubelet asks. ``ClusterNetwork``
+is what those programs reach: cluster DNS and, for ``wget``/``curl``, kube-proxy's rules
+to a ready endpoint whose container answers from its files; the request is a step in the
+diagram like the simulated traffic's. ``probe`` runs a probe against a container at a moment.
+"""
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import posixpath
+import random
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from kubeviz.clusters.clock import parse_rfc3339
+
+from .context import CLUSTER_DOMAIN, NAMESERVER, Lookup, container_context
+from .images import default_argv
+from .servers import listening, respond
+from .shell import Fs, Run, run_command
+from .shell.fs import at
+
+Obj = dict[str, Any]
+MAX_RUNS = 5000
+
+
+def _started(cs: Obj) -> datetime | None:
+    value = ((cs.get("state") or {}).get("running") or {}).get("startedAt") or \
+        ((cs.get("state") or {}).get("terminated") or {}).get("startedAt")
+    return parse_rfc3339(value) if value else None
+
+
+class Processes:
+    """Container processes of one cluster's nodes (lost when the worker restarts, and
+    rebuilt the same from the pod spec: programs are deterministic)."""
+
+    def __init__(self, lookup: Lookup | None = None, services: Callable[[str], list[Obj]] | None = None,
+                 network: Callable[[Processes, str], Any] | None = None):
+        self.lookup = lookup
+        self.services = services
+        self.network = network
+        self.runs: dict[str, Run] = {}
+
+    @classmethod
+    def of_cluster(cls, cluster: Any) -> Processes:
+        """The processes of a cluster's nodes: Service variables and the network come from
+        the cluster's data plane (read only when a command needs them)."""
+        from kubeviz.apiserver import registry
+
+        return cls(services=lambda namespace: registry.objects(cluster, "services", namespace),
+                   network=lambda processes, namespace: ClusterNetwork(processes, cluster, namespace))
+
+    def run(self, pod: Obj, container: Obj, cs: Obj) -> Run | None:
+        """The container instance's process (None before it has started)."""
+        cid = cs.get("containerID", "")
+        started = _started(cs)
+        if not cid or started is None:
+            return None
+        found = self.runs.get(cid)
+        if found is None:
+            if len(self.runs) >= MAX_RUNS:
+                self.runs.clear()
+            namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+            ctx = container_context(
+                pod, container, lookup=self.lookup,
+                services=self.services(namespace) if self.services and container.get("command") else None,
+                network=self.network(self, namespace) if self.network else None, started=started)
+            found = self.runs[cid] = Run(ctx, default_argv(container))
+        return found
+
+    def files_at(self, pod: Obj, container: Obj, moment: datetime) -> Fs | None:
+        """The container's files at ``moment``: its image and volumes, what it wrote, and
+        what the pod's other containers wrote to an ``emptyDir`` both mount."""
+        statuses = {cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []}
+        cs = statuses.get(container["name"]) or {}
+        run = self.run(pod, container, cs)
+        if run is None:
+            return None
+        started = _started(cs)
+        assert started is not None
+        offset = (moment - started).total_seconds()
+        run.advance(offset)
+        fs = at(run.base, run.journal, offset)
+        empty = {v.get("name") for v in pod["spec"].get("volumes") or [] if "emptyDir" in v}
+        mine = {m.get("name"): m.get("mountPath", "") for m in container.get("volumeMounts") or [] if m.get("name") in empty}
+        for other in pod["spec"].get("containers") or []:
+            if other is container or other.get("name") == container["name"] or not mine:
+                continue
+            theirs = {m.get("name"): m.get("mountPath", "") for m in other.get("volumeMounts") or [] if m.get("name") in mine}
+            other_cs = statuses.get(other["name"]) or {}
+            other_run = self.run(pod, other, other_cs) if theirs else None
+            other_started = _started(other_cs)
+            if other_run is None or other_started is None:
+                continue
+            other_offset = (moment - other_started).total_seconds()
+            other_run.advance(other_offset)
+            for when, path, content in other_run.journal:
+                if when >= other_offset:
+                    break
+                for volume, root in theirs.items():
+                    if path.startswith(root.rstrip("/") + "/"):
+                        target = posixpath.join(mine[volume], path[len(root.rstrip("/")) + 1:])
+                        if content is None:
+                            fs.files.pop(target, None)
+                        else:
+                            fs.files[target] = content
+                            fs._parents(target)
+        return fs
+
+    def listens(self, pod: Obj, container: Obj, port: int, moment: datetime) -> str | None:
+        """The server of the container that listens on ``port`` at ``moment``, if any."""
+        statuses = {cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []}
+        cs = statuses.get(container["name"]) or {}
+        run = self.run(pod, container, cs)
+        started = _started(cs)
+        if run is None or started is None:
+            return None
+        run.advance((moment - started).total_seconds())
+        return listening(run.serving).get(port)
+
+    def http(self, pod: Obj, container: Obj, port: int, path: str, moment: datetime) -> tuple[int, str, str]:
+        """GET ``path`` on the container's ``port``; ConnectionError when nothing listens."""
+        server = self.listens(pod, container, port, moment)
+        if server is None:
+            raise ConnectionError("Connection refused")
+        statuses = {cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []}
+        started = _started(statuses.get(container["name"]) or {}) or moment
+        files = self.files_at(pod, container, moment) or Fs()
+        return respond(server, path, files=files, hostname=str(pod["spec"].get("hostname") or pod["metadata"].get("name")),
+                       offset=(moment - started).total_seconds(), image=str(container.get("image", "")))
+
+
+# ---- probes ----------------------------------------------------------------------------------
+
+
+def _port(container: Obj, port: object) -> int:
+    if isinstance(port, int) or (isinstance(port, str) and port.isdigit()):
+        return int(port)
+    for p in container.get("ports") or []:
+        if p.get("name") == port:
+            return int(p.get("containerPort") or 0)
+    return 0
+
+
+def probe(processes: Processes, pod: Obj, container: Obj, spec: Obj, moment: datetime) -> str | None:
+    """Run a probe at ``moment``: None when it succeeds, else the kubelet's failure message."""
+    ip = (pod.get("status") or {}).get("podIP") or ""
+    if isinstance(spec.get("exec"), dict):
+        files = processes.files_at(pod, container, moment)
+        statuses = {cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []}
+        run = processes.run(pod, container, statuses.get(container["name"]) or {})
+        if files is None or run is None:
+            return None
+        ctx = dataclasses.replace(run.ctx, fs=files)
+        out, err, code = run_command(ctx, [str(w) for w in spec["exec"].get("command") or []])
+        if code == 0:
+            return None
+        return (out + err).rstrip("\n") or f"command {spec['exec'].get('command')} exited with {code}"
+    if isinstance(spec.get("httpGet"), dict):
+        get = spec["httpGet"]
+        port = _port(container, get.get("port"))
+        path = str(get.get("path") or "/")
+        try:
+            status, _, _ = processes.http(pod, container, port, path, moment)
+        except ConnectionError:
+            return f'Get "http://{ip}:{port}{path}": dial tcp {ip}:{port}: connect: connection refused'
+        return None if 200 <= status < 400 else f"HTTP probe failed with statuscode: {status}"
+    if isinstance(spec.get("tcpSocket"), dict):
+        port = _port(container, spec["tcpSocket"].get("port"))
+        if processes.listens(pod, container, port, moment) is None:
+            return f"dial tcp {ip}:{port}: connect: connection refused"
+        return None
+    return None
+
+
+# ---- the network -----------------------------------------------------------------------------
+
+
+class ClusterNetwork:
+    """Cluster DNS and kube-proxy, seen from a pod of ``namespace``: reads Services,
+    Endpoints and Pods through the registry only when a program uses the network."""
+
+    nameserver = NAMESERVER
+
+    def __init__(self, processes: Processes, cluster: Any, namespace: str):
+        self.processes = processes
+        self.cluster = cluster
+        self.namespace = namespace
+
+    def _objects(self, plural: str, namespace: str | None = None) -> list[Obj]:
+        from kubeviz.apiserver import registry
+
+        return registry.objects(self.cluster, plural, namespace)
+
+    def lookup(self, name: str) -> tuple[str, list[str]] | None:
+        name = name.rstrip(".")
+        if name == "localhost":
+            return name, ["127.0.0.1"]
+        try:
+            ipaddress.ip_address(name)
+            return name, [name]
+        except ValueError:
+            pass
+        candidates = [name] if name.count(".") >= 5 else []
+        candidates += [f"{name}.{self.namespace}.svc.{CLUSTER_DOMAIN}", f"{name}.svc.{CLUSTER_DOMAIN}", f"{name}.{CLUSTER_DOMAIN}", name]
+        for fqdn in candidates:
+            found = self._answer(fqdn)
+            if found:
+                return fqdn, found
+        return None
+
+    def _answer(self, fqdn: str) -> list[str]:
+        suffix = f".svc.{CLUSTER_DOMAIN}"
+        if not fqdn.endswith(suffix):
+            return []
+        parts = fqdn[: -len(suffix)].split(".")
+        if len(parts) == 2:
+            service, namespace = parts
+            from kubeviz.proxy.rules import dns_records
+
+            services = [s for s in self._objects("services", namespace) if s["metadata"]["name"] == service]
+            if not services:
+                return []
+            endpoints = [e for e in self._objects("endpoints", namespace) if e["metadata"]["name"] == service]
+            return [a for a in dns_records(services, endpoints).get(f"{service}.{namespace}{suffix}", []) if a]
+        if len(parts) == 3:
+            host, subdomain, namespace = parts
+            return [p["status"]["podIP"] for p in self._objects("pods", namespace)
+                    if p["spec"].get("hostname") == host and p["spec"].get("subdomain") == subdomain and (p.get("status") or {}).get("podIP")]
+        return []
+
+    def _target(self, ip: str, port: int) -> tuple[Obj, int] | None:
+        """(pod, port) a connection to ``ip:port`` reaches: through a Service's rule to one
+        of its ready endpoints (recorded as traffic), or a pod's own IP."""
+        from kubeviz.proxy.selectors import rules_of_service
+
+        for svc in self._objects("services"):
+            spec = svc.get("spec") or {}
+            if ip not in (spec.get("clusterIPs") or [spec.get("clusterIP")]):
+                continue
+            node, rules = rules_of_service(self.cluster, svc)
+            rule = next((r for r in (rules.rules if rules else []) if r.kind == "ClusterIP" and r.port == port), None)
+            if rule is None or not rule.backends:
+                return None
+            from kubeviz.clusters import clock
+
+            rng = random.Random(f"{self.cluster.seed}:{ip}:{port}:{clock.now(self.cluster).isoformat()}")
+            from kubeviz.proxy.traffic import iptables_pick
+
+            backend = iptables_pick(rule.backends, rng)
+            pods = [p for p in self._objects("pods", svc["metadata"].get("namespace")) if p["metadata"]["name"] == backend.pod]
+            if not pods:
+                return None
+            self._record(svc, node, backend.pod, backend.port)
+            return pods[0], backend.port
+        for pod in self._objects("pods"):
+            if (pod.get("status") or {}).get("podIP") == ip:
+                return pod, port
+        return None
+
+    def _record(self, svc: Obj, node: str, pod: str, port: int) -> None:
+        from kubeviz.flow.services import step_record
+
+        key = f"{svc['metadata'].get('namespace')}/{svc['metadata']['name']}"
+        step_record(cluster=self.cluster, step=None, source="client", target=f"kube-proxy/{node}", action="traffic", obj=svc,
+                    category="proxy", message=f"a container's request to {key} was sent by kube-proxy to pod {pod} (port {port})")
+
+    def _serve(self, ip: str, port: int, path: str | None) -> tuple[int, str, str]:
+        from kubeviz.clusters import clock
+
+        target = self._target(ip, port)
+        if target is None:
+            raise ConnectionError("Connection refused")
+        pod, target_port = target
+        moment = clock.now(self.cluster)
+        for container in pod["spec"].get("containers") or []:
+            if self.processes.listens(pod, container, target_port, moment) is not None:
+                if path is None:
+                    return 200, "OK", ""
+                return self.processes.http(pod, container, target_port, path, moment)
+        raise ConnectionError("Connection refused")
+
+    def http(self, host: str, port: int, path: str) -> tuple[int, str, str]:
+        return self._serve(host, port, path)
+
+    def connect(self, host: str, port: int) -> bool:
+        try:
+            self._serve(host, port, None)
+        except ConnectionError:
+            return False
+        return True
