@@ -5,6 +5,7 @@ from __future__ import annotations
 from kubeviz.clusters.models import Cluster
 
 from . import errors, registry
+from .rbac_defaults import rbac_bootstrap
 from .resources import by_plural
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -32,3 +33,4 @@ def cluster_bootstrap(cluster: Cluster) -> None:
     except errors.StatusError as exc:
         if exc.reason != "AlreadyExists":
             raise
+    rbac_bootstrap(cluster)

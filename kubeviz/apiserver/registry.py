@@ -241,7 +241,7 @@ def _validate(strategy: Strategy, obj: Obj, old: Obj | None = None) -> None:
     meta = obj["metadata"]
     errs: list[v.FieldError] = []
     name = meta.get("name", "")
-    rule = v.dns1123_label if strategy.name_rule == "label" else v.dns1123_subdomain
+    rule = {"label": v.dns1123_label, "path": v.path_segment_name}.get(strategy.name_rule, v.dns1123_subdomain)
     if not name:
         errs.append(v.required("metadata.name", "name or generateName is required"))
     else:

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 from kubeviz.apiserver import errors
 
 from . import discovery
-from .auth import ClusterTokenAuthentication, IsClusterClient
+from .auth import ClusterTokenAuthentication, IsClusterClient, request_user
 from .clients import client_name
 from .exceptions import kube_exception_handler
 from .handlers import ApiRequest, is_served, is_watch, pod_log_open, request_handle, watch_open
@@ -108,6 +108,7 @@ class ResourceView(KubeAPIView):
             content_type=(request.content_type or "").split(";")[0].strip().lower(),
             client=client_name(request.headers.get("User-Agent", "")),
             accept=request.headers.get("Accept", ""),
+            user=request_user(request.headers),
         )
 
     def _serve(self, request: Request, cluster: str, prefix: str, rest: str, with_body: bool) -> Any:

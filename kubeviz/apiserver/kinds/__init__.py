@@ -15,7 +15,9 @@ from . import (  # noqa: F401
     node,
     pod,
     poddisruptionbudget,
+    rbac,
     replicaset,
+    reviews,
     service,
     statefulset,
 )

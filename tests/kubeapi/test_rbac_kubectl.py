@@ -1,0 +1,55 @@
+"""RBAC through real kubectl: impersonation (--as), auth can-i, auth whoami, 403s."""
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.kubectl
+
+
+def test_rbac_is_enforced_for_an_impersonated_user(kubectl_bin, kv_cluster):
+    k = kv_cluster.kubectl
+    denied = k("get", "pods", "--as", "jane", check=False)
+    assert denied.returncode != 0
+    assert ('Error from server (Forbidden): pods is forbidden: User "jane" cannot list resource "pods" '
+            'in API group "" in the namespace "default"') in denied.stderr
+    assert k("auth", "can-i", "list", "pods", "--as", "jane", check=False).stdout.strip() == "no"
+    k("create", "role", "pod-reader", "--verb=get,list,watch", "--resource=pods")
+    k("create", "rolebinding", "jane-reads", "--role=pod-reader", "--user=jane")
+    assert k("auth", "can-i", "list", "pods", "--as", "jane").stdout.strip() == "yes"
+    assert k("auth", "can-i", "delete", "pods", "--as", "jane", check=False).stdout.strip() == "no"
+    assert k("auth", "can-i", "list", "pods", "-n", "kube-system", "--as", "jane", check=False).stdout.strip() == "no"
+    k("get", "pods", "--as", "jane")
+    forbidden = k("delete", "pod", "nothing", "--as", "jane", check=False)
+    assert ('pods "nothing" is forbidden: User "jane" cannot delete resource "pods" in API group "" '
+            'in the namespace "default"') in forbidden.stderr
+    nodes = k("get", "nodes", "--as", "jane", check=False)
+    assert 'User "jane" cannot list resource "nodes" in API group "" at the cluster scope' in nodes.stderr
+
+
+def test_groups_and_default_cluster_roles(kubectl_bin, kv_cluster):
+    k = kv_cluster.kubectl
+    k("create", "clusterrolebinding", "devs-view", "--clusterrole=view", "--group=devs")
+    assert k("auth", "can-i", "list", "deployments.apps", "--as", "bob", "--as-group", "devs").stdout.strip() == "yes"
+    assert k("auth", "can-i", "get", "secrets", "--as", "bob", "--as-group", "devs", check=False).stdout.strip() == "no"
+    assert k("auth", "can-i", "create", "pods", "--as", "bob", "--as-group", "devs", check=False).stdout.strip() == "no"
+    assert k("auth", "can-i", "create", "pods").stdout.strip() == "yes"
+    names = k("get", "clusterroles", "-o", "name").stdout.split()
+    assert {"clusterrole.rbac.authorization.k8s.io/" + n for n in ("cluster-admin", "admin", "edit", "view")} <= set(names)
+
+
+def test_whoami(kubectl_bin, kv_cluster):
+    k = kv_cluster.kubectl
+    me = k("auth", "whoami").stdout
+    assert "kubernetes-admin" in me and "system:masters" in me
+    sa = k("auth", "whoami", "--as", "system:serviceaccount:default:builder").stdout
+    assert "system:serviceaccount:default:builder" in sa and "system:serviceaccounts:default" in sa
+
+
+def test_service_account_subject(kubectl_bin, kv_cluster):
+    k = kv_cluster.kubectl
+    k("create", "serviceaccount", "builder")
+    k("create", "rolebinding", "builder-edit", "--clusterrole=edit", "--serviceaccount=default:builder")
+    as_sa = ["--as", "system:serviceaccount:default:builder"]
+    assert k("auth", "can-i", "create", "deployments.apps", *as_sa).stdout.strip() == "yes"
+    assert k("auth", "can-i", "create", "roles.rbac.authorization.k8s.io", *as_sa, check=False).stdout.strip() == "no"
+    k("create", "configmap", "made-by-sa", "--from-literal=a=1", *as_sa)
