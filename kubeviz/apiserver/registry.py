@@ -22,6 +22,7 @@ from kubeviz.flow.services import step_record
 
 from . import errors
 from . import validation as v
+from .admission import admit
 from .intfields import check_int_fields
 from .jsoncopy import deep_copy
 from .patch import apply_patch
@@ -572,6 +573,7 @@ def create(
     obj["apiVersion"] = strategy.api_version
     if strategy.plural == "pods":
         pod_admit(cluster, meta["name"])
+    admit(cluster, strategy, obj)
     if dry_run:
         if store.get(cluster.pk, strategy.key(ns, meta["name"])):
             raise errors.already_exists(strategy.plural, meta["name"], strategy.group)

@@ -20,6 +20,7 @@ def controller_manager(cluster: Cluster) -> list[Component]:
     from .namespace import NamespaceController
     from .nodelifecycle import NodeLifecycleController
     from .replicaset import ReplicaSetController
+    from .serviceaccount import ResourceQuotaController, ServiceAccountsController
     from .statefulset import StatefulSetController
 
     return [
@@ -34,4 +35,6 @@ def controller_manager(cluster: Cluster) -> list[Component]:
         GarbageCollector(cluster),
         NamespaceController(cluster),
         DisruptionController(cluster),
+        ServiceAccountsController(),
+        ResourceQuotaController(),
     ]

@@ -17,6 +17,7 @@ from . import (  # noqa: F401
     poddisruptionbudget,
     rbac,
     replicaset,
+    resourcequota,
     reviews,
     service,
     statefulset,
