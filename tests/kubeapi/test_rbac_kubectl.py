@@ -53,3 +53,37 @@ def test_service_account_subject(kubectl_bin, kv_cluster):
     assert k("auth", "can-i", "create", "deployments.apps", *as_sa).stdout.strip() == "yes"
     assert k("auth", "can-i", "create", "roles.rbac.authorization.k8s.io", *as_sa, check=False).stdout.strip() == "no"
     k("create", "configmap", "made-by-sa", "--from-literal=a=1", *as_sa)
+
+
+LIMITS = """
+apiVersion: v1
+kind: LimitRange
+metadata: {name: cpu-min-max-demo-lr}
+spec:
+  limits:
+  - {type: Container, max: {cpu: 800m}, min: {cpu: 200m}}
+"""
+POD = """
+apiVersion: v1
+kind: Pod
+metadata: {name: %s}
+spec:
+  containers:
+  - name: web
+    image: nginx
+    resources: {limits: {cpu: "%s", memory: 200Mi}, requests: {cpu: "%s", memory: 100Mi}}
+"""
+
+
+def test_quota_and_limitrange_from_the_tasks(kubectl_bin, kv_cluster):
+    k = kv_cluster.kubectl
+    k("apply", "-f", "-", input=LIMITS)
+    refused = k("apply", "-f", "-", input=POD % ("constraints-cpu-demo-2", "1.5", "500m"), check=False)
+    assert ('pods "constraints-cpu-demo-2" is forbidden: maximum cpu usage per Container is 800m, '
+            'but limit is 1500m') in refused.stderr
+    k("create", "quota", "compute", "--hard=requests.cpu=1,limits.memory=1Gi,pods=2")
+    k("apply", "-f", "-", input=POD % ("one", "800m", "600m"))
+    refused = k("apply", "-f", "-", input=POD % ("two", "800m", "600m"), check=False)
+    assert ('pods "two" is forbidden: exceeded quota: compute, requested: requests.cpu=600m, '
+            'used: requests.cpu=600m, limited: requests.cpu=1') in refused.stderr
+    assert "compute" in k("get", "quota").stdout and "cpu-min-max-demo-lr" in k("get", "limits").stdout
