@@ -12,6 +12,7 @@ from bench import (
     lessons,
     lifecycle,
     pacing,
+    rbac,
     sleep,
     templates,
     timetravel,
@@ -32,5 +33,6 @@ exercises_load.main([])
 checks.main([])
 exercises.main([])
 catalogue.main([])
+rbac.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

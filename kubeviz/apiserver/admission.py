@@ -21,6 +21,7 @@ from .strategy import Obj, Strategy
 
 COMPUTE = {"cpu": "requests.cpu", "memory": "requests.memory", "requests.cpu": "requests.cpu",
            "requests.memory": "requests.memory", "limits.cpu": "limits.cpu", "limits.memory": "limits.memory"}
+POD_COMPUTE = ("requests.cpu", "requests.memory", "limits.cpu", "limits.memory")
 # The object counts quota has tracked by their own names since before count/<resource>.
 LEGACY_COUNTS = {"pods": "pods", "services": "services", "secrets": "secrets", "configmaps": "configmaps",
                  "replicationcontrollers": "replicationcontrollers", "resourcequotas": "resourcequotas",
@@ -109,15 +110,19 @@ def _terminal(pod: Obj) -> bool:
 def pod_usage(pod: Obj) -> dict[str, Decimal]:
     """What one pod uses of compute quota: its containers' sum, or its largest init
     container when that is more (PodRequests, without sidecars or overhead)."""
-    usage: dict[str, Decimal] = {}
-    for field in ("requests", "limits"):
-        for name in ("cpu", "memory"):
-            total = sum((_q(((c.get("resources") or {}).get(field) or {}).get(name, 0))
-                         for p, c in _containers(pod) if p == "container"), Decimal(0))
-            init = max((_q(((c.get("resources") or {}).get(field) or {}).get(name, 0))
-                        for p, c in _containers(pod) if p == "init container"), default=Decimal(0))
-            usage[f"{field}.{name}"] = max(total, init)
-    return usage
+    sums = dict.fromkeys(POD_COMPUTE, Decimal(0))
+    inits = dict(sums)
+    for prefix, c in _containers(pod):
+        res = c.get("resources") or {}
+        for field in ("requests", "limits"):
+            for name, q in (res.get(field) or {}).items():
+                key = f"{field}.{name}"
+                if key in sums:
+                    if prefix == "container":
+                        sums[key] += _q(q)
+                    else:
+                        inits[key] = max(inits[key], _q(q))
+    return {k: max(sums[k], inits[k]) for k in POD_COMPUTE}
 
 
 def count_name(strategy: Strategy) -> str:
@@ -179,7 +184,7 @@ def resourcequota_admit(cluster: Cluster, strategy: Strategy, obj: Obj) -> None:
                 raise errors.forbidden(strategy.plural, obj["metadata"].get("name", ""),
                                        f"failed quota: {name}: must specify {problem}", strategy.group)
         if current is None:
-            current = namespace_usage(cluster, namespace)
+            current = kind_usage(cluster, strategy, namespace)
         used = tracked(hard_raw, current)
         over = [k for k, val in wanted.items() if used[k] + val > _q(hard_raw[k])]
         if over:
@@ -193,22 +198,14 @@ def resourcequota_admit(cluster: Cluster, strategy: Strategy, obj: Obj) -> None:
             )
 
 
-def namespace_usage(cluster: Cluster, namespace: str) -> dict[str, Decimal]:
-    """Everything the namespace's objects count against quota, read from the store."""
-    from .resources import all_resources
-
+def kind_usage(cluster: Cluster, strategy: Strategy, namespace: str) -> dict[str, Decimal]:
+    """What the namespace's objects of one kind count against quota, read from the store:
+    a create only adds to its own kind's counts, so only that kind is read."""
     total: dict[str, Decimal] = {}
-    for strategy in all_resources():
-        if not strategy.namespaced or not _countable(strategy):
-            continue
-        for obj in registry.objects(cluster, strategy.plural, namespace):
-            for k, val in usage_of(strategy, obj).items():
-                total[k] = total.get(k, Decimal(0)) + val
+    for obj in registry.objects(cluster, strategy.plural, namespace):
+        for k, val in usage_of(strategy, obj).items():
+            total[k] = total.get(k, Decimal(0)) + val
     return total
-
-
-def _countable(strategy: Strategy) -> bool:
-    return "create" in strategy.verbs and strategy.plural not in ("events",) and strategy.group != "authorization.k8s.io"
 
 
 def admit(cluster: Cluster, strategy: Strategy, obj: Obj) -> None:
