@@ -11,7 +11,7 @@ from kubeviz.clusters.models import Cluster
 
 from . import errors
 from . import validation as v
-from .rbac import Attributes, UserInfo, allowed
+from .rbac import SUPERUSER_GROUP, Attributes, UserInfo, allowed, rules_for
 
 Obj = dict[str, Any]
 
@@ -42,6 +42,10 @@ def review(cluster: Cluster, kind: str, body: Any, user: UserInfo) -> Obj:
         out["status"] = {"userInfo": user.as_status()}
         return out
     spec = body.get("spec") if isinstance(body.get("spec"), dict) else {}
+    if kind == "SelfSubjectRulesReview":
+        out["spec"] = spec
+        out["status"] = rules_status(cluster, user, str(spec.get("namespace") or ""))
+        return out
     if kind == "SubjectAccessReview":
         if not spec.get("user") and not spec.get("groups"):
             raise errors.invalid(kind, "", [v.invalid("spec.user", "", "at least one of user or group must be specified")], group)
@@ -49,3 +53,15 @@ def review(cluster: Cluster, kind: str, body: Any, user: UserInfo) -> Obj:
     out["spec"] = spec
     out["status"] = {"allowed": allowed(cluster, user, _attributes(kind, spec))}
     return out
+
+
+def rules_status(cluster: Cluster, user: UserInfo, namespace: str) -> Obj:
+    """What ``kubectl auth can-i --list`` shows: every rule that applies in the namespace."""
+    rules = rules_for(cluster, user, namespace)
+    if SUPERUSER_GROUP in user.groups:
+        rules = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}, {"nonResourceURLs": ["*"], "verbs": ["*"]}]
+    resource_rules = [{k: r[k] for k in ("verbs", "apiGroups", "resources", "resourceNames") if r.get(k)}
+                      for r in rules if not r.get("nonResourceURLs")]
+    non_resource = [{"verbs": r.get("verbs") or [], "nonResourceURLs": r["nonResourceURLs"]}
+                    for r in rules if r.get("nonResourceURLs")]
+    return {"resourceRules": resource_rules, "nonResourceRules": non_resource, "incomplete": False}

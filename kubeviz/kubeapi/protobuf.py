@@ -784,6 +784,8 @@ SCHEMAS.update({
     "SelfSubjectAccessReview": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "SubjectAccessReviewSpec")},
     "SubjectAccessReview": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "SubjectAccessReviewSpec")},
     "SelfSubjectReview": {1: _m("metadata", "ObjectMeta")},
+    "SelfSubjectRulesReview": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "SelfSubjectRulesReviewSpec")},
+    "SelfSubjectRulesReviewSpec": {1: _s("namespace")},
     "LimitRange": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "LimitRangeSpec")},
     "LimitRangeSpec": {1: _rm("limits", "LimitRangeItem")},
     "LimitRangeItem": {1: _s("type", keep=True), 2: _map("max", "quantity"), 3: _map("min", "quantity"),
@@ -798,6 +800,7 @@ KINDS.update({
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
     ("authorization.k8s.io/v1", "SubjectAccessReview"): "SubjectAccessReview",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
     ("v1", "LimitRange"): "LimitRange",
 })
 

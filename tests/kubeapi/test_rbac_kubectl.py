@@ -19,6 +19,8 @@ def test_rbac_is_enforced_for_an_impersonated_user(kubectl_bin, kv_cluster):
     assert k("auth", "can-i", "delete", "pods", "--as", "jane", check=False).stdout.strip() == "no"
     assert k("auth", "can-i", "list", "pods", "-n", "kube-system", "--as", "jane", check=False).stdout.strip() == "no"
     k("get", "pods", "--as", "jane")
+    listing = k("auth", "can-i", "--list", "--as", "jane").stdout
+    assert any(line.split()[:1] == ["pods"] and "[get list watch]" in line for line in listing.splitlines())
     forbidden = k("delete", "pod", "nothing", "--as", "jane", check=False)
     assert ('pods "nothing" is forbidden: User "jane" cannot delete resource "pods" in API group "" '
             'in the namespace "default"') in forbidden.stderr

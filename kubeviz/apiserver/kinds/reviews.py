@@ -5,9 +5,10 @@ from __future__ import annotations
 from ..resources import register
 from ..strategy import Strategy
 
-REVIEW_KINDS = ("SelfSubjectAccessReview", "SubjectAccessReview", "SelfSubjectReview")
+REVIEW_KINDS = ("SelfSubjectAccessReview", "SelfSubjectRulesReview", "SubjectAccessReview", "SelfSubjectReview")
 
 for _kind, _group in (("SelfSubjectAccessReview", "authorization.k8s.io"),
+                      ("SelfSubjectRulesReview", "authorization.k8s.io"),
                       ("SubjectAccessReview", "authorization.k8s.io"),
                       ("SelfSubjectReview", "authentication.k8s.io")):
     register(Strategy(
