@@ -108,3 +108,17 @@ def test_controllers_keep_quota_status_and_default_service_accounts(cluster):
     registry.delete(cluster, by_plural("serviceaccounts"), "team", "default")
     settle_cluster(cluster, components=[ServiceAccountsController(), ResourceQuotaController()], horizon=5)
     assert registry.get(cluster, by_plural("serviceaccounts"), "team", "default")
+
+
+def test_a_replicaset_past_quota_records_failed_create(cluster):
+    from kubeviz.controllers.replicaset import ReplicaSetController
+
+    _quota(cluster, {"pods": "2"})
+    registry.create(cluster, by_plural("replicasets"), NS, {"metadata": {"name": "web"}, "spec": {
+        "replicas": 3, "selector": {"matchLabels": {"app": "web"}}, "template": {
+            "metadata": {"labels": {"app": "web"}}, "spec": {"containers": [{"name": "web", "image": "nginx"}]}}}})
+    settle_cluster(cluster, components=[ReplicaSetController()], horizon=5)
+    assert len(registry.objects(cluster, "pods", NS)) == 2
+    messages = {e.get("message", "") for e in registry.objects(cluster, "events", NS) if e.get("reason") == "FailedCreate"}
+    assert any(m.startswith('Error creating: pods "web-') and m.endswith(
+        '" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=2, limited: pods=2') for m in messages)
