@@ -16,6 +16,7 @@ from bench import (
     lifecycle,
     pacing,
     postgres,
+    rbac,
     shell,
     sleep,
     templates,
@@ -42,5 +43,6 @@ autoscaling.main([])
 exercises.main([])
 catalogue.main([])
 postgres.main([])  # says why and skips itself where PostgreSQL or Redis is missing
+rbac.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

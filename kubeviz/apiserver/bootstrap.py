@@ -11,6 +11,7 @@ from kubeviz.clusters.models import Cluster
 
 from . import errors, registry
 from .kinds.priorityclass import system_class_bodies
+from .rbac_defaults import rbac_bootstrap
 from .resources import by_plural
 
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -68,3 +69,4 @@ def cluster_bootstrap(cluster: Cluster) -> None:
         _create(cluster, "priorityclasses", None, body)
     for plural, obj in ADDONS:
         _create(cluster, plural, None, copy.deepcopy(obj))
+    rbac_bootstrap(cluster)

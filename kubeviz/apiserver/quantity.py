@@ -77,3 +77,29 @@ def format_bytes(n: int) -> str:
         if n and n % size == 0:
             return f"{n // size}{suffix}"
     return str(n)
+
+
+_DECIMAL_SUFFIXES = ((18, "E"), (15, "P"), (12, "T"), (9, "G"), (6, "M"), (3, "k"), (0, ""), (-3, "m"), (-6, "u"), (-9, "n"))
+_BINARY_SUFFIXES = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20), ("Ki", 2**10))
+
+
+def canonical(value: Decimal, binary: bool = False) -> str:
+    """Quantity.String(): the largest suffix that keeps the number whole (``1.5`` → ``1500m``),
+    in binary suffixes when the quantity was written with one and stays whole in it."""
+    if binary and value == value.to_integral_value() and value:
+        for suffix, size in _BINARY_SUFFIXES:
+            if value % size == 0:
+                return f"{int(value // size)}{suffix}"
+        return str(int(value))
+    if not value:
+        return "0"
+    for exp, suffix in _DECIMAL_SUFFIXES:
+        scaled = value / (Decimal(10) ** exp)
+        if scaled == scaled.to_integral_value():
+            return f"{int(scaled)}{suffix}"
+    return f"{int((value * Decimal(10) ** 9).to_integral_value(rounding='ROUND_CEILING'))}n"
+
+
+def canonical_of(text: Any) -> str:
+    """The canonical form of a quantity as written (``1.5`` → ``1500m``, ``1024Mi`` → ``1Gi``)."""
+    return canonical(parse_quantity(text), binary=isinstance(text, str) and text.rstrip("0123456789").endswith("i"))

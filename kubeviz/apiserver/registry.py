@@ -22,6 +22,7 @@ from kubeviz.flow.services import step_record
 
 from . import errors, fieldmanager
 from . import validation as v
+from .admission import admit
 from .intfields import check_int_fields
 from .jsoncopy import deep_copy
 from .patch import apply_patch
@@ -241,7 +242,7 @@ def _validate(strategy: Strategy, obj: Obj, old: Obj | None = None) -> None:
     meta = obj["metadata"]
     errs: list[v.FieldError] = []
     name = meta.get("name", "")
-    rule = v.dns1123_label if strategy.name_rule == "label" else v.dns1123_subdomain
+    rule = {"label": v.dns1123_label, "path": v.path_segment_name}.get(strategy.name_rule, v.dns1123_subdomain)
     if not name:
         errs.append(v.required("metadata.name", "name or generateName is required"))
     else:
@@ -578,6 +579,7 @@ def create(
         fieldmanager.record_create(strategy, obj, manager=manager, now=clock.rfc3339(ctx.now), applied=applied)
     if strategy.plural == "pods":
         pod_admit(cluster, meta["name"])
+    admit(cluster, strategy, obj)
     if dry_run:
         if store.get(cluster.pk, strategy.key(ns, meta["name"])):
             raise errors.already_exists(strategy.plural, meta["name"], strategy.group)

@@ -262,6 +262,13 @@ def quantity(value: Any, field: str) -> list[FieldError]:
     return []
 
 
+def path_segment_name(value: str) -> list[str]:
+    """ValidatePathSegmentName: RBAC's names (``system:basic-user``) are only path-safe."""
+    if value in (".", ".."):
+        return [f'may not be \'{value}\'']
+    return [f'may not contain \'{c}\'' for c in ("/", "%") if c in value]
+
+
 def object_name(name: Any, namespaced_kind_rule: str = "subdomain") -> list[str]:
     if not isinstance(name, str):
         return ["must be a string"]

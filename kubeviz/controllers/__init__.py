@@ -22,6 +22,7 @@ def controller_manager(cluster: Cluster) -> list[Component]:
     from .namespace import NamespaceController
     from .nodelifecycle import NodeLifecycleController
     from .replicaset import ReplicaSetController
+    from .serviceaccount import ResourceQuotaController, ServiceAccountsController
     from .statefulset import StatefulSetController
     from .volume import PersistentVolumeController
 
@@ -40,4 +41,6 @@ def controller_manager(cluster: Cluster) -> list[Component]:
         DisruptionController(cluster),
         HorizontalPodAutoscalerController(cluster),
         PersistentVolumeController(cluster),
+        ServiceAccountsController(),
+        ResourceQuotaController(),
     ]

@@ -187,6 +187,8 @@ CONTROLLER_EVENT_SOURCES = {
     "nodelifecycle": "node-controller",
     "garbagecollector": "garbage-collector-controller",
     "namespace": "namespace-controller",
+    "serviceaccount": "service-account-controller",
+    "resourcequota": "resource-quota-controller",
 }
 
 

@@ -7,6 +7,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from kubeviz.accounts.roles import Identity
 from kubeviz.apiserver import errors
+from kubeviz.apiserver.rbac import ADMIN, UserInfo, impersonated
 from kubeviz.apiserver.tokens import cluster_token_verify
 from kubeviz.clusters.access import cluster_check
 from kubeviz.clusters.models import Cluster
@@ -61,3 +62,19 @@ class IsClusterClient(BasePermission):
         except Denied as exc:
             raise errors.StatusError(403, "Forbidden", exc.message) from None
         return True
+
+
+def request_user(headers) -> UserInfo:
+    """Who a request is. The cluster's token is the admin (``system:masters``), who may
+    impersonate anyone: ``kubectl --as jane --as-group dev`` sends Impersonate-User and one
+    Impersonate-Group header per group, which arrive joined by commas."""
+    name = headers.get("Impersonate-User", "")
+    groups = [g.strip() for g in headers.get("Impersonate-Group", "").split(",") if g.strip()]
+    if not name:
+        if groups:
+            raise errors.bad_request(f"requested {groups} without impersonating a user")
+        return ADMIN
+    prefix = "impersonate-extra-"
+    extra = {k[len(prefix):].lower(): [x.strip() for x in v.split(",")]
+             for k, v in headers.items() if k.lower().startswith(prefix)}
+    return impersonated(name, groups, headers.get("Impersonate-Uid", ""), extra)

@@ -14,8 +14,11 @@ from django.db import transaction
 from kubeviz.apiserver import errors, registry, schemas
 from kubeviz.apiserver.conversion import VersionView
 from kubeviz.apiserver.eviction import evict
+from kubeviz.apiserver.kinds.reviews import REVIEW_KINDS
 from kubeviz.apiserver.patch import APPLY_PATCH, PATCH_TYPES
+from kubeviz.apiserver.rbac import ADMIN, Attributes, UserInfo, authorize
 from kubeviz.apiserver.resources import lookup
+from kubeviz.apiserver.reviews import review
 from kubeviz.apiserver.selectors import selector_to_string
 from kubeviz.apiserver.strategy import Strategy
 from kubeviz.clusters import clock
@@ -40,6 +43,8 @@ class ApiRequest:
     accept: str = ""
     user_agent: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: who the request is: the cluster's token, or whom it impersonates
+    user: UserInfo = ADMIN
 
     @property
     def dry_run(self) -> bool:
@@ -84,6 +89,18 @@ def _body_meta(req: ApiRequest, key: str) -> str | None:
     meta = req.body.get("metadata") if isinstance(req.body, dict) else None
     value = meta.get(key) if isinstance(meta, dict) else None
     return value if isinstance(value, str) else None
+
+
+def _authorize(req: ApiRequest) -> None:
+    """RBAC, before anything is read or written (the authorization filter)."""
+    info = req.info
+    namespace = info.namespace or ""
+    if info.resource == "namespaces" and info.name:
+        namespace = info.name  # a namespace is inside itself, as RequestInfoFactory says
+    authorize(req.cluster, req.user, Attributes(
+        verb=verb_of(req), resource=info.resource, group=info.group, namespace=namespace,
+        name=info.name or "", subresource=info.subresource or "",
+    ))
 
 
 def _describe(req: ApiRequest, strategy: Strategy | None) -> str:
@@ -142,6 +159,7 @@ def request_handle(req: ApiRequest) -> tuple[int, dict[str, Any]]:
         if refusal is not None:
             raise refusal
         strategy = lookup(req.info.group, req.info.version, req.info.resource)
+        _authorize(req)
         if req.method == "GET":
             # A read writes nothing, so it reads outside the write transaction: on SQLite
             # that holds the only write lock, which the engine and every other request
@@ -194,6 +212,12 @@ def watch_open(req: ApiRequest) -> Strategy:
     except errors.StatusError as exc:
         _with_details(exc, req.info)
         raise
+    try:
+        _authorize(req)
+    except errors.StatusError as exc:
+        with transaction.atomic():
+            _record_step1(req, strategy, refused=exc)
+        raise
     with transaction.atomic():
         _record_step1(req, strategy)
     return strategy
@@ -207,6 +231,7 @@ def pod_log_open(req: ApiRequest) -> LogStream:
         strategy = lookup(req.info.group, req.info.version, req.info.resource)
         if strategy.kind != "Pod" or not req.info.name or req.info.namespace is None:
             raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
+        _authorize(req)
         # Reads first, outside the write transaction (as for every GET); then the steps.
         stream = log_open(req.cluster, req.info.namespace, req.info.name, req.query)
         with transaction.atomic():
@@ -283,6 +308,10 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
     verb = verb_of(req)
     if verb in ("create", "update", "patch") and sub != "binding":
         req.extra["warnings"] = schemas.fields_check(strategy, req.body, req.query.get("fieldValidation", ""))
+    if strategy.kind in REVIEW_KINDS:
+        if verb != "create" or info.name is not None:
+            raise errors.method_not_allowed(f"{strategy.plural} can only be created")
+        return 201, review(cluster, strategy.kind, req.body, req.user)
     if verb == "list":
         body = registry.list_(
             cluster, strategy, info.namespace,

@@ -782,6 +782,48 @@ KINDS: dict[tuple[str | None, str], str] = {
     (None, "DeleteOptions"): "DeleteOptions",
 }
 
+# RBAC, the reviews and LimitRange (k8s.io/api rbac/v1, authorization/v1, authentication/v1,
+# core/v1 generated.proto): ``kubectl create role|rolebinding|clusterrole…`` and ``auth can-i``.
+SCHEMAS.update({
+    "PolicyRule": {1: _rs("verbs"), 2: _rs("apiGroups"), 3: _rs("resources"), 4: _rs("resourceNames"),
+                   5: _rs("nonResourceURLs")},
+    "Role": {1: _m("metadata", "ObjectMeta"), 2: _rm("rules", "PolicyRule")},
+    "ClusterRole": {1: _m("metadata", "ObjectMeta"), 2: _rm("rules", "PolicyRule"),
+                    3: _m("aggregationRule", "AggregationRule")},
+    "AggregationRule": {1: _rm("clusterRoleSelectors", "LabelSelector")},
+    "Subject": {1: _s("kind", keep=True), 2: _s("apiGroup"), 3: _s("name", keep=True), 4: _s("namespace")},
+    "RoleRef": {1: _s("apiGroup", keep=True), 2: _s("kind", keep=True), 3: _s("name", keep=True)},
+    "RoleBinding": {1: _m("metadata", "ObjectMeta"), 2: _rm("subjects", "Subject"), 3: _m("roleRef", "RoleRef")},
+    "ResourceAttributes": {1: _s("namespace"), 2: _s("verb"), 3: _s("group"), 4: _s("version"), 5: _s("resource"),
+                           6: _s("subresource"), 7: _s("name")},
+    "NonResourceAttributes": {1: _s("path"), 2: _s("verb")},
+    "ExtraValue": {1: _rs("items")},
+    "SubjectAccessReviewSpec": {1: _m("resourceAttributes", "ResourceAttributes"),
+                                2: _m("nonResourceAttributes", "NonResourceAttributes"), 3: _s("user"),
+                                4: _rs("groups"), 6: _s("uid")},
+    "SelfSubjectAccessReview": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "SubjectAccessReviewSpec")},
+    "SubjectAccessReview": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "SubjectAccessReviewSpec")},
+    "SelfSubjectReview": {1: _m("metadata", "ObjectMeta")},
+    "SelfSubjectRulesReview": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "SelfSubjectRulesReviewSpec")},
+    "SelfSubjectRulesReviewSpec": {1: _s("namespace")},
+    "LimitRange": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "LimitRangeSpec")},
+    "LimitRangeSpec": {1: _rm("limits", "LimitRangeItem")},
+    "LimitRangeItem": {1: _s("type", keep=True), 2: _map("max", "quantity"), 3: _map("min", "quantity"),
+                       4: _map("default", "quantity"), 5: _map("defaultRequest", "quantity"),
+                       6: _map("maxLimitRequestRatio", "quantity")},
+})
+KINDS.update({
+    ("rbac.authorization.k8s.io/v1", "Role"): "Role",
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): "ClusterRole",
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"): "RoleBinding",
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): "RoleBinding",
+    ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
+    ("authorization.k8s.io/v1", "SubjectAccessReview"): "SubjectAccessReview",
+    ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+    ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
+    ("v1", "LimitRange"): "LimitRange",
+})
+
 _ZERO: dict[str, Any] = {"string": "", "bytes": "", "bool": False, "int32": 0, "int64": 0}
 # A map entry without a value holds the value type's zero, as Go's decoder leaves it.
 _MAP_ZERO: dict[str, Any] = {**_ZERO, "quantity": "0", "time": None, "intstr": 0}

@@ -14,7 +14,7 @@ from kubeviz.apiserver.schemas import openapi
 from kubeviz.metrics.server import metrics_get, metrics_list
 
 from . import discovery
-from .auth import ClusterTokenAuthentication, IsClusterClient
+from .auth import ClusterTokenAuthentication, IsClusterClient, request_user
 from .clients import client_name
 from .exceptions import kube_exception_handler
 from .handlers import ApiRequest, is_served, is_watch, pod_log_open, request_handle, watch_open
@@ -159,6 +159,7 @@ class ResourceView(KubeAPIView):
             client=client_name(request.headers.get("User-Agent", "")),
             accept=request.headers.get("Accept", ""),
             user_agent=request.headers.get("User-Agent", ""),
+            user=request_user(request.headers),
         )
 
     def _serve(self, request: Request, cluster: str, prefix: str, rest: str, with_body: bool) -> Any:

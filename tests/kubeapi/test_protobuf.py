@@ -411,7 +411,7 @@ def test_envelope_content_type_may_name_protobuf():
     (protobuf.MAGIC + vi(1, 5), "expected an embedded message"),
     (envelope("v1", "Namespace", b"", encoding="gzip"), "content encoding 'gzip' is not supported"),
     (envelope("v1", "Namespace", b"", content_type="application/json"), "content type 'application/json'"),
-    (envelope("rbac.authorization.k8s.io/v1", "Role", b""), "protobuf bodies for Role"),
+    (envelope("storage.k8s.io/v1", "StorageClass", b""), "protobuf bodies for StorageClass"),
     (envelope("v1", "Namespace", ld(1, ld(1, b"\xffbad"))), "metadata.name: string is not valid UTF-8"),
     (envelope("v1", "Namespace", ld(1, vi(1, 3))), "metadata.name: expected a length-delimited string"),
     (envelope("v1", "Namespace", ld(1, ld(11, vi(1, 3)))), "metadata.labels key: expected a length-delimited"),

@@ -1,0 +1,92 @@
+"""The ServiceAccount controller and the resource quota controller.
+
+ServiceAccountsController (pkg/controller/serviceaccount) makes sure every active
+namespace has a ``default`` ServiceAccount, recreating it if deleted. The resource quota
+controller (pkg/controller/resourcequota) keeps each ResourceQuota's ``status.hard`` equal
+to its spec and ``status.used`` equal to what the namespace's objects count.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from kubeviz.apiserver import errors
+from kubeviz.apiserver.admission import tracked, usage_of
+from kubeviz.apiserver.quantity import canonical
+from kubeviz.apiserver.resources import all_resources, by_plural
+from kubeviz.engine.cache import Cache
+from kubeviz.engine.client import Client
+
+Obj = dict[str, Any]
+DEFAULT = "default"
+
+
+class ServiceAccountsController:
+    name = "controller-manager/serviceaccount"
+    actor = "controller-manager"
+    watches = ("namespaces", "serviceaccounts")
+
+    def handle(self, cache: Cache, plural: str, event: str, obj: Obj, old: Obj | None) -> Iterable[str]:
+        meta = obj["metadata"]
+        if plural == "namespaces" and event != "DELETED":
+            yield meta["name"]
+        elif plural == "serviceaccounts" and event == "DELETED" and meta["name"] == DEFAULT:
+            yield meta.get("namespace", "")
+
+    def sync(self, cache: Cache, api: Client, key: str) -> float | None:
+        ns = cache.get("namespaces", key)
+        if ns is None or ns["metadata"].get("deletionTimestamp"):
+            return None
+        if cache.get("serviceaccounts", f"{key}/{DEFAULT}") is not None:
+            return None
+        try:
+            api.create("serviceaccounts", key, {"metadata": {"name": DEFAULT}},
+                       message=f"the service account controller created ServiceAccount {key}/default, "
+                               f"which every pod in namespace {key} runs as unless it names another")
+        except errors.StatusError as exc:
+            if exc.reason not in ("AlreadyExists", "Forbidden", "NotFound"):
+                raise
+        return None
+
+
+def _quota_plurals() -> tuple[str, ...]:
+    return tuple(s.plural for s in all_resources()
+                 if s.namespaced and "create" in s.verbs and s.plural != "events")
+
+
+class ResourceQuotaController:
+    name = "controller-manager/resourcequota"
+    actor = "controller-manager"
+
+    def __init__(self) -> None:
+        self.watches = _quota_plurals()
+
+    def handle(self, cache: Cache, plural: str, event: str, obj: Obj, old: Obj | None) -> Iterable[str]:
+        namespace = obj["metadata"].get("namespace", "")
+        if plural == "resourcequotas":
+            yield f"{namespace}/{obj['metadata']['name']}"
+            return
+        for quota in cache.iter("resourcequotas", namespace):
+            yield f"{namespace}/{quota['metadata']['name']}"
+
+    def sync(self, cache: Cache, api: Client, key: str) -> float | None:
+        quota = cache.get("resourcequotas", key)
+        if quota is None or quota["metadata"].get("deletionTimestamp"):
+            return None
+        namespace = quota["metadata"]["namespace"]
+        total: dict[str, Decimal] = {}
+        for plural in self.watches:
+            strategy = by_plural(plural)
+            for obj in cache.iter(plural, namespace):
+                for k, val in usage_of(strategy, obj).items():
+                    total[k] = total.get(k, Decimal(0)) + val
+        hard = dict((quota.get("spec") or {}).get("hard") or {})
+        used = {k: canonical(val, isinstance(hard[k], str) and hard[k].rstrip("0123456789").endswith("i"))
+                for k, val in tracked(hard, total).items()}
+        status = {"hard": hard, "used": used}
+        if quota.get("status") != status:
+            shown = ", ".join(f"{k} {used[k]}/{hard[k]}" for k in sorted(hard))
+            api.update_status("resourcequotas", {**quota, "status": status},
+                              message=f"the resource quota controller counted what namespace {namespace} uses: {shown}")
+        return None
