@@ -168,6 +168,14 @@ def record_update(strategy: Strategy, old: Obj, new: Obj, *, manager: str, now: 
     # A map or list item itself ("." paths) changes only by appearing.
     changed = {p for p in new_paths if p not in old_paths or (p[-1] != "." and value_at(old, p) != value_at(new, p))}
     removed = old_paths - new_paths
+    if not changed and not removed:
+        # Nothing changed: the entries stay as they were, time included, so a no-op write
+        # stays a no-op (apiserver's IgnoreManagedFieldsTimestampsTransformer).
+        if old["metadata"].get("managedFields"):
+            new["metadata"]["managedFields"] = old["metadata"]["managedFields"]
+        else:
+            new["metadata"].pop("managedFields", None)
+        return
     entries: list[Obj] = []
     mine: set[Path] = set()
     for entry in new["metadata"].get("managedFields") or []:
