@@ -26,6 +26,7 @@ LESSONS = [
     ("daemonsets-statefulsets-jobs", 10, "demo"),
     ("etcd-and-watches", 11, "single-node"),
     ("namespaces-labels-gc", 12, "demo"),
+    ("autoscaling", 13, None),
 ]
 #: the kubectl verb (kubeviz's reading) that does what each button does
 KUBECTL_FOR = {"apply": "apply", "scale": "scale", "set-image": "set image", "undo": "rollout undo"}
