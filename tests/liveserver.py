@@ -113,10 +113,11 @@ class ClusterHandle:
         return r.json()
 
     def clock(self, **body: object) -> dict:
-        """Set the simulation clock (mode, speed) through the REST API."""
-        r = requests.post(
-            f"{self.server.http}/api/clusters/{self.name}/clock/", json=body, headers={"Authorization": f"Bearer {self.token}"},
-        )
+        """Set the simulation clock (mode, speed) through the REST API; with nothing to set,
+        read it."""
+        url = f"{self.server.http}/api/clusters/{self.name}/clock/"
+        headers = {"Authorization": f"Bearer {self.token}"}
+        r = requests.post(url, json=body, headers=headers) if body else requests.get(url, headers=headers)
         r.raise_for_status()
         return r.json()
 
