@@ -37,8 +37,10 @@ test: setup-dev
 	$(PY) -m pytest --ignore=tests/scaleout
 	$(MAKE) test-postgres
 
+# (The schema fuzzer drives Django in-process inside one test transaction, which the
+# connection pool cannot serve; it checks the REST contract, the same on both backends.)
 test-postgres: setup-dev
-	$(PY) -m tests.backends $(SCALEOUT_TESTS)
+	$(PY) -m tests.backends $(SCALEOUT_TESTS) --ignore=tests/api/test_fuzz.py
 
 bench: setup-dev setup
 	$(PY) -m bench
