@@ -181,8 +181,11 @@ def v2_document() -> bytes:
 
 
 def v3_group_versions() -> list[str]:
-    """The group-version paths /openapi/v3 lists: api/v1, apis/apps/v1…"""
+    """The group-version paths /openapi/v3 lists: api/v1, apis/apps/v1… and the aggregated
+    metrics.k8s.io/v1beta1, whose kinds have schemas but no Strategy (metrics-server serves
+    them), as kube-aggregator merges an APIService's document in."""
     out = {f"apis/{s.group}/{s.version}" if s.group else "api/v1" for s in all_resources() if for_strategy(s)}
+    out |= {f"apis/{d.gvk[0]}/{d.gvk[1]}" for d in definitions().values() if d.gvk and d.gvk[0] == "metrics.k8s.io"}
     return sorted(out)
 
 
