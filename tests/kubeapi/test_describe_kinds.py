@@ -153,10 +153,11 @@ def test_what_the_cluster_wrote_passes_strict_validation(described):
     hold only fields their schema knows, so kubectl edit or a GET-then-PUT is not refused."""
     from kubeviz.apiserver.resources import all_resources
 
-    kinds = ",".join(sorted({f"{s.plural}.{s.group}" if s.group else s.plural for s in all_resources()
-                             if "list" in s.verbs and s.plural not in ("events",)}))
+    kinds = ",".join(sorted({f"{s.plural}.{s.version}.{s.group}" if s.group else s.plural for s in all_resources()
+                             if "list" in s.verbs}))
     items = json.loads(described.kubectl("get", kinds, "-A", "-o", "json").stdout)["items"]
     assert {"CronJob", "Job", "HorizontalPodAutoscaler", "PersistentVolumeClaim", "Ingress"} <= {i["kind"] for i in items}
+    assert {"autoscaling/v1", "autoscaling/v2", "events.k8s.io/v1"} <= {i["apiVersion"] for i in items}
     problems = {
         f"{item['kind']}/{item['metadata']['name']}": found
         for item in items
