@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from kubeviz.engine.runner import settle_cluster
 from tests.kubeapi import tutorial_kinds
 
@@ -29,8 +27,8 @@ def _related(client, path: str) -> list[tuple[str, str]]:
             re.findall(r'<li data-relation="([^"]*)">.*?<a class="obj" href="[^"]+"[^>]*>([^<]+)</a>', section, re.S)]
 
 
-@pytest.fixture
-def settled(cluster):
+def test_detail_links_related_objects(client, cluster):
+    """One settled cluster (settling takes seconds) for every relation."""
     create(cluster, "deployments", deployment("web", replicas=1))
     create(cluster, "deployments", deployment("php-apache", replicas=1))
     create(cluster, "services", {"metadata": {"name": "web", "namespace": "default"},
@@ -42,22 +40,19 @@ def settled(cluster):
     claimed["spec"]["volumes"] = [{"name": "data", "persistentVolumeClaim": {"claimName": "task-pv-claim"}}]
     create(cluster, "pods", claimed)
     settle_cluster(cluster, horizon=70)
-    return cluster
 
-
-def test_cronjob_links_its_jobs_and_the_diagram_names_their_pods_after_it(client, settled):
     jobs = _related(client, "cronjobs/default/hello")
     assert jobs and all(relation == "made Job" and name.startswith("hello-") for relation, name in jobs)
     assert ("made by", "hello") in _related(client, f"jobs/default/{jobs[0][1]}")
     pods = [p for p in client.get("/clusters/demo/state/").json()["pods"] if p["name"].startswith(jobs[0][1])]
-    assert pods and {p["workload"] for p in pods} == {"hello"}
+    assert pods and {p["workload"] for p in pods} == {"hello"}  # the diagram names them after the CronJob
+    for path, expected in RELATIONS:
+        assert _related(client, path) == expected, path
 
 
-@pytest.mark.parametrize("path,expected", [
+RELATIONS = [
     ("persistentvolumeclaims/default/task-pv-claim", [("bound to", "task-pv-volume"), ("mounted by", "task-pv-pod")]),
     ("persistentvolumes/task-pv-volume", [("bound to", "task-pv-claim")]),
     ("ingresses/default/example-ingress", [("routes hello-world.example/ to", "web")]),
     ("horizontalpodautoscalers/default/php-apache", [("scales", "php-apache")]),
-])
-def test_detail_links_related_objects(client, settled, path, expected):
-    assert _related(client, path) == expected
+]
