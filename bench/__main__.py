@@ -17,6 +17,7 @@ from bench import (
     pacing,
     postgres,
     rbac,
+    schemas,
     shell,
     sleep,
     templates,
@@ -44,5 +45,6 @@ exercises.main([])
 catalogue.main([])
 postgres.main([])  # says why and skips itself where PostgreSQL or Redis is missing
 rbac.main([])
+schemas.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

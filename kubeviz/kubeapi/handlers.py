@@ -265,6 +265,10 @@ def _dispatch_view(req: ApiRequest, view: VersionView, storage: Strategy) -> tup
     from kubeviz.apiserver.patch import apply_patch
 
     info = req.info
+    if req.method in ("POST", "PUT", "PATCH") and info.subresource in (None, "status"):
+        # Checked against this version's schema, before conversion renames its fields
+        # (events.k8s.io's regarding is core's involvedObject): the typo is reported as sent.
+        req.extra["warnings"] = schemas.fields_check(view, req.body, req.query.get("fieldValidation", ""))
     if req.method == "PATCH" and info.name is not None and info.subresource in (None, "status"):
         if req.content_type not in PATCH_TYPES:
             raise errors.unsupported_media_type(req.content_type)
@@ -306,7 +310,7 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
             f"{strategy.plural}/{sub} is not supported by kubeviz: {UNSUPPORTED_SUBRESOURCES[sub]}"
         )
     verb = verb_of(req)
-    if verb in ("create", "update", "patch") and sub != "binding":
+    if verb in ("create", "update", "patch") and sub != "binding" and "warnings" not in req.extra:
         req.extra["warnings"] = schemas.fields_check(strategy, req.body, req.query.get("fieldValidation", ""))
     if strategy.kind in REVIEW_KINDS:
         if verb != "create" or info.name is not None:

@@ -109,19 +109,24 @@ class MetricsView(KubeAPIView):
         return Response(metrics_get(request.auth, resource, namespace, name))
 
 
+# What kube-openapi answers with: the form clients ask for has an "@", which Go's mime
+# parser refuses in a Content-Type.
+OPENAPI_V2_PROTOBUF = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
+
+
 class OpenAPIView(KubeAPIView):
     """The OpenAPI documents, built from the kinds' schemas (kubeviz/apiserver/schemas).
 
-    /openapi/v2 is answered in JSON; asked for gnostic protobuf only (client-go's
-    OpenAPISchema), it answers an empty body, which clients read as an empty document,
-    as before. /openapi/v3 lists one document per group-version, by a server-relative URL
+    /openapi/v2 is answered in JSON, or, asked for gnostic protobuf only (client-go's
+    OpenAPISchema, which kubectl explain's v2 output reads), as the definitions in
+    gnostic's openapi_v2 protobuf. /openapi/v3 lists one document per group-version, by a server-relative URL
     that carries this cluster's /k8s/<name> prefix (client-go replaces the whole path)."""
 
     def get(self, request: Request, cluster: str, version: str, rest: str | None = None) -> Any:
         if version == "v2":
             accept = request.headers.get("Accept", "")
             if "protobuf" in accept and "json" not in accept:
-                return HttpResponse(b"", content_type="application/json")
+                return HttpResponse(openapi.v2_protobuf(), content_type=OPENAPI_V2_PROTOBUF)
             return HttpResponse(openapi.v2_document(), content_type="application/json")
         group_version = (rest or "").strip("/")
         if not group_version:

@@ -94,7 +94,14 @@ COLLAPSE_PODS = 300
 DETAIL_PLURALS = (
     "pods", "nodes", "deployments", "replicasets", "services", "endpoints", "endpointslices",
     "events", "namespaces", "configmaps", "leases", "daemonsets", "jobs",
+    "cronjobs", "horizontalpodautoscalers", "persistentvolumeclaims", "persistentvolumes", "ingresses",
 )
+#: a kind the detail panel links to → its plural
+_DETAIL_KINDS = {
+    "Pod": "pods", "Deployment": "deployments", "ReplicaSet": "replicasets", "StatefulSet": "statefulsets",
+    "Service": "services", "Job": "jobs", "CronJob": "cronjobs", "HorizontalPodAutoscaler": "horizontalpodautoscalers",
+    "PersistentVolumeClaim": "persistentvolumeclaims", "PersistentVolume": "persistentvolumes", "Ingress": "ingresses",
+}
 PANELS = ("nodes", "pods", "deployments", "services", "events")
 MANIFESTS_DIR = Path(settings.BASE_DIR) / "fixtures" / "manifests"
 
@@ -174,20 +181,35 @@ def node_row(node: dict[str, Any], failed: list[str], pod_count: int = 0) -> dic
     }
 
 
-def pod_workload(meta: dict[str, Any]) -> str:
+def pod_workload(meta: dict[str, Any], cron_jobs: dict[tuple[str, str], str] | None = None) -> str:
     """The workload a pod belongs to, as a learner named it: a Deployment's pods are owned
-    by a ReplicaSet named ``<deployment>-<pod-template-hash>``, so the hash is dropped."""
+    by a ReplicaSet named ``<deployment>-<pod-template-hash>``, so the hash is dropped; a
+    CronJob's pods by one of its Jobs (``cron_jobs``: (namespace, Job) → CronJob), so
+    they are named after the CronJob."""
     owner = next((o for o in meta.get("ownerReferences") or [] if o.get("controller")), None)
     if not owner:
         return ""
     name = owner.get("name") or ""
+    if owner.get("kind") == "Job" and cron_jobs:
+        name = cron_jobs.get((meta.get("namespace", ""), name), name)
     template_hash = (meta.get("labels") or {}).get("pod-template-hash")
     if owner.get("kind") == "ReplicaSet" and template_hash and name.endswith("-" + template_hash):
         return name[: -len(template_hash) - 1]
     return name
 
 
-def pod_row(pod: dict[str, Any]) -> dict[str, Any]:
+def cron_job_owners(cluster: Cluster) -> dict[tuple[str, str], str]:
+    """(namespace, Job name) → the CronJob that made the Job."""
+    out = {}
+    for job in registry.objects(cluster, "jobs"):
+        meta = job["metadata"]
+        owner = next((o for o in meta.get("ownerReferences") or [] if o.get("controller") and o.get("kind") == "CronJob"), None)
+        if owner:
+            out[(meta.get("namespace", ""), meta["name"])] = owner.get("name", "")
+    return out
+
+
+def pod_row(pod: dict[str, Any], cron_jobs: dict[tuple[str, str], str] | None = None) -> dict[str, Any]:
     meta = pod["metadata"]
     spec = pod.get("spec") or {}
     status = pod.get("status") or {}
@@ -206,7 +228,7 @@ def pod_row(pod: dict[str, Any]) -> dict[str, Any]:
         "images": ", ".join(_images(spec)),
         "ip": status.get("podIP", "") or "",
         "owner": next((f"{o.get('kind')}/{o.get('name')}" for o in meta.get("ownerReferences") or [] if o.get("controller")), ""),
-        "workload": pod_workload(meta),
+        "workload": pod_workload(meta, cron_jobs),
         "revision": meta.get("resourceVersion", ""),
     }
 
@@ -215,7 +237,8 @@ def diagram_state(cluster: Cluster) -> dict[str, Any]:
     """Everything the diagram draws, keyed by uid: nodes, pods, stopped components, clock."""
     cluster.refresh_from_db()
     failed, stopped = _sim_settings(cluster)
-    pods = [pod_row(p) for p in registry.objects(cluster, "pods")]
+    cron_jobs = cron_job_owners(cluster)
+    pods = [pod_row(p, cron_jobs) for p in registry.objects(cluster, "pods")]
     per_node: dict[str, int] = {}
     for p in pods:
         if p["node"]:
@@ -255,7 +278,8 @@ def panel_nodes(cluster: Cluster) -> dict[str, Any]:
 
 
 def panel_pods(cluster: Cluster, limit: int = 300) -> dict[str, Any]:
-    pods = [pod_row(p) for p in registry.objects(cluster, "pods")]
+    cron_jobs = cron_job_owners(cluster)
+    pods = [pod_row(p, cron_jobs) for p in registry.objects(cluster, "pods")]
     return {"pods": pods[:limit], "more": max(0, len(pods) - limit), "total": len(pods)}
 
 
@@ -447,7 +471,67 @@ def object_detail(cluster: Cluster, plural: str, namespace: str | None, name: st
         }
     elif strategy.kind == "Service":
         detail["service"] = {"ports": _ports(obj.get("spec") or {})}
+    detail["related"] = related_objects(cluster, strategy.kind, obj)
     return detail
+
+
+def _link(relation: str, kind: str, namespace: str, name: str, note: str = "") -> dict[str, str]:
+    plural = _DETAIL_KINDS.get(kind, "")
+    return {"relation": relation, "kind": kind, "plural": plural if plural in DETAIL_PLURALS else "", "namespace": namespace,
+            "name": name, "note": note}
+
+
+def _owned(cluster: Cluster, plural: str, owner: dict[str, Any]) -> list[dict[str, Any]]:
+    uid, ns = owner["metadata"].get("uid"), owner["metadata"].get("namespace")
+    return [o for o in registry.objects(cluster, plural, ns)
+            if any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or [])]
+
+
+def related_objects(cluster: Cluster, kind: str, obj: dict[str, Any]) -> list[dict[str, str]]:
+    """The objects this one is tied to, the way a learner follows them: a CronJob's Jobs
+    (and a Job's CronJob), the workload an HPA scales, a claim's volume and the pods that
+    mount it, a volume's claim, the Services an Ingress routes to."""
+    meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
+    ns = meta.get("namespace", "")
+    out: list[dict[str, str]] = []
+    if kind == "CronJob":
+        active = {a.get("name") for a in status.get("active") or [] if isinstance(a, dict)}
+        for job in _owned(cluster, "jobs", obj):
+            done = next((c.get("type") for c in (job.get("status") or {}).get("conditions") or []
+                         if c.get("type") in ("Complete", "Failed") and c.get("status") == "True"), "")
+            out.append(_link("made Job", "Job", ns, job["metadata"]["name"], "active" if job["metadata"]["name"] in active else done))
+    elif kind in ("Job", "Pod"):
+        for o in meta.get("ownerReferences") or []:
+            if o.get("controller"):
+                out.append(_link("made by", o.get("kind", ""), ns, o.get("name", "")))
+    elif kind == "HorizontalPodAutoscaler":
+        target = spec.get("scaleTargetRef") or {}
+        out.append(_link("scales", target.get("kind", ""), ns, target.get("name", ""),
+                         f"{status.get('currentReplicas', 0)} → {status.get('desiredReplicas', 0)} replicas "
+                         f"(between {spec.get('minReplicas', 1)} and {spec.get('maxReplicas', '?')})"))
+    elif kind == "PersistentVolumeClaim":
+        if spec.get("volumeName"):
+            out.append(_link("bound to", "PersistentVolume", "", spec["volumeName"], status.get("phase", "")))
+        for p in registry.objects(cluster, "pods", ns):
+            claims = {(v.get("persistentVolumeClaim") or {}).get("claimName") for v in (p.get("spec") or {}).get("volumes") or []
+                      if isinstance(v, dict)}
+            if meta["name"] in claims:
+                out.append(_link("mounted by", "Pod", ns, p["metadata"]["name"]))
+    elif kind == "PersistentVolume":
+        ref = spec.get("claimRef") or {}
+        if ref.get("name"):
+            out.append(_link("bound to", "PersistentVolumeClaim", ref.get("namespace", ""), ref["name"], status.get("phase", "")))
+    elif kind == "Ingress":
+        routes = [("default backend", spec.get("defaultBackend") or {})]
+        for rule in spec.get("rules") or []:
+            for path in ((rule or {}).get("http") or {}).get("paths") or []:
+                routes.append((f"routes {rule.get('host') or '*'}{path.get('path') or '/'} to", path.get("backend") or {}))
+        for relation, backend in routes:
+            service = backend.get("service") or {}
+            if service.get("name"):
+                port = service.get("port") or {}
+                out.append(_link(relation, "Service", ns, service["name"], f"port {port.get('number') or port.get('name', '')}"))
+    return out
 
 
 def owned_replicasets(cluster: Cluster, deployment: dict[str, Any]) -> list[dict[str, Any]]:

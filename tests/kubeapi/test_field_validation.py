@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.kubeapi import tutorial_kinds
 from tests.liveserver import kubectl_version_binary
 
 DEPLOY = {
@@ -95,3 +96,23 @@ def test_kubectl_sends_strict(kv, tmp_path, binary):
     r = kv.kubectl_as(binary, "apply", "--validate=warn", "-f", str(path))
     assert 'Warning: unknown field "spec.replicass"' in r.stderr
     assert f"deployment.apps/{name} created" in r.stdout
+
+
+TUTORIAL = tutorial_kinds.documents()
+
+
+@pytest.mark.parametrize("kind,name,path,field", tutorial_kinds.TYPOS, ids=[f"{t[0]}-{t[1]}" for t in tutorial_kinds.TYPOS])
+def test_strict_finds_a_typo_deep_in_every_new_kind(kv, kind, name, path, field):
+    body = tutorial_kinds.with_typo(tutorial_kinds.find(kind, name), path, field)
+    r = kv.session().post(f"{kv.api}{tutorial_kinds.collection_path(body)}",
+                          json=body, params={"fieldValidation": "Strict", "dryRun": "All"})
+    assert r.status_code == 400, r.text
+    assert r.json()["message"].endswith(f'strict decoding error: unknown field "{path}.{field}"')
+
+
+@pytest.mark.parametrize("body", TUTORIAL, ids=[f"{d['kind']}-{d.get('metadata', {}).get('name', '')}" for d in TUTORIAL])
+def test_tutorial_manifests_of_every_new_kind_pass_strict(kv, body):
+    r = kv.session().post(f"{kv.api}{tutorial_kinds.collection_path(body)}",
+                          json=body, params={"fieldValidation": "Strict", "dryRun": "All"})
+    assert r.status_code in (200, 201), r.text
+    assert "Warning" not in r.headers

@@ -35,11 +35,13 @@ class Definition:
     fields: dict[str, Field]
     required: list[str] = field(default_factory=list)
     gvk: tuple[str, str, str] | None = None
+    openapi_name: str = ""
 
     @property
     def full_name(self) -> str:
-        """The OpenAPI name Kubernetes uses (io.k8s.api.apps.v1.Deployment)."""
-        return f"{self.package}.{self.name}"
+        """The OpenAPI name Kubernetes uses (io.k8s.api.apps.v1.Deployment); ``name:`` in
+        the YAML gives it where the short name must differ (both HPA versions' Spec)."""
+        return f"{self.package}.{self.openapi_name or self.name}"
 
 
 def _parse_field(spec: str) -> Field:
@@ -64,7 +66,7 @@ def definitions() -> dict[str, Definition]:
                 raise ValueError(f"schema {name} is defined twice")
             out[name] = Definition(
                 name, package, raw["desc"], {k: _parse_field(v) for k, v in raw["fields"].items()},
-                list(raw.get("required", [])), gvk,
+                list(raw.get("required", [])), gvk, raw.get("name", ""),
             )
     for d in out.values():
         for f in d.fields.values():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from ..patch import merge_key
@@ -148,9 +149,39 @@ def _path_params(s: Strategy, named: bool, v3: bool) -> list[dict[str, Any]]:
              **({"schema": {"type": "string"}} if v3 else {"type": "string", "uniqueItems": True})} for n in names]
 
 
+@dataclass(frozen=True)
+class _Aggregated:
+    """A read-only resource another server serves through the aggregation layer
+    (metrics-server's): listed in the documents so kubectl explain can find its kind."""
+
+    group: str
+    version: str
+    kind: str
+    plural: str
+    namespaced: bool
+
+
+AGGREGATED = [
+    _Aggregated("metrics.k8s.io", "v1beta1", "NodeMetrics", "nodes", False),
+    _Aggregated("metrics.k8s.io", "v1beta1", "PodMetrics", "pods", True),
+]
+
+
+def _by_kind(kind: str) -> Definition:
+    return next(d for d in definitions().values() if d.gvk and d.gvk[2] == kind)
+
+
 def _paths(served: list[Strategy], v3: bool) -> dict[str, Any]:
     paths: dict[str, Any] = {}
+    for a in AGGREGATED:
+        if a in served:
+            collection, item = _paths_of(a)  # type: ignore[arg-type]
+            d = _by_kind(a.kind)
+            paths[collection] = {"get": _operation(a, d, "list", "get", v3), "parameters": _path_params(a, False, v3)}  # type: ignore[arg-type]
+            paths[item] = {"get": _operation(a, d, "get", "get", v3), "parameters": _path_params(a, True, v3)}  # type: ignore[arg-type]
     for s in served:
+        if isinstance(s, _Aggregated):
+            continue
         d = for_strategy(s)
         if d is None:
             continue
@@ -176,13 +207,17 @@ _INFO = {"title": "Kubernetes", "version": "v1.32.0-kubeviz"}
 @functools.cache
 def v2_document() -> bytes:
     """The whole API as one Swagger 2.0 document (what /openapi/v2 answers in JSON)."""
-    doc = {"swagger": "2.0", "info": _INFO, "paths": _paths(all_resources(), False), "definitions": _schemas(False)}
+    doc = {"swagger": "2.0", "info": _INFO, "paths": _paths([*all_resources(), *AGGREGATED], False),
+           "definitions": _schemas(False)}
     return json.dumps(doc, sort_keys=True).encode()
 
 
 def v3_group_versions() -> list[str]:
-    """The group-version paths /openapi/v3 lists: api/v1, apis/apps/v1…"""
+    """The group-version paths /openapi/v3 lists: api/v1, apis/apps/v1… and the aggregated
+    metrics.k8s.io/v1beta1, whose kinds have schemas but no Strategy (metrics-server serves
+    them), as kube-aggregator merges an APIService's document in."""
     out = {f"apis/{s.group}/{s.version}" if s.group else "api/v1" for s in all_resources() if for_strategy(s)}
+    out |= {f"apis/{a.group}/{a.version}" for a in AGGREGATED}
     return sorted(out)
 
 
@@ -190,7 +225,7 @@ def v3_group_versions() -> list[str]:
 def v3_document(group_version: str) -> bytes:
     """One group-version's OpenAPI 3.0 document; every definition is included so that
     references resolve within it."""
-    served = [s for s in all_resources()
+    served = [s for s in [*all_resources(), *AGGREGATED]
               if (f"apis/{s.group}/{s.version}" if s.group else "api/v1") == group_version]
     doc = {
         "openapi": "3.0.0", "info": _INFO, "paths": _paths(served, True),
@@ -202,3 +237,66 @@ def v3_document(group_version: str) -> bytes:
 def v3_hash(group_version: str) -> str:
     """The content hash clients use to cache a group-version's document."""
     return hashlib.sha512(v3_document(group_version)).hexdigest()[:128].upper()
+
+
+# gnostic's openapi_v2 protobuf (github.com/google/gnostic, openapiv2/OpenAPIv2.proto), the
+# form client-go's OpenAPISchema asks /openapi/v2 for: kubectl explain --output
+# plaintext-openapiv2 and older kubectls' explain read it. Only what they read is encoded:
+# the document's swagger and info, and every definition.
+_SCHEMA_FIELDS = {"$ref": 1, "format": 2, "description": 4}
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(byte | 0x80)
+        else:
+            out.append(byte)
+            return bytes(out)
+
+
+def _message(number: int, payload: bytes) -> bytes:
+    """A length-delimited field (a string or an embedded message)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _text(number: int, value: str) -> bytes:
+    return _message(number, value.encode())
+
+
+def _pb_schema(schema: dict[str, Any]) -> bytes:
+    out = b""
+    for key, number in _SCHEMA_FIELDS.items():
+        if key in schema:
+            out += _text(number, schema[key])
+    for name in schema.get("required", ()):
+        out += _text(19, name)
+    if isinstance(schema.get("additionalProperties"), dict):
+        out += _message(21, _message(1, _pb_schema(schema["additionalProperties"])))
+    if "type" in schema:
+        out += _message(22, _text(1, schema["type"]))
+    if "items" in schema:
+        out += _message(23, _message(1, _pb_schema(schema["items"])))
+    for part in schema.get("allOf", ()):
+        out += _message(24, _pb_schema(part))
+    if "properties" in schema:
+        named = b"".join(_message(1, _text(1, k) + _message(2, _pb_schema(v))) for k, v in schema["properties"].items())
+        out += _message(25, named)
+    for key, value in schema.items():
+        if key.startswith("x-"):
+            # NamedAny{name, Any{yaml}}: JSON is YAML, which is what the reader parses.
+            out += _message(31, _text(1, key) + _message(2, _text(2, json.dumps(value, sort_keys=True))))
+    return out
+
+
+@functools.cache
+def v2_protobuf() -> bytes:
+    """The definitions of the v2 document as a gnostic openapi_v2.Document."""
+    definitions = json.loads(v2_document())["definitions"]
+    named = b"".join(_message(1, _text(1, name) + _message(2, _pb_schema(schema)))
+                     for name, schema in sorted(definitions.items()))
+    info = _text(1, _INFO["title"]) + _text(2, _INFO["version"])
+    return _text(1, "2.0") + _message(2, info) + _message(9, named)
