@@ -7,15 +7,19 @@ would take its namespace past a quota's ``spec.hard``. Simplified: the real plug
 ``used`` from the quota's status (and refuses while the controller has not filled it); here
 usage is counted from the stored objects at admission, which is what the controller then
 writes. Only creates are checked (pod resources cannot change after creation here).
+A quota with ``scopes`` or a ``scopeSelector`` counts only the pods its scopes match, as
+the pod evaluator does; object counts of other kinds never match a scoped quota.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from kubeviz.clusters.models import Cluster
 
 from . import errors, registry
+from .kinds.podspec import qos_class
 from .quantity import QuantityError, canonical, canonical_of, parse_quantity
 from .strategy import Obj, Strategy
 
@@ -125,6 +129,58 @@ def pod_usage(pod: Obj) -> dict[str, Decimal]:
     return {k: max(sums[k], inits[k]) for k in POD_COMPUTE}
 
 
+def _scope_selectors(quota: Obj) -> list[Obj]:
+    """The quota's scopes as selector requirements (``scopes: [X]`` is ``X Exists``), as
+    the quota helpers turn them before matching."""
+    spec = quota.get("spec") or {}
+    out = [{"scopeName": name, "operator": "Exists"} for name in spec.get("scopes") or [] if isinstance(name, str)]
+    for req in (spec.get("scopeSelector") or {}).get("matchExpressions") or []:
+        if isinstance(req, dict):
+            out.append(req)
+    return out
+
+
+def _cross_namespace_affinity(pod: Obj) -> bool:
+    affinity = (pod.get("spec") or {}).get("affinity") or {}
+    for kind in ("podAffinity", "podAntiAffinity"):
+        rules = affinity.get(kind) or {}
+        terms = list(rules.get("requiredDuringSchedulingIgnoredDuringExecution") or [])
+        terms += [(w or {}).get("podAffinityTerm") or {}
+                  for w in rules.get("preferredDuringSchedulingIgnoredDuringExecution") or []]
+        if any(isinstance(t, dict) and (t.get("namespaces") or t.get("namespaceSelector") is not None) for t in terms):
+            return True
+    return False
+
+
+def _pod_matches(req: Obj, pod: Obj) -> bool:
+    """podMatchesScopeFunc: one scope requirement against one pod."""
+    spec = pod.get("spec") or {}
+    terminating = isinstance(spec.get("activeDeadlineSeconds"), int) and spec["activeDeadlineSeconds"] >= 0
+    scope = req.get("scopeName")
+    if scope in ("Terminating", "NotTerminating"):
+        return terminating == (scope == "Terminating")
+    if scope in ("BestEffort", "NotBestEffort"):
+        return (qos_class(spec) == "BestEffort") == (scope == "BestEffort")
+    if scope == "CrossNamespacePodAffinity":
+        return _cross_namespace_affinity(pod)
+    if scope == "PriorityClass":
+        name = spec.get("priorityClassName") or ""
+        operator, values = req.get("operator"), req.get("values") or []
+        # The pod's class is a label that is always there, empty when the pod names none.
+        return {"Exists": bool(name), "DoesNotExist": False,
+                "In": name in values, "NotIn": name not in values}.get(operator, False)
+    return False
+
+
+def quota_matches(quota: Obj, strategy: Strategy, obj: Obj) -> bool:
+    """Whether a quota counts this object: every scope must match, and only pods have
+    scopes (the object-count evaluators match no scope)."""
+    selectors = _scope_selectors(quota)
+    if not selectors:
+        return True
+    return strategy.plural == "pods" and all(_pod_matches(req, obj) for req in selectors)
+
+
 def count_name(strategy: Strategy) -> str:
     return f"count/{strategy.group_resource}"
 
@@ -170,8 +226,10 @@ def resourcequota_admit(cluster: Cluster, strategy: Strategy, obj: Obj) -> None:
     if not quotas:
         return
     requested = usage_of(strategy, obj)
-    current: dict[str, Decimal] | None = None
+    held: list[Obj] | None = None
     for quota in sorted(quotas, key=lambda q: q["metadata"]["name"]):
+        if not quota_matches(quota, strategy, obj):
+            continue
         hard_raw = (quota.get("spec") or {}).get("hard") or {}
         name = quota["metadata"]["name"]
         wanted = {k: val for k, val in tracked(hard_raw, requested).items()
@@ -183,9 +241,9 @@ def resourcequota_admit(cluster: Cluster, strategy: Strategy, obj: Obj) -> None:
             if problem:
                 raise errors.forbidden(strategy.plural, obj["metadata"].get("name", ""),
                                        f"failed quota: {name}: must specify {problem}", strategy.group)
-        if current is None:
-            current = kind_usage(cluster, strategy, namespace)
-        used = tracked(hard_raw, current)
+        if held is None:
+            held = registry.objects(cluster, strategy.plural, namespace)
+        used = tracked(hard_raw, kind_usage(strategy, (o for o in held if quota_matches(quota, strategy, o))))
         over = [k for k, val in wanted.items() if used[k] + val > _q(hard_raw[k])]
         if over:
             binary = {k for k in over if isinstance(hard_raw[k], str) and hard_raw[k].rstrip("0123456789").endswith("i")}
@@ -198,11 +256,11 @@ def resourcequota_admit(cluster: Cluster, strategy: Strategy, obj: Obj) -> None:
             )
 
 
-def kind_usage(cluster: Cluster, strategy: Strategy, namespace: str) -> dict[str, Decimal]:
-    """What the namespace's objects of one kind count against quota, read from the store:
-    a create only adds to its own kind's counts, so only that kind is read."""
+def kind_usage(strategy: Strategy, objects: Iterable[Obj]) -> dict[str, Decimal]:
+    """What objects of one kind count against quota: a create only adds to its own kind's
+    counts, so admission reads only that kind from the store."""
     total: dict[str, Decimal] = {}
-    for obj in registry.objects(cluster, strategy.plural, namespace):
+    for obj in objects:
         for k, val in usage_of(strategy, obj).items():
             total[k] = total.get(k, Decimal(0)) + val
     return total

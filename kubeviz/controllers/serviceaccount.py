@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from kubeviz.apiserver import errors
-from kubeviz.apiserver.admission import tracked, usage_of
+from kubeviz.apiserver.admission import quota_matches, tracked, usage_of
 from kubeviz.apiserver.quantity import canonical
 from kubeviz.apiserver.resources import all_resources, by_plural
 from kubeviz.engine.cache import Cache
@@ -79,6 +79,8 @@ class ResourceQuotaController:
         for plural in self.watches:
             strategy = by_plural(plural)
             for obj in cache.iter(plural, namespace):
+                if not quota_matches(quota, strategy, obj):
+                    continue
                 for k, val in usage_of(strategy, obj).items():
                     total[k] = total.get(k, Decimal(0)) + val
         hard = dict((quota.get("spec") or {}).get("hard") or {})

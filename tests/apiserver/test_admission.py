@@ -24,8 +24,9 @@ def _limitrange(cluster, item):
                                                              "spec": {"limits": [{"type": "Container", **item}]}})
 
 
-def _quota(cluster, hard, name="compute"):
-    registry.create(cluster, by_plural("resourcequotas"), NS, {"metadata": {"name": name}, "spec": {"hard": hard}})
+def _quota(cluster, hard, name="compute", **scoping):
+    registry.create(cluster, by_plural("resourcequotas"), NS,
+                    {"metadata": {"name": name}, "spec": {"hard": hard, **scoping}})
 
 
 def _refusal(fn, *args):
@@ -122,3 +123,62 @@ def test_a_replicaset_past_quota_records_failed_create(cluster):
     messages = {e.get("message", "") for e in registry.objects(cluster, "events", NS) if e.get("reason") == "FailedCreate"}
     assert any(m.startswith('Error creating: pods "web-') and m.endswith(
         '" is forbidden: exceeded quota: compute, requested: pods=1, used: pods=2, limited: pods=2') for m in messages)
+
+
+def _scoped_pod(cluster, name, *, priority=None, deadline=None, cpu=None, cross_ns=False):
+    spec = {"containers": [{"name": "c", "image": "nginx",
+                            **({"resources": {"requests": {"cpu": cpu}, "limits": {"cpu": cpu}}} if cpu else {})}]}
+    if priority:
+        spec["priorityClassName"] = priority
+    if deadline is not None:
+        spec["activeDeadlineSeconds"] = deadline
+    if cross_ns:
+        spec["affinity"] = {"podAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [
+            {"labelSelector": {"matchLabels": {"app": "db"}}, "topologyKey": "kubernetes.io/hostname",
+             "namespaces": ["other"]}]}}
+    return registry.create(cluster, by_plural("pods"), NS, {"metadata": {"name": name}, "spec": spec})
+
+
+# (scoping of a quota with pods: "1", the pod that fills it, a pod it must not count, one it must)
+SCOPES = [
+    ({"scopeSelector": {"matchExpressions": [{"scopeName": "PriorityClass", "operator": "In", "values": ["high"]}]}},
+     {"priority": "high"}, {"priority": "low"}, {"priority": "high"}),
+    ({"scopeSelector": {"matchExpressions": [{"scopeName": "PriorityClass", "operator": "NotIn", "values": ["high"]}]}},
+     {"priority": "low"}, {"priority": "high"}, {}),
+    ({"scopeSelector": {"matchExpressions": [{"scopeName": "PriorityClass", "operator": "Exists"}]}},
+     {"priority": "low"}, {}, {"priority": "high"}),
+    ({"scopes": ["Terminating"]}, {"deadline": 30}, {}, {"deadline": 1}),
+    ({"scopes": ["NotTerminating"]}, {}, {"deadline": 30}, {}),
+    ({"scopes": ["BestEffort"]}, {}, {"cpu": "100m"}, {}),
+    ({"scopes": ["NotBestEffort"]}, {"cpu": "100m"}, {}, {"cpu": "200m"}),
+    ({"scopes": ["CrossNamespacePodAffinity"]}, {"cross_ns": True}, {}, {"cross_ns": True}),
+    ({"scopes": ["NotTerminating", "BestEffort"]}, {}, {"cpu": "100m"}, {}),
+]
+
+
+@pytest.fixture
+def priority_classes(cluster):
+    for name, value in (("high", 1000), ("low", 10)):
+        registry.create(cluster, by_plural("priorityclasses"), None, {"metadata": {"name": name}, "value": value})
+
+
+@pytest.mark.parametrize("scoping,first,outside,inside", SCOPES)
+def test_a_scoped_quota_counts_only_the_pods_its_scopes_match(cluster, priority_classes, scoping, first, outside, inside):
+    _quota(cluster, {"pods": "1"}, name="scoped", **scoping)
+    _scoped_pod(cluster, "first", **first)
+    _scoped_pod(cluster, "outside", **outside)
+    assert _refusal(lambda: _scoped_pod(cluster, "inside", **inside)) == (
+        'pods "inside" is forbidden: exceeded quota: scoped, requested: pods=1, used: pods=1, limited: pods=1')
+
+
+def test_a_scoped_quota_ignores_other_kinds_and_the_controller_counts_by_scope(cluster, priority_classes):
+    """The kubernetes.io example: compute quota for the high class only; other pods need
+    not say their requests, and the status counts the high pods alone."""
+    _quota(cluster, {"pods": "10", "requests.cpu": "2", "count/configmaps": "0"}, name="pods-high",
+           scopeSelector={"matchExpressions": [{"scopeName": "PriorityClass", "operator": "In", "values": ["high"]}]})
+    _scoped_pod(cluster, "low", priority="low")  # no requests: the quota does not apply
+    _scoped_pod(cluster, "high", priority="high", cpu="500m")
+    registry.create(cluster, by_plural("configmaps"), NS, {"metadata": {"name": "cm"}})
+    settle_cluster(cluster, components=[ResourceQuotaController()], horizon=5)
+    status = registry.get(cluster, by_plural("resourcequotas"), NS, "pods-high")["status"]
+    assert status["used"] == {"pods": "1", "requests.cpu": "500m", "count/configmaps": "0"}

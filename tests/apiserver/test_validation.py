@@ -65,6 +65,8 @@ LONG = "a" * 64
 
 CREATE_CASES = [
     # id, plural, body, field, reason, cause message
+    ("pod-deadline-zero", "pods", _with(pod(), ["spec", "activeDeadlineSeconds"], 0), "spec.activeDeadlineSeconds",
+     INVALID, "Invalid value: 0: must be between 1 and 4294967295, inclusive"),
     ("pod-name-uppercase", "pods", pod("Web_1"), "metadata.name", INVALID,
      f'Invalid value: "Web_1": {v.DNS1123_SUBDOMAIN_MSG}'),
     ("pod-name-dash-end", "pods", pod("web-"), "metadata.name", INVALID,

@@ -177,6 +177,9 @@ def validate_pod_spec(spec: Any, field: str) -> list[v.FieldError]:
     grace = spec.get("terminationGracePeriodSeconds")
     if grace is not None:
         errs += v.non_negative(grace, f"{field}.terminationGracePeriodSeconds")
+    deadline = spec.get("activeDeadlineSeconds")
+    if isinstance(deadline, int) and not 1 <= deadline <= 4294967295:
+        errs.append(v.invalid(f"{field}.activeDeadlineSeconds", deadline, "must be between 1 and 4294967295, inclusive"))
     node_selector = spec.get("nodeSelector")
     if node_selector is not None:
         errs += v.validate_labels(node_selector, f"{field}.nodeSelector")
