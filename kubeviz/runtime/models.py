@@ -72,3 +72,22 @@ class ServedRequests(models.Model):
 
     def __str__(self) -> str:
         return f"{self.container} {self.count} at {self.time:%H:%M:%S}"
+
+
+class ExecWrite(models.Model):
+    """A file a ``kubectl exec`` (or ``cp``) wrote or removed in a container instance.
+
+    The container's own program is re-run deterministically wherever it is needed, so what
+    it writes needs no storing; what a user's exec writes does, so that the next exec (served
+    by whichever process) sees it. None: removed."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="exec_writes", db_index=False)
+    container_id = models.CharField(max_length=64)
+    path = models.TextField()
+    content = models.TextField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["cluster", "container_id", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.container_id[:12]} {self.path}"
