@@ -141,9 +141,17 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
         if self.done:
             return
         self.done = True
+        if self.sub == "attach" and self.session is not None:
+            await database_sync_to_async(self._input_end)(code)
         if self.sub != "portforward":
             await self._send(ERROR, json.dumps(_status(code, argv or [])).encode())
         await self.close()
+
+    def _input_end(self, code: int) -> None:
+        """The attached shell is the container's own process: its end ends the container."""
+        cid = runtime.running_id(self.target.pod, self.target.container)
+        if cid:
+            runtime.input_end(self.cluster, cid, code)
 
     async def _watchdog(self) -> None:
         while not self.done:
@@ -153,6 +161,9 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
                 await self._finish(0)
 
     async def disconnect(self, code: int) -> None:
+        if self.sub == "attach" and getattr(self, "session", None) is not None and not self.done:
+            # stdinOnce: the container's stdin closes with its first attach, and the shell ends.
+            await database_sync_to_async(self._input_end)(self.session.shell.status)
         self.done = True
         for task in getattr(self, "tasks", []):
             task.cancel()

@@ -91,3 +91,20 @@ class ExecWrite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.container_id[:12]} {self.path}"
+
+
+class InputEnded(models.Model):
+    """A ``stdin: true`` container's shell read the end of its input (``exit``, or the end of
+    an attached ``stdinOnce`` stream) at ``time``: its process ends with ``code``. The
+    attach is served by the API server's process; the kubelet reads this at its next look."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="inputs_ended", db_index=False)
+    container_id = models.CharField(max_length=64)
+    code = models.IntegerField()
+    time = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cluster", "container_id"], name="inputended_unique_container")]
+
+    def __str__(self) -> str:
+        return f"{self.container_id[:12]} exit {self.code}"

@@ -19,7 +19,7 @@ from kubeviz.clusters.models import Cluster
 
 from .context import container_context
 from .images import default_argv
-from .models import ExecWrite
+from .models import ExecWrite, InputEnded
 from .processes import ClusterNetwork, Processes, _started
 from .servers import REASONS
 from .shell import Context, Fs
@@ -120,3 +120,10 @@ def forward_http(cluster: Cluster, pod: Obj, port: int, request: bytes) -> bytes
                 f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n")
         return head.encode() + data
     return None
+
+
+def input_end(cluster: Cluster, container_id: str, code: int) -> None:
+    """An attached ``stdin: true`` shell read the end of its input: its container's process
+    ends with ``code`` (the kubelet sees it at its next look)."""
+    InputEnded.objects.get_or_create(cluster=cluster, container_id=container_id,
+                                     defaults={"code": code, "time": clock.now(cluster)})

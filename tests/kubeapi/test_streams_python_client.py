@@ -179,8 +179,9 @@ def test_steps_show_client_apiserver_kubelet_runtime(handle, api):
 def test_refused_before_the_upgrade(handle, live_engine_server, token, pod, container, reason):
     other = live_engine_server.new_cluster("other") if token == "other" else None
     config = handle.python_client().configuration
+    config.refresh_api_key_hook = None  # it would put the kubeconfig's token back
     if token == "other":
-        config.api_key = {"authorization": f"Bearer {other.token}"}
+        config.api_key = {"BearerToken": f"Bearer {other.token}"}
     elif token == "":
         config.api_key = {}
     api = k8s.CoreV1Api(k8s.ApiClient(config))
