@@ -282,10 +282,8 @@ def _stream_query(req: ApiRequest, multi: dict[str, list[str]]) -> None:
     """PodExecOptions / PodAttachOptions / PodPortForwardOptions, as the API server validates them."""
     sub = req.info.subresource
     if sub == "portforward":
-        ports = [p for v in multi.get("ports", []) for p in v.split(",") if p.strip()]
-        if not ports:
-            raise errors.bad_request("at least one port must be specified")
-        for port in ports:
+        # Optional: over SPDY (kubectl) each stream names its port; a WebSocket client lists them.
+        for port in [p for v in multi.get("ports", []) for p in v.split(",") if p.strip()]:
             if not port.strip().isdigit() or not 0 < int(port) < 65536:
                 raise errors.bad_request(f"invalid port: {port}")
         return

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import zlib
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -35,6 +36,7 @@ from kubeviz.runtime import streams as runtime
 from kubeviz.runtime.shell import Session, run_command
 from kubeviz.runtime.shell.commands import TAR_ENCODING
 
+from . import spdy
 from .auth import may_act, request_user, token_cluster
 from .clients import client_name
 from .handlers import ApiRequest, StreamTarget, UpgradeRefused, stream_open
@@ -79,6 +81,10 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
         self.query = {k: v for k, v in parse_qs(self.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True).items()}
         offered = self.scope.get("subprotocols") or []
         protocol = next((p for p in (V5, V4) if p in offered), None)
+        if self.sub == "portforward":
+            protocol = spdy.SUBPROTOCOL if spdy.SUBPROTOCOL in offered else (V4 if V4 in offered or V5 in offered else None)
+            if protocol == V4 and not self.query.get("ports"):
+                protocol = None  # a WebSocket port-forward names its ports in the URL
         try:
             self.target, self.cluster = await database_sync_to_async(self._open)(kwargs)
         except (errors.StatusError, UpgradeRefused, APIException):
@@ -90,6 +96,7 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
             await self.close()
             return
         self.v5 = protocol == V5
+        self.tunnel = spdy.Session() if protocol == spdy.SUBPROTOCOL else None
         self.started = self.last_input = time.monotonic()
         self.stdin_open = True
         self.stdin: list[bytes] = []
@@ -197,7 +204,9 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
             return
         self.last_input = time.monotonic()
         channel, payload = data[0], data[1:]
-        if self.sub == "portforward":
+        if self.tunnel is not None:
+            await self._tunnel(data)
+        elif self.sub == "portforward":
             await self._forward_data(channel, payload)
         elif channel == CLOSE and self.v5 and payload[:1] == bytes([STDIN]):
             await self._stdin_closed()
@@ -354,6 +363,10 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
     # ---- port-forward -------------------------------------------------------------------------
 
     async def _forward_begin(self) -> None:
+        self.streams: dict[int, dict[str, str]] = {}  # SPDY stream id → its headers
+        self.pending: dict[int, bytes] = {}  # SPDY data stream id → the request so far
+        if self.tunnel is not None:
+            return
         self.ports = [int(p) for v in self.query.get("ports", []) for p in v.split(",") if p.strip()]
         self.requests = [b"" for _ in self.ports]
         for i, port in enumerate(self.ports):
@@ -397,3 +410,47 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
         await self._send(channel, answer)
         if len(self.ports) == 1:
             await self._finish(0)  # the answer says Connection: close
+
+    # ---- port-forward through kubectl's SPDY tunnel -------------------------------------------
+
+    async def _tunnel(self, data: bytes) -> None:
+        assert self.tunnel is not None
+        try:
+            frames = self.tunnel.feed(data)
+        except (ValueError, zlib.error):
+            await self._finish(1)
+            return
+        for frame in frames:
+            if frame.control and frame.kind == spdy.SYN_STREAM:
+                self.streams[frame.stream_id] = frame.headers
+                if frame.headers.get("streamtype") == "data":
+                    self.pending[frame.stream_id] = b""
+                await self.send(bytes_data=self.tunnel.reply(frame.stream_id))
+            elif frame.control and frame.kind == spdy.PING:
+                await self.send(bytes_data=self.tunnel.ping(frame))
+            elif frame.control and frame.kind == spdy.GOAWAY:
+                await self._finish(0)
+            elif not frame.control and frame.stream_id in self.pending:
+                self.pending[frame.stream_id] += frame.data
+                request = self.pending[frame.stream_id]
+                if b"\r\n\r\n" in request or frame.flags & spdy.FLAG_FIN or len(request) > MAX_FRAME_BYTES:
+                    del self.pending[frame.stream_id]
+                    await self._tunnel_answer(frame.stream_id, request)
+
+    async def _tunnel_answer(self, stream_id: int, request: bytes) -> None:
+        """Answer one forwarded connection: the reply on its data stream, any error on its
+        error stream, both then closed (kubectl closes the local connection)."""
+        assert self.tunnel is not None
+        headers = self.streams.get(stream_id, {})
+        port = int(headers.get("port", "0") or 0)
+        error_id = next((sid for sid, h in self.streams.items() if h.get("streamtype") == "error"
+                         and h.get("requestid") == headers.get("requestid")), None)
+        answer = await database_sync_to_async(self._answer)(port, request) if request.split(b" ", 1)[0].isalpha() else None
+        uid = self.target.pod["metadata"].get("uid", "")
+        out = self.tunnel.data(stream_id, answer or b"", fin=True)
+        if error_id is not None:
+            message = b"" if answer else (
+                f"error forwarding port {port} to pod {uid}, uid : failed to connect to localhost:{port} inside namespace "
+                f"of pod {self.target.pod['metadata']['name']}: dial tcp4 127.0.0.1:{port}: connect: connection refused").encode()
+            out += self.tunnel.data(error_id, message, fin=True)
+        await self.send(bytes_data=out)
