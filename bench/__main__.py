@@ -19,6 +19,7 @@ from bench import (
     rbac,
     shell,
     sleep,
+    streams,
     templates,
     timetravel,
     websocket,
@@ -44,5 +45,6 @@ exercises.main([])
 catalogue.main([])
 postgres.main([])  # says why and skips itself where PostgreSQL or Redis is missing
 rbac.main([])
+streams.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing
