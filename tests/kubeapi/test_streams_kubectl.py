@@ -5,8 +5,12 @@ One cluster, its engine running and its clock sped up, serves the module.
 """
 from __future__ import annotations
 
+import os
+import pty
+import select
 import shutil
 import subprocess
+import time
 
 import pytest
 import requests
@@ -99,6 +103,54 @@ def test_run_i_rm_sh_reads_what_is_typed(kc):
     result = kc.kubectl("run", "typed", "--rm", "-i", "--image=busybox", "--restart=Never", "--", "sh",
                         input="echo hello from $(hostname)\nexit\n")
     assert "hello from typed" in result.stdout
+
+
+def _in_a_terminal(kc: ClusterHandle, args: list[str], typed: list[str], timeout: float = 60) -> tuple[str, int]:
+    """Run kubectl with a terminal (``-t`` needs one), typing each line once the previous
+    output has settled; returns what the terminal showed and the exit code."""
+    main, child = pty.openpty()
+    proc = subprocess.Popen([shutil.which("kubectl"), "--kubeconfig", str(kc.kubeconfig), *args],
+                            stdin=child, stdout=child, stderr=child, close_fds=True)
+    os.close(child)
+    shown = b""
+    deadline = time.monotonic() + timeout
+    pending = list(typed)
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([main], [], [], 1.0)
+            if ready:
+                try:
+                    chunk = os.read(main, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                shown += chunk
+            elif pending and b"# " in shown:
+                os.write(main, pending.pop(0).encode() + b"\r")
+            elif proc.poll() is not None:
+                break
+        return shown.decode(errors="replace"), proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(main)
+
+
+def test_exec_it_gives_an_interactive_shell(kc):
+    shown, code = _in_a_terminal(kc, ["exec", "-it", "box", "--", "sh"],
+                                 ["cd /config", "cat game.properties", "echo $((6 * 7))", "exit 5"])
+    assert "/config # " in shown
+    assert "lives=3" in shown and "42" in shown
+    assert code == 5
+
+
+def test_run_it_rm_gives_a_shell_then_deletes_the_pod(kc):
+    shown, code = _in_a_terminal(kc, ["run", "-it", "--rm", "tty", "--image=busybox", "--restart=Never", "--", "sh"],
+                                 ["hostname", "exit"])
+    assert "tty" in shown.split("hostname", 1)[-1]
+    assert code == 0
+    assert kc.kubectl("get", "pod", "tty", check=False).returncode != 0
 
 
 def test_port_forward_then_http_get(kc, tmp_path):

@@ -38,11 +38,13 @@ def handle(live_engine_server) -> ClusterHandle:
                                "volumeMounts": [{"name": "game", "mountPath": "/config"}]}],
                       volumes=[{"name": "game", "configMap": {"name": "game"}}])),
         ("pods", _pod("shell", [{"name": "shell", "image": "busybox:1.36", "args": ["sh"], "stdin": True, "tty": True}])),
+        ("pods", _pod("ticker", [{"name": "ticker", "image": "busybox:1.36",
+                                  "command": ["sh", "-c", "i=0; while true; do i=$((i+1)); echo tick $i; sleep 1; done"]}])),
     ]
     for plural, body in objects:
         r = s.post(f"{h.api}/api/v1/namespaces/{NS}/{plural}", json=body)
         assert r.status_code == 201, r.text
-    for name in ("web", "box", "shell"):
+    for name in ("web", "box", "shell", "ticker"):
         wait_for(lambda name=name: _running(h, name), f"pod {name} running")
     return h
 
@@ -133,6 +135,15 @@ def test_attach_to_a_shell_made_with_stdin(api):
     ws.write_stdin("exit\r")
     ws.run_forever(timeout=20)
     assert ws.returncode == 0
+
+
+def test_attach_streams_what_the_program_prints_from_now_on(api):
+    ws = stream(api.connect_get_namespaced_pod_attach, "ticker", NS, stdin=False, stdout=True, stderr=True, tty=False,
+                _preload_content=False)
+    seen = _read_until(ws, "tick")
+    ws.close()
+    first = int(seen.split("tick ", 1)[1].split()[0])
+    assert first > 1  # lines printed before the attach are not replayed
 
 
 def test_port_forward_answers_with_what_the_container_serves(api):
