@@ -589,7 +589,6 @@ def test_every_kubectl_request_is_step_1_from_kubectl(k):
 UNSUPPORTED = [
     (["get", "replicationcontrollers"], "ReplicationController (v1) is a Kubernetes kind that kubeviz does not serve yet"),
     (["get", "csidrivers"], 'the server doesn\'t have a resource type "csidrivers"'),
-    (["get", "--raw", "/api/v1/namespaces/refusals/pods/one/proxy/"], "pods/proxy is not supported by kubeviz"),
 ]
 
 
