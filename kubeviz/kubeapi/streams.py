@@ -49,7 +49,7 @@ V5, V4 = "v5.channel.k8s.io", "v4.channel.k8s.io"
 MAX_FRAME_BYTES = 1 << 20
 #: stdin kept for a command that reads it to its end (``kubectl cp`` sends a tar archive)
 MAX_STDIN_BYTES = 16 << 20
-MAX_COMMAND_CHARS = 64 << 10
+MAX_COMMAND_CHARS = 8 << 10
 #: a stream ends after this long, or after this long without input
 MAX_SESSION_SECONDS = 4 * 3600
 IDLE_SECONDS = 30 * 60
@@ -196,7 +196,11 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
             await self._run_command(b"")
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        data = bytes_data if bytes_data is not None else (text_data or "").encode("latin-1", "replace")
+        if bytes_data is None:
+            # A text frame (the Python client's writes of str): the channel is its first character.
+            text = text_data or ""
+            bytes_data = bytes([ord(text[0]) & 0xFF]) + text[1:].encode("utf-8") if text else b""
+        data = bytes_data
         if self.done or not data:
             return
         if len(data) > MAX_FRAME_BYTES:

@@ -56,7 +56,7 @@ spec:
 @pytest.fixture(scope="module")
 def kc(live_engine_server, tmp_path_factory) -> ClusterHandle:
     handle = live_engine_server.new_cluster("exec")
-    handle.clock(mode="live", speed=5)
+    handle.clock(mode="live", speed=20)
     path = tmp_path_factory.mktemp("exec") / "objects.yaml"
     path.write_text(MANIFEST)
     handle.kubectl("apply", "-f", str(path))
@@ -173,13 +173,23 @@ def test_port_forward_then_http_get(kc, tmp_path):
         proc.wait(timeout=10)
 
 
-@pytest.mark.parametrize("binary", ["kubectl.1.27", "kubectl.1.28"])
+@pytest.mark.parametrize("binary", ["kubectl.1.27", "kubectl.1.28", "kubectl.1.29"])
 def test_spdy_only_kubectl_is_told_which_versions_work(kc, binary):
     if kubectl_version_binary(binary) is None:
         pytest.skip(f"{binary} is not on PATH")
     result = kc.kubectl_as(binary, "exec", "box", "--", "true", check=False)
     assert result.returncode != 0
     assert "kubectl 1.30 or newer" in result.stderr
+
+
+def test_kubectl_1_29_streams_when_told_to(kc):
+    binary = kubectl_version_binary("kubectl.1.29")
+    if binary is None:
+        pytest.skip("kubectl.1.29 is not on PATH")
+    result = subprocess.run([binary, "--kubeconfig", str(kc.kubeconfig), "exec", "box", "--", "hostname"],
+                            capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "true"})
+    assert result.stdout == "box\n", result.stderr
 
 
 def test_another_clusters_token_is_unauthorized(kc, live_engine_server, tmp_path):

@@ -25,7 +25,7 @@ def _pod(name: str, containers: list[dict], **spec) -> dict:
 @pytest.fixture(scope="module")
 def handle(live_engine_server) -> ClusterHandle:
     h = live_engine_server.new_cluster("streams")
-    h.clock(mode="live", speed=5)
+    h.clock(mode="live", speed=20)
     s = h.session()
     objects = [
         ("configmaps", {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "game"},
@@ -92,11 +92,12 @@ def test_exec_writes_persist_and_stdin_reaches_the_command(api):
     assert _run(api, "box", ["cat", "/tmp/note"])[0] == "saved\n"
     ws = stream(api.connect_get_namespaced_pod_exec, "box", NS, command=["sh", "-c", "cat > /tmp/in; wc -l < /tmp/in"],
                 stderr=True, stdin=True, stdout=True, tty=False, _preload_content=False)
-    ws.write_stdin("one\ntwo\n")
+    ws.write_stdin("one\ntwø\n")
     ws.close_channel(0)
     ws.run_forever(timeout=20)
     assert ws.read_stdout().strip() == "2"
     assert ws.returncode == 0
+    assert _run(api, "box", ["cat", "/tmp/in"])[0] == "one\ntwø\n"
     assert _run(api, "box", ["ls", "/tmp"])[0].split() == ["empty", "in", "note"]
 
 
@@ -182,24 +183,25 @@ def test_steps_show_client_apiserver_kubelet_runtime(handle, api):
 
 
 @pytest.mark.parametrize("token,pod,container,reason", [
-    ("other", "box", None, "403"),        # another cluster's token: the handshake is refused
+    ("other", "box", None, "403"),        # a token that is not this cluster's: the handshake is refused
     ("", "box", None, "403"),             # no token at all
     ("mine", "nope", None, "403"),        # no such pod
     ("mine", "box", "ghost", "403"),      # no such container
+    ("mine", "box", None, "long"),        # a command over the length limit
 ])
-def test_refused_before_the_upgrade(handle, live_engine_server, token, pod, container, reason):
-    other = live_engine_server.new_cluster("other") if token == "other" else None
+def test_refused_before_the_upgrade(handle, token, pod, container, reason):
     config = handle.python_client().configuration
     config.refresh_api_key_hook = None  # it would put the kubeconfig's token back
     if token == "other":
-        config.api_key = {"BearerToken": f"Bearer {other.token}"}
+        config.api_key = {"BearerToken": "Bearer " + "x" * len(handle.token)}
     elif token == "":
         config.api_key = {}
     api = k8s.CoreV1Api(k8s.ApiClient(config))
     kw = {"container": container} if container else {}
+    command = ["echo", "x" * 10_000] if reason == "long" else ["true"]
     with pytest.raises(ApiException) as err:
-        _exec(api, pod, ["true"], **kw)
-    assert reason in str(err.value)
+        _exec(api, pod, command, **kw)
+    assert "403" in str(err.value)
 
 
 def test_spdy_gets_a_status_saying_which_kubectl_works(handle):
