@@ -383,7 +383,7 @@ TOPIC_INFO: dict[str, TopicInfo] = {
             "serves (nginx's html root, …).",
         ),
         TopicInfo(
-            "runtime>runtime:forward", "A forwarded connection reaches the container",
+            "kubelet>runtime:forward", "A forwarded connection reaches the container",
             "One connection to kubectl's local port, delivered to the pod's port: the container's server "
             "answered it (or nothing listens there: connection refused).",
         ),

@@ -386,7 +386,7 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
         said = answer.split(b"\r\n", 1)[0].decode("latin-1") if answer else "nothing listens there: connection refused"
         first = request.split(b"\r\n", 1)[0].decode("latin-1", "replace")[:200]
         with transaction.atomic():
-            step_record(cluster=self.cluster, step=None, source=f"runtime/{node}", target=f"runtime/{node}", action="forward",
+            step_record(cluster=self.cluster, step=None, source=f"kubelet/{node}", target=f"runtime/{node}", action="forward",
                         obj=pod, category="kubelet",
                         message=f"the container runtime on {node} passed a forwarded connection to port {port} of pod {where} "
                                 f"({first}); it answered {said}")

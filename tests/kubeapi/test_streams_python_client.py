@@ -147,7 +147,8 @@ def test_attach_streams_what_the_program_prints_from_now_on(api):
     assert first > 1  # lines printed before the attach are not replayed
 
 
-def test_port_forward_answers_with_what_the_container_serves(api):
+def test_port_forward_answers_with_what_the_container_serves(handle, api):
+    after = handle.last_seq()
     pf = portforward(api.connect_get_namespaced_pod_portforward, "web", NS, ports="80")
     sock = pf.socket(80)
     sock.setblocking(True)
@@ -162,6 +163,10 @@ def test_port_forward_answers_with_what_the_container_serves(api):
     assert data.startswith(b"HTTP/1.1 200 OK\r\n")
     assert b"Welcome to nginx!" in data
     assert pf.error(80) is None
+    hops = [(s["source"].split("/")[0], s["target"].split("/")[0], s["action"]) for s in handle.steps(after)
+            if s["object"]["name"] == "web"]
+    assert hops == [("client", "apiserver", "create"), ("apiserver", "kubelet", "portforward"),
+                    ("kubelet", "runtime", "portforward"), ("kubelet", "runtime", "forward")]
 
 
 def test_port_forward_to_a_port_nobody_listens_on_says_so(api):
