@@ -222,3 +222,13 @@ def test_exec_in_a_container_that_is_not_running(kc):
     result = kc.kubectl("exec", "done", "--", "true", check=False)
     assert result.returncode != 0
     assert "cannot exec into a container in a completed pod; current phase is Succeeded" in result.stderr
+
+
+def test_kubectl_1_30_port_forward_is_told_which_versions_work(kc):
+    binary = kubectl_version_binary("kubectl.1.30")
+    if binary is None:
+        pytest.skip("kubectl.1.30 is not on PATH")
+    result = subprocess.run([binary, "--kubeconfig", str(kc.kubeconfig), "port-forward", "pod/web", f"{free_port()}:80"],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    assert "kubectl 1.31 or newer for port-forward" in result.stderr
