@@ -85,14 +85,14 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
             protocol = spdy.SUBPROTOCOL if spdy.SUBPROTOCOL in offered else (V4 if V4 in offered or V5 in offered else None)
             if protocol == V4 and not self.query.get("ports"):
                 protocol = None  # a WebSocket port-forward names its ports in the URL
+        if protocol is None:
+            await self.close()  # no protocol both sides speak
+            return
         try:
             self.target, self.cluster = await database_sync_to_async(self._open)(kwargs)
         except (errors.StatusError, UpgradeRefused, APIException):
             # Refused before the upgrade: the handshake fails (403), and kubectl retries over
             # SPDY, which reaches the HTTP view and reads the same refusal as a Status.
-            await self.close()
-            return
-        if protocol is None:
             await self.close()
             return
         self.v5 = protocol == V5
