@@ -20,6 +20,7 @@ from bench import (
     schemas,
     shell,
     sleep,
+    streams,
     templates,
     timetravel,
     websocket,
@@ -46,5 +47,6 @@ catalogue.main([])
 postgres.main([])  # says why and skips itself where PostgreSQL or Redis is missing
 rbac.main([])
 schemas.main([])
+streams.main([])
 pacing.main([])  # says why and skips itself where Chromium is missing
 browser.main([])  # says why and skips itself where Chromium is missing

@@ -13,7 +13,20 @@ from django.conf import settings  # noqa: E402
 from kubeviz import httplimits  # noqa: E402
 from kubeviz.bodylimit import BodySizeLimit  # noqa: E402
 from kubeviz.engine import gctune  # noqa: E402
+from kubeviz.kubeapi.routing import websocket_urlpatterns as kube_websocket_urlpatterns  # noqa: E402
 from kubeviz.live.routing import websocket_urlpatterns  # noqa: E402
+
+browser_websockets = AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns))
+kube_websockets = URLRouter(kube_websocket_urlpatterns)
+
+
+async def websockets(scope, receive, send):
+    """/k8s/ streams (kubectl exec, attach, port-forward) come from API clients, which send
+    no Origin and authenticate with the cluster's token, never a cookie; every other
+    WebSocket is a browser's and is origin-checked."""
+    app = kube_websockets if scope["path"].startswith("/k8s/") else browser_websockets
+    return await app(scope, receive, send)
+
 
 httplimits.install()  # before Daphne's server starts: a too-long request line gets a 414
 
@@ -22,7 +35,7 @@ application = ProtocolTypeRouter({
     # No session or auth middleware: the consumer reads the session once, when it checks
     # who may watch (kubeviz.accounts.roles.identity_from_cookies); the middleware would
     # wrap every frame sent afterwards.
-    "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+    "websocket": websockets,
 })
 
 # Everything loaded so far lives as long as the process: keep it out of the garbage

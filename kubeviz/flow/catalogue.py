@@ -343,6 +343,51 @@ TOPIC_INFO: dict[str, TopicInfo] = {
             "lifecycle controller) deletes the pods.",
         ),
         TopicInfo(
+            "apiserver>kubelet:exec", "The API server passes an exec to the kubelet",
+            "kubectl exec is a request to the pod's exec subresource (RBAC: create on pods/exec). The API "
+            "server checks it, finds the pod's node and hands the stream on to that node's kubelet; the "
+            "connection is upgraded to a stream (WebSocket for kubectl 1.30+), so stdin, stdout, stderr "
+            "and the exit code flow both ways for as long as the command runs. Nothing is stored in etcd.",
+            "A real API server proxies the stream to the kubelet's port 10250, and the kubelet to the "
+            "runtime's streaming server. kubeviz's container is simulated: the command runs in its "
+            "simulated shell (docs/shell.md), over the container's files as they are now.",
+        ),
+        TopicInfo(
+            "kubelet>runtime:exec", "The runtime runs a command in the container",
+            "The container runtime starts a new process inside the running container's namespaces: it "
+            "sees the container's files, environment and network, but it is not the container's main "
+            "process, so when it exits the container keeps running. Its exit code travels back to kubectl.",
+        ),
+        TopicInfo(
+            "apiserver>kubelet:attach", "The API server passes an attach to the kubelet",
+            "kubectl attach (and kubectl run -i) connects to the container's main process rather than "
+            "starting a new one (RBAC: create on pods/attach): its output from now on, and its stdin if the "
+            "container was made with stdin: true.",
+        ),
+        TopicInfo(
+            "kubelet>runtime:attach", "The runtime attaches to the container's process",
+            "The runtime joins the stream to the main process's stdin and stdout. If that process is a shell "
+            "reading stdin, what is typed runs in it, and exiting it ends the container.",
+        ),
+        TopicInfo(
+            "apiserver>kubelet:portforward", "The API server passes a port-forward to the kubelet",
+            "kubectl port-forward asks the pod's portforward subresource (RBAC: create on pods/portforward) "
+            "for a tunnel; each connection to the local port becomes a stream through the API server and "
+            "the kubelet to a port of the pod. No Service or kube-proxy is involved.",
+        ),
+        TopicInfo(
+            "kubelet>runtime:portforward", "The runtime forwards a port of the pod",
+            "The runtime connects to the port inside the pod's network namespace (localhost:PORT there) "
+            "and copies bytes both ways.",
+            "kubeviz forwards HTTP requests only and answers them from what the container's server "
+            "serves (nginx's html root, …).",
+        ),
+        TopicInfo(
+            "kubelet>runtime:forward", "A forwarded connection reaches the container",
+            "One connection to kubectl's local port, delivered to the pod's port: the container's server "
+            "answered it (or nothing listens there: connection refused).",
+        ),
+        TopicInfo(
             "scheduler>apiserver:unschedulable", "Why the pod fits nowhere",
             "Every node failed at least one of the scheduler's filters. In plain words: what the pod "
             "requests, and what each node has free (its allocatable minus the requests of the pods "

@@ -31,19 +31,33 @@ def cluster_for(name: str) -> Cluster:
     return cluster
 
 
-class ClusterTokenAuthentication(BaseAuthentication):
-    keyword = b"bearer"
+def token_cluster(name: str, authorization: bytes) -> Cluster | None:
+    """The cluster an ``Authorization`` header opens (None: no header); AuthenticationFailed
+    for any other scheme or a token that is not this cluster's. HTTP requests and the
+    WebSocket streams (kubeapi/streams.py) both authenticate here."""
+    parts = authorization.split()
+    if not parts:
+        return None
+    if parts[0].lower() != b"bearer" or len(parts) != 2:
+        raise AuthenticationFailed()
+    cluster = cluster_for(name)
+    if not cluster_token_verify(cluster, parts[1]):
+        raise AuthenticationFailed()
+    return cluster
 
+
+def may_act(cluster: Cluster, action: Action) -> None:
+    """The cluster's own door (read-only, asleep…), as for every client: 403 Forbidden."""
+    try:
+        cluster_check(cluster, ClusterUser(cluster).identity, action)
+    except Denied as exc:
+        raise errors.StatusError(403, "Forbidden", exc.message) from None
+
+
+class ClusterTokenAuthentication(BaseAuthentication):
     def authenticate(self, request):
-        parts = get_authorization_header(request).split()
-        if not parts:
-            return None
-        if parts[0].lower() != self.keyword or len(parts) != 2:
-            raise AuthenticationFailed()
-        cluster = cluster_for(request.parser_context["kwargs"]["cluster"])
-        if not cluster_token_verify(cluster, parts[1]):
-            raise AuthenticationFailed()
-        return ClusterUser(cluster), cluster
+        cluster = token_cluster(request.parser_context["kwargs"]["cluster"], get_authorization_header(request))
+        return None if cluster is None else (ClusterUser(cluster), cluster)
 
     def authenticate_header(self, request):
         return 'Bearer realm="kubeviz"'
@@ -56,11 +70,7 @@ class IsClusterClient(BasePermission):
     def has_permission(self, request, view):
         if not isinstance(request.user, ClusterUser):
             raise NotAuthenticated()
-        action = Action.WATCH if request.method in SAFE_METHODS else Action.ACT
-        try:
-            cluster_check(request.user.cluster, request.user.identity, action)
-        except Denied as exc:
-            raise errors.StatusError(403, "Forbidden", exc.message) from None
+        may_act(request.user.cluster, Action.WATCH if request.method in SAFE_METHODS else Action.ACT)
         return True
 
 

@@ -26,7 +26,7 @@ from kubeviz.clusters.models import Cluster
 from kubeviz.flow.services import StepRecord, name_object, step_record
 
 from .logs import LogStream, log_open
-from .query import int_param
+from .query import bool_param, int_param
 from .requestinfo import RequestInfo
 from .tables import table_of, wants_table
 
@@ -245,13 +245,109 @@ def pod_log_open(req: ApiRequest) -> LogStream:
         raise
 
 
-# Subresources that need a real process or network; kubectl prints the reason as given.
+# Subresources that need a real network; kubectl prints the reason as given.
 UNSUPPORTED_SUBRESOURCES = {
-    "exec": "its containers are simulated, so there is no process to run a command in",
-    "attach": "its containers are simulated, so there is no process to attach to",
-    "portforward": "its containers are simulated, so there is no port to forward to",
     "proxy": "its network is simulated, so there is nothing to proxy to",
 }
+#: served over WebSockets by kubeapi/streams.py; a plain (SPDY) request gets ``SPDY_REFUSAL``
+STREAM_SUBRESOURCES = ("exec", "attach", "portforward")
+SPDY_REFUSAL = (
+    "kubeviz serves exec, attach, cp and port-forward over WebSockets only, not SPDY/3.1: use kubectl 1.30 or newer "
+    "(exec, attach and cp; kubectl 1.29 with KUBECTL_REMOTE_COMMAND_WEBSOCKETS=true) and kubectl 1.31 or newer for "
+    "port-forward (1.30 with KUBECTL_PORT_FORWARD_WEBSOCKETS=true), or a client that speaks the WebSocket protocols "
+    "v5.channel.k8s.io/v4.channel.k8s.io (the official Python client does)"
+)
+
+
+class UpgradeRefused(Exception):
+    """The kubelet's refusal to upgrade a stream, which the API server passes on as text
+    (client-go prints ``unable to upgrade connection: <text>``)."""
+
+    def __init__(self, code: int, text: str):
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+
+@dataclass
+class StreamTarget:
+    """An exec, attach or port-forward the API server has allowed: what the kubelet serves."""
+
+    pod: dict[str, Any]
+    container: str
+    node: str
+
+
+def _stream_query(req: ApiRequest, multi: dict[str, list[str]]) -> None:
+    """PodExecOptions / PodAttachOptions / PodPortForwardOptions, as the API server validates them."""
+    sub = req.info.subresource
+    if sub == "portforward":
+        # Optional: over SPDY (kubectl) each stream names its port; a WebSocket client lists them.
+        for port in [p for v in multi.get("ports", []) for p in v.split(",") if p.strip()]:
+            if not port.strip().isdigit() or not 0 < int(port) < 65536:
+                raise errors.bad_request(f"invalid port: {port}")
+        return
+    flags = [bool_param(req.query, k) for k in ("stdin", "stdout", "stderr")]
+    if sub == "exec" and not multi.get("command"):
+        raise errors.bad_request("you must specify at least one command for the container")
+    if not any(flags):
+        raise errors.bad_request("you must specify at least one of stdin, stdout, stderr")
+
+
+def stream_open(req: ApiRequest, multi: dict[str, list[str]], *, spdy: bool = False) -> StreamTarget:
+    """Allow an exec/attach/port-forward (RBAC ``create`` on ``pods/<sub>``; the options;
+    the pod, its node and a running container), record its steps, and say where it goes.
+    StatusError for the API server's refusals, UpgradeRefused for the kubelet's; ``spdy``:
+    the request did not ask for a WebSocket, and is refused once everything else passed."""
+    from kubeviz.runtime.streams import running_id
+
+    strategy: Strategy | None = None
+    info = req.info
+    sub = info.subresource or ""
+    try:
+        strategy = lookup(info.group, info.version, info.resource)
+        if strategy.kind != "Pod" or not info.name or info.namespace is None:
+            raise errors.StatusError(404, "NotFound", "the server could not find the requested resource")
+        _authorize(req)
+        _stream_query(req, multi)
+        pod = registry.get(req.cluster, strategy, info.namespace, info.name)
+        node = (pod.get("spec") or {}).get("nodeName")
+        if not node:
+            raise errors.bad_request(f"pod {info.name} does not have a host assigned")
+        container = ""
+        if sub != "portforward":
+            from .logs import _container
+
+            container = _container(pod, req.query.get("container", ""))
+        elif (pod.get("status") or {}).get("phase") != "Running":
+            raise errors.bad_request(f"pod {info.name} is not running: its phase is {(pod.get('status') or {}).get('phase')}")
+        dead = container and running_id(pod, container) is None
+        if spdy and not dead:
+            raise errors.bad_request(SPDY_REFUSAL)
+    except errors.StatusError as exc:
+        _with_details(exc, info)
+        with transaction.atomic():
+            _record_step1(req, strategy, refused=exc)
+        raise
+    where = f"{info.namespace}/{info.name}"
+    with transaction.atomic():
+        _record_step1(req, strategy)
+        if dead:
+            step_record(cluster=req.cluster, step=None, source="apiserver", target=f"kubelet/{node}", action=sub, obj=pod,
+                        category="kubelet", message=f'the kubelet on {node} refused the {sub}: container "{container}" of pod '
+                                                    f"{where} is not running")
+            raise UpgradeRefused(404, f'container not found ("{container}")')
+        what = f"container {container} of pod {where}" if container else f"pod {where}"
+        step_record(cluster=req.cluster, step=None, source="apiserver", target=f"kubelet/{node}", action=sub, obj=pod,
+                    category="kubelet", message=f"the API server passed the {STREAM_WORDS[sub]} of {what} on to the kubelet "
+                                                f"on {node}, upgraded to a WebSocket stream")
+        step_record(cluster=req.cluster, step=None, source=f"kubelet/{node}", target=f"runtime/{node}", action=sub, obj=pod,
+                    category="kubelet", message=f"the kubelet on {node} asked the container runtime to {RUNTIME_WORDS[sub]} {what}")
+    return StreamTarget(pod, container, node)
+
+
+STREAM_WORDS = {"exec": "exec", "attach": "attach", "portforward": "port-forward"}
+RUNTIME_WORDS = {"exec": "run a command in", "attach": "attach to", "portforward": "forward a port to"}
 
 
 def _present(strategy: Strategy, body: dict[str, Any]) -> dict[str, Any]:
@@ -305,6 +401,8 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
         raise errors.method_not_allowed("the server does not allow this method on the requested resource")
     if sub == "eviction":
         return 201, evict(cluster, info.namespace or "", info.name or "", req.body, actor=actor, dry_run=req.dry_run)
+    if sub in STREAM_SUBRESOURCES:
+        raise errors.bad_request(SPDY_REFUSAL)
     if sub in UNSUPPORTED_SUBRESOURCES:
         raise errors.method_not_allowed(
             f"{strategy.plural}/{sub} is not supported by kubeviz: {UNSUPPORTED_SUBRESOURCES[sub]}"

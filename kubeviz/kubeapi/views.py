@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
@@ -17,7 +18,17 @@ from . import discovery
 from .auth import ClusterTokenAuthentication, IsClusterClient, request_user
 from .clients import client_name
 from .exceptions import kube_exception_handler
-from .handlers import ApiRequest, is_served, is_watch, pod_log_open, request_handle, watch_open
+from .handlers import (
+    STREAM_SUBRESOURCES,
+    ApiRequest,
+    UpgradeRefused,
+    is_served,
+    is_watch,
+    pod_log_open,
+    request_handle,
+    stream_open,
+    watch_open,
+)
 from .parsers import PARSERS
 from .renderers import AlwaysJSON, KubeJSONRenderer
 from .requestinfo import parse_path
@@ -178,6 +189,8 @@ class ResourceView(KubeAPIView):
 
     def get(self, request: Request, cluster: str, prefix: str, rest: str) -> Any:
         req = self._request(request, cluster, prefix, rest, False)
+        if req.info.subresource in STREAM_SUBRESOURCES:
+            return self._stream(request, req)
         if req.info.name is None and is_watch(req.query):
             strategy = watch_open(req)
             params = WatchParams(strategy, req.query, table=wants_table(req.accept))
@@ -202,7 +215,19 @@ class ResourceView(KubeAPIView):
             return response
         return HttpResponse(stream.text(), content_type="text/plain")
 
+    def _stream(self, request: Request, req: ApiRequest) -> HttpResponse:
+        """exec/attach/portforward without a WebSocket upgrade (kubectl's SPDY/3.1, or
+        its fallback after a refused WebSocket): the same checks, so a refusal reads as it
+        would, then the plain answer that kubeviz streams over WebSockets only."""
+        try:
+            stream_open(replace(req, method="POST"), {k: request.query_params.getlist(k) for k in request.query_params}, spdy=True)
+        except UpgradeRefused as exc:
+            return HttpResponse(exc.text, status=exc.code, content_type="text/plain; charset=utf-8")
+        raise AssertionError("stream_open refuses every request it is told is not a WebSocket")
+
     def post(self, request: Request, cluster: str, prefix: str, rest: str) -> Any:
+        if parse_path(prefix, rest).subresource in STREAM_SUBRESOURCES:
+            return self._stream(request, self._request(request, cluster, prefix, rest, False))
         return self._serve(request, cluster, prefix, rest, True)
 
     def put(self, request: Request, cluster: str, prefix: str, rest: str) -> Any:

@@ -200,6 +200,10 @@ def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runt
         _advance_running(pod, container, cs, running, now, out, processes)
 
 
+#: how often the kubelet looks whether a ``stdin: true`` container's attached shell has exited
+STDIN_LOOK_SECONDS = 2.0
+
+
 def _restarts(restart_policy: str, exit_code: int) -> bool:
     return restart_policy == "Always" or (restart_policy == "OnFailure" and exit_code != 0)
 
@@ -245,6 +249,13 @@ def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datet
         # (A restart in the same second as the crash starts a run the crash is done with.)
         # A crash injected by a teacher: this run of the container dies now, once.
         endings.append((crash_at, Fate(None, 1, "Error"), []))
+    if container.get("stdin") and processes is not None:
+        # An attached shell may read the end of its input in the API server's process: look again soon.
+        ended = processes.input_ended(cs.get("containerID", ""))
+        if ended is not None:
+            endings.append((max(ended[0], started), Fate(None, ended[1], "Completed" if ended[1] == 0 else "Error"), []))
+        else:
+            out.wake(STDIN_LOOK_SECONDS)
     f = fate(container, annotations, (lambda: processes.run(pod, container, cs)) if processes is not None else None)
     if f.runs_for is not None:
         ends = started + timedelta(seconds=f.runs_for)

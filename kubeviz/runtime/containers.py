@@ -64,7 +64,7 @@ def _fate(container: dict[str, Any], annotations: dict[str, str], process: Calla
             return _ended(run.ending())
         env = tuple(sorted((str(e.get("name")), str(e.get("value", ""))) for e in container.get("env") or []
                            if isinstance(e, dict) and e.get("name") != "HOSTNAME"))
-        return _command_fate(tuple(argv), str(container.get("image", "")), env)
+        return _command_fate(tuple(argv), str(container.get("image", "")), env, bool(container.get("stdin")))
     if behaviour == "exit":
         return Fate(0.5, 0, "Completed")
     return Fate(None)
@@ -81,9 +81,10 @@ def _ended(ending: tuple[float, int] | None) -> Fate:
 
 
 @lru_cache(maxsize=1024)
-def _command_fate(argv: tuple[str, ...], image: str, env: tuple[tuple[str, str], ...]) -> Fate:
-    """A command's end, worked out once per distinct command (every replica shares it)."""
-    container = {"image": image, "env": [{"name": k, "value": v} for k, v in env]}
+def _command_fate(argv: tuple[str, ...], image: str, env: tuple[tuple[str, str], ...], stdin: bool = False) -> Fate:
+    """A command's end, worked out once per distinct command (every replica shares it);
+    with ``stdin`` a bare shell waits for what an attach types."""
+    container = {"image": image, "env": [{"name": k, "value": v} for k, v in env], "stdin": stdin}
     ctx = container_context({"metadata": {"name": "pod"}, "spec": {}}, container)
     return _ended(Run(ctx, list(argv), keep_lines=False).ending())
 

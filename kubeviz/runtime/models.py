@@ -72,3 +72,39 @@ class ServedRequests(models.Model):
 
     def __str__(self) -> str:
         return f"{self.container} {self.count} at {self.time:%H:%M:%S}"
+
+
+class ExecWrite(models.Model):
+    """A file a ``kubectl exec`` (or ``cp``) wrote or removed in a container instance.
+
+    The container's own program is re-run deterministically wherever it is needed, so what
+    it writes needs no storing; what a user's exec writes does, so that the next exec (served
+    by whichever process) sees it. None: removed."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="exec_writes", db_index=False)
+    container_id = models.CharField(max_length=64)
+    path = models.TextField()
+    content = models.TextField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["cluster", "container_id", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.container_id[:12]} {self.path}"
+
+
+class InputEnded(models.Model):
+    """A ``stdin: true`` container's shell read the end of its input (``exit``, or the end of
+    an attached ``stdinOnce`` stream) at ``time``: its process ends with ``code``. The
+    attach is served by the API server's process; the kubelet reads this at its next look."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="inputs_ended", db_index=False)
+    container_id = models.CharField(max_length=64)
+    code = models.IntegerField()
+    time = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cluster", "container_id"], name="inputended_unique_container")]
+
+    def __str__(self) -> str:
+        return f"{self.container_id[:12]} exit {self.code}"

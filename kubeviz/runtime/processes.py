@@ -44,6 +44,8 @@ class Processes:
         self.services = services
         self.network = network
         self.runs: dict[str, Run] = {}
+        #: containerID → (when, exit code) once an attached shell's input has ended
+        self.input_ended: Callable[[str], tuple[datetime, int] | None] = lambda cid: None
 
     @classmethod
     def of_cluster(cls, cluster: Any) -> Processes:
@@ -51,8 +53,10 @@ class Processes:
         the cluster's data plane (read only when a command needs them)."""
         from kubeviz.apiserver import registry
 
-        return cls(services=lambda namespace: registry.objects(cluster, "services", namespace),
-                   network=lambda processes, namespace: ClusterNetwork(processes, cluster, namespace))
+        processes = cls(services=lambda namespace: registry.objects(cluster, "services", namespace),
+                        network=lambda processes, namespace: ClusterNetwork(processes, cluster, namespace))
+        processes.input_ended = lambda cid: _input_ended(cluster, cid)
+        return processes
 
     def run(self, pod: Obj, container: Obj, cs: Obj) -> Run | None:
         """The container instance's process (None before it has started)."""
@@ -132,6 +136,13 @@ class Processes:
         files = self.files_at(pod, container, moment) or Fs()
         return respond(server, path, files=files, hostname=str(pod["spec"].get("hostname") or pod["metadata"].get("name")),
                        offset=(moment - started).total_seconds(), image=str(container.get("image", "")))
+
+
+def _input_ended(cluster: Any, container_id: str) -> tuple[datetime, int] | None:
+    from .models import InputEnded
+
+    found = InputEnded.objects.filter(cluster=cluster, container_id=container_id.rsplit("/", 1)[-1]).first()
+    return (found.time, found.code) if found else None
 
 
 # ---- probes ----------------------------------------------------------------------------------

@@ -589,9 +589,6 @@ def test_every_kubectl_request_is_step_1_from_kubectl(k):
 UNSUPPORTED = [
     (["get", "replicationcontrollers"], "ReplicationController (v1) is a Kubernetes kind that kubeviz does not serve yet"),
     (["get", "csidrivers"], 'the server doesn\'t have a resource type "csidrivers"'),
-    (["exec", "one", "--", "ls"], "pods/exec is not supported by kubeviz: its containers are simulated"),
-    (["attach", "one"], "pods/attach is not supported by kubeviz: its containers are simulated"),
-    (["port-forward", "pod/one", "18080:80"], "pods/portforward is not supported by kubeviz: its containers are simulated"),
 ]
 
 

@@ -293,9 +293,7 @@ def test_unsupported_resources_and_subresources_are_statuses(api, ns):
     cases = [
         (lambda: core.list_namespaced_replication_controller(ns), 404, "NotFound", "ReplicationController (v1) is a Kubernetes kind that kubeviz does not serve yet"),
         (lambda: client.StorageV1Api(api).list_csi_driver(), 404, "NotFound", "csidrivers"),
-        (lambda: core.connect_post_namespaced_pod_exec("one", ns, command=["ls"]), 405, "MethodNotAllowed", "pods/exec is not supported by kubeviz"),
-        (lambda: core.connect_post_namespaced_pod_attach("one", ns), 405, "MethodNotAllowed", "pods/attach is not supported by kubeviz"),
-        (lambda: core.connect_get_namespaced_pod_portforward("one", ns), 405, "MethodNotAllowed", "pods/portforward is not supported"),
+        (lambda: core.connect_get_node_proxy("node-1"), 405, "MethodNotAllowed", "nodes/proxy is not supported by kubeviz"),
     ]
     for call, code, reason, words in cases:
         with pytest.raises(ApiException) as err:

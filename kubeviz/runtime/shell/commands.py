@@ -6,8 +6,10 @@ sleep until stopped and note what they serve in ``shell.serving``.
 """
 from __future__ import annotations
 
+import io
 import posixpath
 import re
+import tarfile
 from collections.abc import Callable, Generator
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -208,6 +210,11 @@ def _sh(sh: Shell, args: list[str]) -> Steps:
             yield from _err(sh, f"{sh.name}: can't open '{rest[0]}': No such file or directory")
             return 2
         sub.args = rest[1:]
+    elif sh.ctx.stdin_open and not sh.stdin[-1]:
+        # ``stdin: true`` (kubectl run -i): the shell waits for a line that only an attach
+        # brings; the attached session runs what is typed (kubeapi/streams.py).
+        yield from sh.sleep(FOREVER)
+        return 0
     else:
         script = sh.stdin[-1]
     code = yield from sub.run_script(script)
@@ -994,3 +1001,87 @@ def _python(sh: Shell, args: list[str]) -> Steps:
         yield from _err(sh, "kubeviz's simulated python runs only print('text') and -m http.server")
         return 1
     return 0  # with no script and no stdin the interpreter exits at once
+
+
+# ---- archives (kubectl cp) -------------------------------------------------------------------
+
+#: bytes travel through the shell as text: ``utf-8`` with ``surrogateescape`` keeps any byte
+TAR_ENCODING = ("utf-8", "surrogateescape")
+
+
+@command("tar")
+def _tar(sh: Shell, args: list[str]) -> Steps:
+    """``tar cf - PATH…`` and ``tar xmf - [-C DIR]``: what ``kubectl cp`` runs in the
+    container, on stdout and stdin only (no compression, no archive files)."""
+    if args and not args[0].startswith("-"):
+        args = ["-" + args[0], *args[1:]]
+    flags, values, paths = _flags(args, "fC")
+    if values.get("f", "-") != "-" or flags & {"z", "j", "J"}:
+        yield from _err(sh, "tar: kubeviz's simulated tar reads and writes only - (stdin and stdout), uncompressed")
+        return 1
+    base = sh.path(values["C"]) if "C" in values else sh.path(".")
+    if "c" in flags:
+        return (yield from _tar_create(sh, base, paths))
+    if "x" in flags:
+        return (yield from _tar_extract(sh, base))
+    yield from _err(sh, "tar: need -c or -x")
+    return 1
+
+
+def _tar_create(sh: Shell, base: str, paths: list[str]) -> Steps:
+    fs = sh.ctx.fs
+    buffer = io.BytesIO()
+    status = 0
+    if any(p.startswith("/") for p in paths):
+        yield from _err(sh, "tar: removing leading '/' from member names")
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.GNU_FORMAT) as archive:
+        for name in paths:
+            full = posixpath.normpath(posixpath.join(base, name))
+            if not fs.exists(full):
+                yield from _err(sh, f"tar: {name}: No such file or directory")
+                status = 1
+                continue
+            stored = name.lstrip("/") or "."
+            members = [(full, stored)]
+            if fs.is_dir(full):
+                prefix = full.rstrip("/") + "/"
+                members += [(p, posixpath.join(stored, p[len(prefix):])) for p in sorted({*fs.files, *fs.dirs}) if p.startswith(prefix)]
+            for path, member in members:
+                info = tarfile.TarInfo(member)
+                info.mtime = int(sh.ctx.started.timestamp() + sh.clock) if sh.ctx.started else 0
+                if fs.is_dir(path):
+                    info.type, info.mode = tarfile.DIRTYPE, 0o755
+                    archive.addfile(info)
+                else:
+                    data = fs.read(path).encode(*TAR_ENCODING)
+                    info.size, info.mode = len(data), 0o644
+                    archive.addfile(info, io.BytesIO(data))
+    yield from _out(sh, buffer.getvalue().decode(*TAR_ENCODING))
+    return status
+
+
+def _tar_extract(sh: Shell, base: str) -> Steps:
+    fs = sh.ctx.fs
+    if not fs.is_dir(base):
+        yield from _err(sh, f"tar: can't change directory to '{base}': No such file or directory")
+        return 1
+    try:
+        archive = tarfile.open(fileobj=io.BytesIO(sh.stdin[-1].encode(*TAR_ENCODING)), mode="r:")
+        members = archive.getmembers()
+    except tarfile.TarError:
+        yield from _err(sh, "tar: invalid tar magic")
+        return 1
+    status = 0
+    for member in members:
+        target = posixpath.normpath(posixpath.join(base, member.name.lstrip("/")))
+        try:
+            if member.isdir():
+                fs.mkdir(target, parents=True)
+            elif member.isfile():
+                fs.mkdir(posixpath.dirname(target), parents=True)
+                handle = archive.extractfile(member)
+                fs.write(target, handle.read().decode("utf-8", "replace") if handle else "")
+        except FsError as e:
+            yield from _err(sh, f"tar: can't create '{member.name}': {e}")
+            status = 1
+    return status

@@ -67,6 +67,8 @@ class Context:
     user: str = "root"
     started: datetime | None = None  # the wall-clock moment offset 0 stands for
     cwd: str = "/"
+    #: the container was made with ``stdin: true``: a shell with nothing to run waits for input
+    stdin_open: bool = False
 
 
 class ExitShell(Exception):

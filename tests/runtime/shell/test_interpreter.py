@@ -158,3 +158,29 @@ def test_an_interactive_session_keeps_its_state_between_lines():
     assert session.feed("echo $X $APP; pwd") == ("42 web\n/tmp\n", "", 0)
     assert session.feed("if then") == ("", 'sh: syntax error: unexpected "then"\n', 2)
     assert session.feed("exit 5") == ("", "", 5) and session.exited == 5
+
+
+def test_tar_carries_files_out_and_in_as_kubectl_cp_does():
+    source = Context(fs=Fs({"/data/a.txt": "alpha\n", "/data/sub/b.txt": "béta\n"}))
+    archive, err, code = run_command(source, ["tar", "cf", "-", "/data"])
+    assert (err, code) == ("tar: removing leading '/' from member names\n", 0)
+    target = Context(fs=Fs({}))
+    assert run_command(target, ["tar", "-xmf", "-", "-C", "/tmp"], archive) == ("", "", 0)
+    assert target.fs.read("/tmp/data/a.txt") == "alpha\n"
+    assert target.fs.read("/tmp/data/sub/b.txt") == "béta\n"
+
+
+@pytest.mark.parametrize("argv,err,code", [
+    (["tar", "cf", "-", "nope"], "tar: nope: No such file or directory\n", 1),
+    (["tar", "xmf", "-", "-C", "/nope"], "tar: can't change directory to '/nope': No such file or directory\n", 1),
+    (["tar", "czf", "/tmp/x.tgz", "/etc"], "tar: kubeviz's simulated tar reads and writes only - (stdin and stdout), uncompressed\n", 1),
+    (["tar", "xf", "-"], "tar: invalid tar magic\n", 1),
+])
+def test_tar_refusals(argv, err, code):
+    out, got, rc = run_command(Context(fs=Fs({})), argv, "not an archive" if "xf" in argv else "")
+    assert (got, rc) == (err, code)
+
+
+@pytest.mark.parametrize("stdin_open,ending", [(False, (0.0, 0)), (True, None)])
+def test_a_bare_shell_waits_for_input_only_when_stdin_is_open(stdin_open, ending):
+    assert Run(Context(fs=Fs({}), stdin_open=stdin_open), ["sh"]).ending() == ending

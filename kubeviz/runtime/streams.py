@@ -1,0 +1,129 @@
+"""The container runtime's side of ``kubectl exec``, ``attach`` and ``port-forward``
+(CRI's Exec, Attach and PortForward).
+
+An exec runs in the container's world as it is at this moment: its program's files (the
+program is re-run deterministically, as the kubelet's probes do), what earlier execs wrote
+(``ExecWrite``: an exec may be served by another process than the kubelet's), its
+environment, cluster DNS and Services. A port-forward asks the server the container runs.
+"""
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+from datetime import datetime
+from typing import Any
+
+from kubeviz.apiserver import errors, registry
+from kubeviz.clusters import clock
+from kubeviz.clusters.models import Cluster
+
+from .context import container_context
+from .images import default_argv
+from .models import ExecWrite, InputEnded
+from .processes import ClusterNetwork, Processes, _started
+from .servers import REASONS
+from .shell import Context, Fs
+from .shell.interp import SHELL_NAMES
+
+Obj = dict[str, Any]
+#: what one exec may store: files bigger than this are cut, and at most this many writes kept
+MAX_FILE_CHARS = 1 << 20
+MAX_WRITES = 2000
+
+
+def _lookup(cluster: Cluster):
+    def find(plural: str, namespace: str, name: str) -> Obj | None:
+        from kubeviz.apiserver.resources import by_plural
+
+        try:
+            return registry.get(cluster, by_plural(plural), namespace, name)
+        except errors.StatusError:
+            return None
+    return find
+
+
+def processes_of(cluster: Cluster) -> Processes:
+    """The node's processes as an exec sees them: with ConfigMap and Secret volumes filled."""
+    return Processes(lookup=_lookup(cluster), services=lambda namespace: registry.objects(cluster, "services", namespace),
+                     network=lambda processes, namespace: ClusterNetwork(processes, cluster, namespace))
+
+
+def container_status(pod: Obj, name: str) -> Obj:
+    return next((cs for cs in (pod.get("status") or {}).get("containerStatuses") or [] if cs.get("name") == name), {})
+
+
+def container_spec(pod: Obj, name: str) -> Obj:
+    return next(c for c in (pod.get("spec") or {}).get("containers") or [] if c.get("name") == name)
+
+
+def running_id(pod: Obj, name: str) -> str | None:
+    """The running instance's container ID (the part after ``containerd://``), or None."""
+    cs = container_status(pod, name)
+    if "running" not in (cs.get("state") or {}) or not cs.get("containerID"):
+        return None
+    return str(cs["containerID"]).rsplit("/", 1)[-1]
+
+
+def waits_for_stdin(container: Obj) -> bool:
+    """A ``stdin: true`` container whose program is a bare shell: it reads what an attach types."""
+    argv = default_argv(container)
+    return bool(container.get("stdin")) and bool(argv) and posixpath.basename(argv[0]) in SHELL_NAMES and \
+        all(a in ("-i", "-l") for a in argv[1:])
+
+
+def exec_context(cluster: Cluster, pod: Obj, name: str) -> Context:
+    """The container's world now; writes are journalled for ``exec_writes_save``."""
+    container = container_spec(pod, name)
+    cs = container_status(pod, name)
+    processes = processes_of(cluster)
+    namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+    ctx = container_context(pod, container, lookup=processes.lookup, services=registry.objects(cluster, "services", namespace),
+                            network=ClusterNetwork(processes, cluster, namespace), started=_started(cs))
+    files = processes.files_at(pod, container, clock.now(cluster)) or ctx.fs
+    for write in ExecWrite.objects.filter(cluster=cluster, container_id=running_id(pod, name) or "").order_by("id"):
+        if write.content is None:
+            files.files.pop(write.path, None)
+        else:
+            files.files[write.path] = write.content
+            files._parents(write.path)
+    files.readonly = ctx.fs.readonly
+    files.journal = []
+    files.clock = lambda: 0.0
+    return dataclasses.replace(ctx, fs=files, stdin_open=False)
+
+
+def exec_writes_save(cluster: Cluster, container_id: str, fs: Fs) -> None:
+    """Keep what an exec wrote (and removed) for the instance's next execs."""
+    rows = [ExecWrite(cluster=cluster, container_id=container_id, path=path,
+                      content=None if content is None else content[:MAX_FILE_CHARS])
+            for _, path, content in fs.journal[-MAX_WRITES:]]
+    fs.journal.clear()
+    if rows:
+        ExecWrite.objects.bulk_create(rows)
+
+
+def forward_http(cluster: Cluster, pod: Obj, port: int, request: bytes) -> bytes | None:
+    """What the pod answers to one HTTP request on ``port`` (None: nothing listens there)."""
+    processes = processes_of(cluster)
+    now: datetime = clock.now(cluster)
+    line = request.split(b"\r\n", 1)[0].decode("latin-1").split()
+    method, path = (line[0], line[1]) if len(line) >= 2 else ("GET", "/")
+    for container in (pod.get("spec") or {}).get("containers") or []:
+        if processes.listens(pod, container, port, now) is None:
+            continue
+        status, reason, body = processes.http(pod, container, port, path, now)
+        if method == "HEAD":
+            body = ""
+        data = body.encode()
+        kind = "text/html" if body.lstrip().startswith("<") else "text/plain; charset=utf-8"
+        head = (f"HTTP/1.1 {status} {reason or REASONS.get(status, '')}\r\nContent-Type: {kind}\r\n"
+                f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n")
+        return head.encode() + data
+    return None
+
+
+def input_end(cluster: Cluster, container_id: str, code: int) -> None:
+    """An attached ``stdin: true`` shell read the end of its input: its container's process
+    ends with ``code`` (the kubelet sees it at its next look)."""
+    InputEnded.objects.get_or_create(cluster=cluster, container_id=container_id,
+                                     defaults={"code": code, "time": clock.now(cluster)})
