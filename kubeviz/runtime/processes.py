@@ -13,7 +13,7 @@ import ipaddress
 import posixpath
 import random
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from kubeviz.clusters.clock import parse_rfc3339
@@ -46,6 +46,8 @@ class Processes:
         self.runs: dict[str, Run] = {}
         #: containerID → (when, exit code) once an attached shell's input has ended
         self.input_ended: Callable[[str], tuple[datetime, int] | None] = lambda cid: None
+        #: containerID → what ``kubectl exec``/``cp`` wrote there, in order (None: removed)
+        self.exec_writes: Callable[[str], list[tuple[str, str | None]]] = lambda cid: []
 
     @classmethod
     def of_cluster(cls, cluster: Any) -> Processes:
@@ -56,6 +58,7 @@ class Processes:
         processes = cls(services=lambda namespace: registry.objects(cluster, "services", namespace),
                         network=lambda processes, namespace: ClusterNetwork(processes, cluster, namespace))
         processes.input_ended = lambda cid: _input_ended(cluster, cid)
+        processes.exec_writes = lambda cid: exec_writes(cluster, cid)
         return processes
 
     def run(self, pod: Obj, container: Obj, cs: Obj) -> Run | None:
@@ -113,6 +116,13 @@ class Processes:
                         else:
                             fs.files[target] = content
                             fs._parents(target)
+        # What a user's exec wrote is there from then on, for probes and servers too.
+        for path, content in self.exec_writes(cs.get("containerID", "")):
+            if content is None:
+                fs.files.pop(path, None)
+            else:
+                fs.files[path] = content
+                fs._parents(path)
         return fs
 
     def listens(self, pod: Obj, container: Obj, port: int, moment: datetime) -> str | None:
@@ -138,6 +148,16 @@ class Processes:
                        offset=(moment - started).total_seconds(), image=str(container.get("image", "")))
 
 
+def exec_writes(cluster: Any, container_id: str) -> list[tuple[str, str | None]]:
+    """What execs wrote in one container instance (``containerd://…`` or the bare ID)."""
+    from .models import ExecWrite
+
+    cid = container_id.rsplit("/", 1)[-1]
+    if not cid:
+        return []
+    return list(ExecWrite.objects.filter(cluster=cluster, container_id=cid).order_by("id").values_list("path", "content"))
+
+
 def _input_ended(cluster: Any, container_id: str) -> tuple[datetime, int] | None:
     from .models import InputEnded
 
@@ -160,6 +180,12 @@ def _port(container: Obj, port: object) -> int:
 def probe(processes: Processes, pod: Obj, container: Obj, spec: Obj, moment: datetime) -> str | None:
     """Run a probe at ``moment``: None when it succeeds, else the kubelet's failure message."""
     ip = (pod.get("status") or {}).get("podIP") or ""
+    cs = next((c for c in (pod.get("status") or {}).get("containerStatuses") or [] if c.get("name") == container["name"]), {})
+    started = _started(cs)
+    if started is not None and moment <= started:
+        # A probe's own process starts after the container's first instructions have run
+        # (a `touch /tmp/healthy` first thing is there for a probe with no initial delay).
+        moment = started + timedelta(milliseconds=1)
     if isinstance(spec.get("exec"), dict):
         files = processes.files_at(pod, container, moment)
         statuses = {cs.get("name"): cs for cs in (pod.get("status") or {}).get("containerStatuses") or []}

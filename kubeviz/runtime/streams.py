@@ -20,7 +20,7 @@ from kubeviz.clusters.models import Cluster
 from .context import container_context
 from .images import default_argv
 from .models import ExecWrite, InputEnded
-from .processes import ClusterNetwork, Processes, _started
+from .processes import ClusterNetwork, Processes, _started, exec_writes
 from .servers import REASONS
 from .shell import Context, Fs
 from .shell.interp import SHELL_NAMES
@@ -44,8 +44,10 @@ def _lookup(cluster: Cluster):
 
 def processes_of(cluster: Cluster) -> Processes:
     """The node's processes as an exec sees them: with ConfigMap and Secret volumes filled."""
-    return Processes(lookup=_lookup(cluster), services=lambda namespace: registry.objects(cluster, "services", namespace),
-                     network=lambda processes, namespace: ClusterNetwork(processes, cluster, namespace))
+    processes = Processes(lookup=_lookup(cluster), services=lambda namespace: registry.objects(cluster, "services", namespace),
+                          network=lambda processes, namespace: ClusterNetwork(processes, cluster, namespace))
+    processes.exec_writes = lambda cid: exec_writes(cluster, cid)
+    return processes
 
 
 def container_status(pod: Obj, name: str) -> Obj:
@@ -79,13 +81,7 @@ def exec_context(cluster: Cluster, pod: Obj, name: str) -> Context:
     namespace = (pod.get("metadata") or {}).get("namespace") or "default"
     ctx = container_context(pod, container, lookup=processes.lookup, services=registry.objects(cluster, "services", namespace),
                             network=ClusterNetwork(processes, cluster, namespace), started=_started(cs))
-    files = processes.files_at(pod, container, clock.now(cluster)) or ctx.fs
-    for write in ExecWrite.objects.filter(cluster=cluster, container_id=running_id(pod, name) or "").order_by("id"):
-        if write.content is None:
-            files.files.pop(write.path, None)
-        else:
-            files.files[write.path] = write.content
-            files._parents(write.path)
+    files = processes.files_at(pod, container, clock.now(cluster)) or ctx.fs  # with earlier execs' writes
     files.readonly = ctx.fs.readonly
     files.journal = []
     files.clock = lambda: 0.0

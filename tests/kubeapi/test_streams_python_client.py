@@ -101,6 +101,28 @@ def test_exec_writes_persist_and_stdin_reaches_the_command(api):
     assert _run(api, "box", ["ls", "/tmp"])[0].split() == ["empty", "in", "note"]
 
 
+def test_a_file_an_exec_removes_fails_the_liveness_probe(handle, api):
+    """The classic demo by hand: ``kubectl exec … -- rm /tmp/healthy`` and the exec probe
+    that cats it fails, so the kubelet restarts the container (which touches it again)."""
+    body = _pod("liveness", [{
+        "name": "main", "image": "busybox:1.36", "command": ["sh", "-c", "touch /tmp/healthy; sleep 3600"],
+        "livenessProbe": {"exec": {"command": ["cat", "/tmp/healthy"]}, "periodSeconds": 5, "failureThreshold": 1},
+    }])
+    assert handle.session().post(f"{handle.api}/api/v1/namespaces/{NS}/pods", json=body).status_code == 201
+    wait_for(lambda: _running(handle, "liveness"), "pod liveness running")
+    assert _run(api, "liveness", ["rm", "/tmp/healthy"])[2] == 0
+
+    def restarts() -> int:
+        pod = api.read_namespaced_pod("liveness", NS)
+        return pod.status.container_statuses[0].restart_count
+    wait_for(lambda: restarts() >= 1, "the container restarted by its liveness probe")
+    events = api.list_namespaced_event(NS, field_selector="involvedObject.name=liveness").items
+    assert any(e.reason == "Unhealthy" and e.message.startswith("Liveness probe failed: cat: can't open '/tmp/healthy'")
+               for e in events)
+    wait_for(lambda: _running(handle, "liveness"), "pod liveness running again")
+    assert _run(api, "liveness", ["cat", "/tmp/healthy"])[2] == 0  # a new instance: the exec's removal is gone
+
+
 def _read_until(ws, marker: str, timeout: float = 20) -> str:
     seen = ""
 
