@@ -52,7 +52,7 @@ class Processes:
         from kubeviz.apiserver import registry
 
         return cls(services=lambda namespace: registry.objects(cluster, "services", namespace),
-                   network=lambda processes, namespace: ClusterNetwork(processes, cluster, namespace))
+                   network=lambda processes, pod: ClusterNetwork(processes, cluster, pod))
 
     def run(self, pod: Obj, container: Obj, cs: Obj) -> Run | None:
         """The container instance's process (None before it has started)."""
@@ -68,7 +68,7 @@ class Processes:
             ctx = container_context(
                 pod, container, lookup=self.lookup,
                 services=self.services(namespace) if self.services and container.get("command") else None,
-                network=self.network(self, namespace) if self.network else None, started=started)
+                network=self.network(self, pod) if self.network else None, started=started)
             found = self.runs[cid] = Run(ctx, default_argv(container))
         return found
 
@@ -181,15 +181,48 @@ def probe(processes: Processes, pod: Obj, container: Obj, spec: Obj, moment: dat
 
 
 class ClusterNetwork:
-    """Cluster DNS and kube-proxy, seen from a pod of ``namespace``: reads Services,
-    Endpoints and Pods through the registry only when a program uses the network."""
+    """Cluster DNS and kube-proxy, seen from ``pod``: reads Services, Endpoints, Pods and
+    NetworkPolicies through the registry only when a program uses the network. A query or
+    connection that a NetworkPolicy drops raises TimeoutError: nothing answers, as on a
+    cluster whose network plugin enforces policies (kubeviz.proxy.netpol)."""
 
     nameserver = NAMESERVER
 
-    def __init__(self, processes: Processes, cluster: Any, namespace: str):
+    def __init__(self, processes: Processes, cluster: Any, pod: Obj):
         self.processes = processes
         self.cluster = cluster
-        self.namespace = namespace
+        self.pod = pod
+        self.namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+
+    def _verdict(self, destination: Obj | None, port: int, protocol: str) -> Any:
+        """The NetworkPolicy verdict for a connection from this pod to ``destination`` (a
+        pod; None for cluster DNS): egress from here, then ingress there."""
+        from kubeviz.proxy.netpol import DNS_PEER, Verdict, egress_verdict, ingress_verdict, peer_of
+
+        outgoing = self._objects("networkpolicies", self.namespace)
+        incoming = [] if destination is None else \
+            self._objects("networkpolicies", (destination.get("metadata") or {}).get("namespace"))
+        if not outgoing and not incoming:
+            return Verdict(True)
+        namespaces = {n["metadata"]["name"]: n for n in self._objects("namespaces")}
+        peer = DNS_PEER if destination is None else peer_of(destination)
+        if outgoing:
+            verdict = egress_verdict(outgoing, namespaces, self.pod, peer, port, protocol, destination)
+            if not verdict.allowed or destination is None:
+                return verdict
+        return ingress_verdict(incoming, namespaces, destination, port, protocol, peer_of(self.pod)) if incoming else Verdict(True)
+
+    def _dropped(self, what: str, verdict: Any) -> TimeoutError:
+        from kubeviz.flow.services import step_record
+
+        me = f"{self.namespace}/{(self.pod.get('metadata') or {}).get('name')}"
+        policies = ", ".join(verdict.isolating)
+        why = (f"pod {me} is isolated for egress by {policies}, which allow nothing to it" if verdict.direction == "Egress"
+               else f"the destination is isolated by {policies}, which allow nothing from pod {me}")
+        step_record(cluster=self.cluster, step=None, source="client", target="network", action="traffic", obj=self.pod,
+                    category="proxy", message=f"pod {me}'s {what} was dropped by the network policy: {why}; "
+                                          f"nothing answers, so the client waits until it times out")
+        return TimeoutError(f"{what} dropped")
 
     def _objects(self, plural: str, namespace: str | None = None) -> list[Obj]:
         from kubeviz.apiserver import registry
@@ -205,6 +238,9 @@ class ClusterNetwork:
             return name, [name]
         except ValueError:
             pass
+        dns = self._verdict(None, 53, "UDP")
+        if not dns.allowed:
+            raise self._dropped(f"DNS query for {name} (UDP port 53 to kube-dns)", dns)
         candidates = [name] if name.count(".") >= 5 else []
         candidates += [f"{name}.{self.namespace}.svc.{CLUSTER_DOMAIN}", f"{name}.svc.{CLUSTER_DOMAIN}", f"{name}.{CLUSTER_DOMAIN}", name]
         for fqdn in candidates:
@@ -276,6 +312,10 @@ class ClusterNetwork:
         if target is None:
             raise ConnectionError("Connection refused")
         pod, target_port = target
+        verdict = self._verdict(pod, target_port, "TCP")
+        if not verdict.allowed:
+            raise self._dropped(f"connection to {ip}:{port} (pod {pod['metadata'].get('namespace')}/{pod['metadata']['name']} "
+                                f"port {target_port})", verdict)
         moment = clock.now(self.cluster)
         for container in pod["spec"].get("containers") or []:
             if self.processes.listens(pod, container, target_port, moment) is not None:
@@ -290,6 +330,6 @@ class ClusterNetwork:
     def connect(self, host: str, port: int) -> bool:
         try:
             self._serve(host, port, None)
-        except ConnectionError:
+        except (ConnectionError, TimeoutError):
             return False
         return True
