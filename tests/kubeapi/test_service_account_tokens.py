@@ -157,3 +157,24 @@ def test_a_token_of_one_cluster_does_not_open_another(cluster, admin):
     other = cluster_create(name="other", fixture="demo")
     token = _token(admin).json()["status"]["token"]
     assert _client(token).get(f"/k8s/{other.name}{CORE}/pods").status_code == 401
+
+
+def test_a_legacy_token_secret_is_filled_and_dies_with_the_secret(cluster, admin):
+    admin.post(f"{admin.base}{CORE}/secrets", {"metadata": {"name": "robot-token", "annotations": {
+        "kubernetes.io/service-account.name": "robot"}}, "type": "kubernetes.io/service-account-token"}, format="json")
+    settle_cluster(cluster, horizon=5)
+    secret = admin.get(f"{admin.base}{CORE}/secrets/robot-token").json()
+    assert base64.b64decode(secret["data"]["namespace"]) == b"default"
+    token = base64.b64decode(secret["data"]["token"]).decode()
+    robot = _client(token)
+    me = robot.post(f"{admin.base}/apis/authentication.k8s.io/v1/selfsubjectreviews", {}, format="json").json()
+    assert me["status"]["userInfo"]["username"] == "system:serviceaccount:default:robot"
+    admin.delete(f"{admin.base}{CORE}/secrets/robot-token")
+    assert robot.get(f"{admin.base}{CORE}/pods").status_code == 401
+
+
+def test_a_legacy_token_secret_for_a_missing_service_account_is_deleted(cluster, admin):
+    admin.post(f"{admin.base}{CORE}/secrets", {"metadata": {"name": "ghost-token", "annotations": {
+        "kubernetes.io/service-account.name": "ghost"}}, "type": "kubernetes.io/service-account-token"}, format="json")
+    settle_cluster(cluster, horizon=5)
+    assert admin.get(f"{admin.base}{CORE}/secrets/ghost-token").status_code == 404
