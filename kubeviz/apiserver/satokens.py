@@ -179,6 +179,26 @@ def token_request(cluster: Cluster, namespace: str, name: str, body: Any) -> Obj
     }
 
 
+#: what the kubelet asks for a pod's projected token (1 h + 7 s, as it does)
+POD_TOKEN_SECONDS = 3607
+
+
+def pod_token(cluster: Cluster, pod: Obj) -> str | None:
+    """The token the kubelet mounts at /var/run/secrets/kubernetes.io/serviceaccount/token:
+    a TokenRequest for the pod's ServiceAccount, bound to the pod. None when the pod or its
+    ServiceAccount is not (or no longer) there."""
+    meta = pod.get("metadata") or {}
+    namespace = meta.get("namespace") or "default"
+    name = (pod.get("spec") or {}).get("serviceAccountName") or "default"
+    try:
+        answer = token_request(cluster, namespace, name, {"spec": {
+            "expirationSeconds": POD_TOKEN_SECONDS,
+            "boundObjectRef": {"kind": "Pod", "apiVersion": "v1", "name": meta.get("name", ""), "uid": meta.get("uid")}}})
+    except errors.StatusError:
+        return None
+    return answer["status"]["token"]
+
+
 def legacy_token(cluster: Cluster, secret: Obj, sa: Obj) -> str:
     """The non-expiring token the token controller writes into a legacy
     ``kubernetes.io/service-account-token`` Secret (legacy claims, no ``exp``)."""

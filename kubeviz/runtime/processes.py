@@ -39,10 +39,11 @@ class Processes:
     rebuilt the same from the pod spec: programs are deterministic)."""
 
     def __init__(self, lookup: Lookup | None = None, services: Callable[[str], list[Obj]] | None = None,
-                 network: Callable[[Processes, str], Any] | None = None):
+                 network: Callable[[Processes, Obj], Any] | None = None, token: Callable[[Obj], str | None] | None = None):
         self.lookup = lookup
         self.services = services
         self.network = network
+        self.token = token
         self.runs: dict[str, Run] = {}
 
     @classmethod
@@ -50,9 +51,11 @@ class Processes:
         """The processes of a cluster's nodes: Service variables and the network come from
         the cluster's data plane (read only when a command needs them)."""
         from kubeviz.apiserver import registry
+        from kubeviz.apiserver.satokens import pod_token
 
         return cls(services=lambda namespace: registry.objects(cluster, "services", namespace),
-                   network=lambda processes, pod: ClusterNetwork(processes, cluster, pod))
+                   network=lambda processes, pod: ClusterNetwork(processes, cluster, pod),
+                   token=lambda pod: pod_token(cluster, pod))
 
     def run(self, pod: Obj, container: Obj, cs: Obj) -> Run | None:
         """The container instance's process (None before it has started)."""
@@ -68,7 +71,8 @@ class Processes:
             ctx = container_context(
                 pod, container, lookup=self.lookup,
                 services=self.services(namespace) if self.services and container.get("command") else None,
-                network=self.network(self, pod) if self.network else None, started=started)
+                network=self.network(self, pod) if self.network else None, started=started,
+                token=self.token if container.get("command") else None)
             found = self.runs[cid] = Run(ctx, default_argv(container))
         return found
 

@@ -178,3 +178,19 @@ def test_a_legacy_token_secret_for_a_missing_service_account_is_deleted(cluster,
         "kubernetes.io/service-account.name": "ghost"}}, "type": "kubernetes.io/service-account-token"}, format="json")
     settle_cluster(cluster, horizon=5)
     assert admin.get(f"{admin.base}{CORE}/secrets/ghost-token").status_code == 404
+
+
+def test_a_pods_mounted_token_is_its_service_accounts_bound_to_the_pod(cluster, admin):
+    from kubeviz.kubelet.logs import log_lines, log_source
+
+    admin.post(f"{admin.base}{CORE}/pods", {"metadata": {"name": "talker"}, "spec": {
+        "serviceAccountName": "robot", "restartPolicy": "Never", "containers": [{
+            "name": "c", "image": "busybox:1.36",
+            "command": ["cat", "/var/run/secrets/kubernetes.io/serviceaccount/token"]}]}}, format="json")
+    settle_cluster(cluster, horizon=20)
+    pod = admin.get(f"{admin.base}{CORE}/pods/talker").json()
+    token = "".join(line.text for line in log_lines(cluster, log_source(pod, "c", False))).strip()
+    me = _client(token).post(f"{admin.base}/apis/authentication.k8s.io/v1/selfsubjectreviews", {}, format="json").json()
+    info = me["status"]["userInfo"]
+    assert info["username"] == "system:serviceaccount:default:robot"
+    assert info["extra"]["authentication.kubernetes.io/pod-name"] == ["talker"]
