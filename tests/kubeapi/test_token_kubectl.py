@@ -24,3 +24,17 @@ def test_create_token_whoami_and_forbidden(kubectl_bin, kv_cluster):
     k("delete", "serviceaccount", "robot")
     gone = k("get", "pods", f"--token={token}", check=False)
     assert "You must be logged in to the server (Unauthorized)" in gone.stderr
+
+
+@pytest.mark.parametrize("binary", ["kubectl.1.27", "kubectl.1.33"])
+def test_create_token_with_older_and_newer_kubectl(kubectl_bin, kv_cluster, binary):
+    from tests.liveserver import kubectl_version_binary
+
+    if kubectl_version_binary(binary) is None:
+        pytest.skip(f"{binary} is not installed")
+    kv_cluster.kubectl("create", "serviceaccount", "builder")
+    token = kv_cluster.kubectl_as(binary, "create", "token", "builder").stdout.strip()
+    kv_cluster.kubectl("create", "rolebinding", "builder-view", "--clusterrole=view", "--serviceaccount=default:builder")
+    assert kv_cluster.kubectl_as(binary, "auth", "can-i", "list", "pods", f"--token={token}").stdout.strip() == "yes"
+    denied = kv_cluster.kubectl_as(binary, "create", "configmap", "x", f"--token={token}", check=False)
+    assert 'User "system:serviceaccount:default:builder" cannot create resource "configmaps"' in denied.stderr
