@@ -4,7 +4,9 @@ request, in-process on SQLite, on a cluster with 20 Roles and RoleBindings in de
 - rbac_authorize_user: one RBAC decision for an impersonated user (reads the bindings);
 - rbac_authorize_admin: the same for the cluster's token (system:masters, no reads);
 - admission_pod_create_quota_limits: a pod create in a namespace with a ResourceQuota and
-  a LimitRange, against the same create without them.
+  a LimitRange, against the same create without them;
+- sa_token_issue / sa_token_authenticate: a TokenRequest answered, and a request's
+  ServiceAccount token verified (signature, expiry, the ServiceAccount's uid).
 
 Prints ``name: value unit`` lines (p50 of each).
 """
@@ -66,11 +68,19 @@ def main(argv: list[str] | None = None) -> None:
         runs = min(args.runs, 100)
         plain_ms = _times(create("p", "default"), runs)
         limited_ms = _times(create("p", "limited"), runs)
+        from kubeviz.apiserver.satokens import token_authenticate, token_request
+
+        registry.create(cluster, by_plural("serviceaccounts"), "default", {"metadata": {"name": "robot"}})
+        issue_ms = _times(lambda i: token_request(cluster, "default", "robot", {}), args.runs)
+        token = token_request(cluster, "default", "robot", {})["status"]["token"]
+        verify_ms = _times(lambda i: token_authenticate(cluster, token), args.runs)
         print_figures({
             "rbac_authorize_user_p50": (percentile(user_ms, 50), "ms"),
             "rbac_authorize_admin_p50": (percentile(admin_ms, 50), "ms"),
             "admission_pod_create_plain_p50": (percentile(plain_ms, 50), "ms"),
             "admission_pod_create_quota_limits_p50": (percentile(limited_ms, 50), "ms"),
+            "sa_token_issue_p50": (percentile(issue_ms, 50), "ms"),
+            "sa_token_authenticate_p50": (percentile(verify_ms, 50), "ms"),
         })
 
 

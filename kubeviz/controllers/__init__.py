@@ -22,7 +22,7 @@ def controller_manager(cluster: Cluster) -> list[Component]:
     from .namespace import NamespaceController
     from .nodelifecycle import NodeLifecycleController
     from .replicaset import ReplicaSetController
-    from .serviceaccount import ResourceQuotaController, ServiceAccountsController
+    from .serviceaccount import ResourceQuotaController, ServiceAccountsController, TokensController
     from .statefulset import StatefulSetController
     from .volume import PersistentVolumeController
 
@@ -42,5 +42,6 @@ def controller_manager(cluster: Cluster) -> list[Component]:
         HorizontalPodAutoscalerController(cluster),
         PersistentVolumeController(cluster),
         ServiceAccountsController(),
+        TokensController(cluster),
         ResourceQuotaController(),
     ]

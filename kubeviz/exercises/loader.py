@@ -38,7 +38,7 @@ MAX_MINUTES = 240
 LEVELS = ("beginner", "intermediate", "advanced")
 #: the curriculum's domains, then the exams an exercise prepares for
 DOMAINS = ("pods", "namespaces", "labels", "deployments", "jobs", "config", "scheduling", "probes", "services",
-           "workloads", "troubleshooting", "storage")
+           "workloads", "troubleshooting", "storage", "security")
 EXAMS = ("CKAD", "CKA")
 TAGS = DOMAINS + EXAMS
 

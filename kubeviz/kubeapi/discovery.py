@@ -49,6 +49,7 @@ _SUBRESOURCE_DOCS: dict[str, tuple[str, str, str, tuple[str, ...]]] = {
     "proxy": ("", "", "", ("create", "delete", "get", "patch", "update")),
     "finalize": ("", "", "Namespace", ("update",)),
     "ephemeralcontainers": ("", "", "Pod", ("get", "patch", "update")),
+    "token": ("authentication.k8s.io", "v1", "TokenRequest", ("create",)),
 }
 
 

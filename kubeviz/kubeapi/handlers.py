@@ -19,6 +19,7 @@ from kubeviz.apiserver.patch import APPLY_PATCH, PATCH_TYPES
 from kubeviz.apiserver.rbac import ADMIN, Attributes, UserInfo, authorize
 from kubeviz.apiserver.resources import lookup
 from kubeviz.apiserver.reviews import review
+from kubeviz.apiserver.satokens import token_request
 from kubeviz.apiserver.selectors import selector_to_string
 from kubeviz.apiserver.strategy import Strategy
 from kubeviz.clusters import clock
@@ -403,6 +404,11 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
         return 201, evict(cluster, info.namespace or "", info.name or "", req.body, actor=actor, dry_run=req.dry_run)
     if sub in STREAM_SUBRESOURCES:
         raise errors.bad_request(SPDY_REFUSAL)
+    if sub == "token":
+        if req.method != "POST":
+            raise errors.method_not_allowed("the server does not allow this method on the requested resource")
+        _require_body(req)
+        return 201, token_request(cluster, info.namespace or "", info.name or "", req.body)
     if sub in UNSUPPORTED_SUBRESOURCES:
         raise errors.method_not_allowed(
             f"{strategy.plural}/{sub} is not supported by kubeviz: {UNSUPPORTED_SUBRESOURCES[sub]}"

@@ -806,6 +806,11 @@ SCHEMAS.update({
     "SelfSubjectReview": {1: _m("metadata", "ObjectMeta")},
     "SelfSubjectRulesReview": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "SelfSubjectRulesReviewSpec")},
     "SelfSubjectRulesReviewSpec": {1: _s("namespace")},
+    # k8s.io/api/authentication/v1/generated.proto (kubectl create token)
+    "TokenRequest": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "TokenRequestSpec")},
+    "TokenRequestSpec": {1: _rs("audiences"), 3: _m("boundObjectRef", "BoundObjectReference"),
+                         4: _i64("expirationSeconds", keep=True)},
+    "BoundObjectReference": {1: _s("kind"), 2: _s("apiVersion"), 3: _s("name"), 4: _s("uid")},
     "LimitRange": {1: _m("metadata", "ObjectMeta"), 2: _m("spec", "LimitRangeSpec")},
     "LimitRangeSpec": {1: _rm("limits", "LimitRangeItem")},
     "LimitRangeItem": {1: _s("type", keep=True), 2: _map("max", "quantity"), 3: _map("min", "quantity"),
@@ -821,6 +826,7 @@ KINDS.update({
     ("authorization.k8s.io/v1", "SubjectAccessReview"): "SubjectAccessReview",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
     ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
+    ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
     ("v1", "LimitRange"): "LimitRange",
 })
 

@@ -37,7 +37,7 @@ from kubeviz.runtime.shell import Session, run_command
 from kubeviz.runtime.shell.commands import TAR_ENCODING
 
 from . import spdy
-from .auth import may_act, request_user, token_cluster
+from .auth import may_act, request_user, token_user
 from .clients import client_name
 from .handlers import ApiRequest, StreamTarget, UpgradeRefused, stream_open
 from .logs import LogOptions, LogStream
@@ -120,16 +120,17 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
 
     def _open(self, kwargs: dict[str, str]) -> tuple[StreamTarget, Any]:
         headers = self._headers()
-        cluster = token_cluster(kwargs["cluster"], headers.get("Authorization", "").encode("latin-1"))
-        if cluster is None:
+        who = token_user(kwargs["cluster"], headers.get("Authorization", "").encode("latin-1"))
+        if who is None:
             raise errors.unauthorized()
+        cluster = who.cluster
         may_act(cluster, Action.ACT)
         req = ApiRequest(
             cluster=cluster, method="POST",
             info=RequestInfo("", "v1", "pods", kwargs["namespace"], kwargs["name"], self.sub),
             query={k: v[-1] for k, v in self.query.items()},
             client=client_name(headers.get("User-Agent", "")), user_agent=headers.get("User-Agent", ""),
-            user=request_user(headers),
+            user=request_user(headers, who.user, cluster),
         )
         if sum(len(c) for c in self.query.get("command", [])) > MAX_COMMAND_CHARS:
             raise errors.bad_request(f"the command is longer than kubeviz's limit of {MAX_COMMAND_CHARS} characters")

@@ -175,7 +175,7 @@ class ResourceView(KubeAPIView):
             client=client_name(request.headers.get("User-Agent", "")),
             accept=request.headers.get("Accept", ""),
             user_agent=request.headers.get("User-Agent", ""),
-            user=request_user(request.headers),
+            user=request_user(request.headers, request.user.user, request.auth),
         )
 
     def _serve(self, request: Request, cluster: str, prefix: str, rest: str, with_body: bool) -> Any:

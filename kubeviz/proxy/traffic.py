@@ -21,7 +21,7 @@ from kubeviz.clusters.models import Cluster
 from kubeviz.flow.services import step_record
 from kubeviz.runtime.served import record_requests
 
-from .netpol import Source, Verdict, ingress_verdict
+from .netpol import Source, Verdict, egress_verdict, ingress_verdict, peer_of
 from .rules import Backend, Rule
 from .selectors import rules_of_service
 
@@ -111,7 +111,7 @@ def traffic_send(
     summary = ", ".join(f"{label} {count}" for label, count in distribution.items()) or "none delivered"
     if dropped:
         summary += "; dropped by the network policy: " + ", ".join(
-            f"{pod} {count} (isolated by {', '.join(verdicts[pod].isolating)}, which allow nothing from {_who(source)})"
+            f"{pod} {count} ({_why(verdicts[pod], source)})"
             for pod, count in dropped.items())
     how = f"all to one endpoint (session affinity: ClientIP from {client_ip})" if rule.affinity == "ClientIP" else \
         f"at random over {len(rule.backends)} endpoint{'s' if len(rule.backends) != 1 else ''}"
@@ -145,12 +145,38 @@ def _who(source: Source) -> str:
     return f"pod {source.pod}" if source.pod else source.ip
 
 
+def _why(verdict: Verdict, source: Source) -> str:
+    policies = ", ".join(verdict.isolating)
+    if verdict.direction == "Egress":
+        return f"{_who(source)} is isolated for egress by {policies}, which allow nothing to it"
+    return f"isolated by {policies}, which allow nothing from {_who(source)}"
+
+
 def _verdicts(cluster: Cluster, namespace: str, rule: Rule, source: Source) -> dict[str, Verdict]:
-    """Each backend pod's NetworkPolicy verdict for this client."""
+    """Each backend pod's NetworkPolicy verdict for this client: egress from the client pod
+    (its namespace's policies) first, then ingress to the backend."""
     policies = registry.objects(cluster, "networkpolicies", namespace)
-    if not policies:
+    client = _client_pod(cluster, source)
+    outgoing = registry.objects(cluster, "networkpolicies", source.namespace) if client is not None else []
+    if not policies and not outgoing:
         return {}
     pods = {p["metadata"]["name"]: p for p in registry.objects(cluster, "pods", namespace)}
     namespaces = {n["metadata"]["name"]: n for n in registry.objects(cluster, "namespaces")}
-    return {b.pod: ingress_verdict(policies, namespaces, pods[b.pod], b.port, rule.protocol, source)
-            for b in rule.backends if b.pod in pods}
+    verdicts: dict[str, Verdict] = {}
+    for b in rule.backends:
+        if b.pod not in pods:
+            continue
+        if client is not None and outgoing:
+            out = egress_verdict(outgoing, namespaces, client, peer_of(pods[b.pod]), b.port, rule.protocol, pods[b.pod])
+            if not out.allowed:
+                verdicts[b.pod] = out
+                continue
+        verdicts[b.pod] = ingress_verdict(policies, namespaces, pods[b.pod], b.port, rule.protocol, source)
+    return verdicts
+
+
+def _client_pod(cluster: Cluster, source: Source) -> Obj | None:
+    if not source.pod:
+        return None
+    ns, _, name = source.pod.partition("/")
+    return registry.get(cluster, by_plural("pods"), ns, name)

@@ -177,8 +177,11 @@ def _token(pod: Obj) -> str:
 
 
 def container_context(pod: Obj, container: Obj, *, lookup: Lookup | None = None, services: list[Obj] | None = None,
-                      network: Network | None = None, started: datetime | None = None) -> Context:
-    """The context the container's commands run in (a fresh filesystem each time)."""
+                      network: Network | None = None, started: datetime | None = None,
+                      token: Callable[[Obj], str | None] | None = None) -> Context:
+    """The context the container's commands run in (a fresh filesystem each time).
+    ``token`` gives the pod's projected ServiceAccount token, as the kubelet asks the API
+    server for one (a placeholder without it)."""
     meta = pod.get("metadata") or {}
     namespace = meta.get("namespace") or "default"
     hostname = _hostname(pod)
@@ -193,7 +196,7 @@ def container_context(pod: Obj, container: Obj, *, lookup: Lookup | None = None,
                                  f"nameserver {NAMESERVER}\noptions ndots:5\n")
     readonly: list[str] = []
     if (pod.get("spec") or {}).get("automountServiceAccountToken", True) is not False:
-        files[f"{TOKEN_DIR}/token"] = _token(pod)
+        files[f"{TOKEN_DIR}/token"] = (token(pod) if token else None) or _token(pod)
         files[f"{TOKEN_DIR}/namespace"] = namespace
         files[f"{TOKEN_DIR}/ca.crt"] = "-----BEGIN CERTIFICATE-----\n(kubeviz: simulated cluster CA)\n-----END CERTIFICATE-----\n"
         readonly.append(TOKEN_DIR)

@@ -39,10 +39,11 @@ class Processes:
     rebuilt the same from the pod spec: programs are deterministic)."""
 
     def __init__(self, lookup: Lookup | None = None, services: Callable[[str], list[Obj]] | None = None,
-                 network: Callable[[Processes, str], Any] | None = None):
+                 network: Callable[[Processes, Obj], Any] | None = None, token: Callable[[Obj], str | None] | None = None):
         self.lookup = lookup
         self.services = services
         self.network = network
+        self.token = token
         self.runs: dict[str, Run] = {}
         #: containerID → (when, exit code) once an attached shell's input has ended
         self.input_ended: Callable[[str], tuple[datetime, int] | None] = lambda cid: None
@@ -54,9 +55,11 @@ class Processes:
         """The processes of a cluster's nodes: Service variables and the network come from
         the cluster's data plane (read only when a command needs them)."""
         from kubeviz.apiserver import registry
+        from kubeviz.apiserver.satokens import pod_token
 
         processes = cls(services=lambda namespace: registry.objects(cluster, "services", namespace),
-                        network=lambda processes, namespace: ClusterNetwork(processes, cluster, namespace))
+                        network=lambda processes, pod: ClusterNetwork(processes, cluster, pod),
+                        token=lambda pod: pod_token(cluster, pod))
         processes.input_ended = lambda cid: _input_ended(cluster, cid)
         processes.exec_writes = lambda cid: exec_writes(cluster, cid)
         return processes
@@ -75,7 +78,8 @@ class Processes:
             ctx = container_context(
                 pod, container, lookup=self.lookup,
                 services=self.services(namespace) if self.services and container.get("command") else None,
-                network=self.network(self, namespace) if self.network else None, started=started)
+                network=self.network(self, pod) if self.network else None, started=started,
+                token=self.token if container.get("command") else None)
             found = self.runs[cid] = Run(ctx, default_argv(container))
         return found
 
@@ -218,15 +222,48 @@ def probe(processes: Processes, pod: Obj, container: Obj, spec: Obj, moment: dat
 
 
 class ClusterNetwork:
-    """Cluster DNS and kube-proxy, seen from a pod of ``namespace``: reads Services,
-    Endpoints and Pods through the registry only when a program uses the network."""
+    """Cluster DNS and kube-proxy, seen from ``pod``: reads Services, Endpoints, Pods and
+    NetworkPolicies through the registry only when a program uses the network. A query or
+    connection that a NetworkPolicy drops raises TimeoutError: nothing answers, as on a
+    cluster whose network plugin enforces policies (kubeviz.proxy.netpol)."""
 
     nameserver = NAMESERVER
 
-    def __init__(self, processes: Processes, cluster: Any, namespace: str):
+    def __init__(self, processes: Processes, cluster: Any, pod: Obj):
         self.processes = processes
         self.cluster = cluster
-        self.namespace = namespace
+        self.pod = pod
+        self.namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+
+    def _verdict(self, destination: Obj | None, port: int, protocol: str) -> Any:
+        """The NetworkPolicy verdict for a connection from this pod to ``destination`` (a
+        pod; None for cluster DNS): egress from here, then ingress there."""
+        from kubeviz.proxy.netpol import DNS_PEER, Verdict, egress_verdict, ingress_verdict, peer_of
+
+        outgoing = self._objects("networkpolicies", self.namespace)
+        incoming = [] if destination is None else \
+            self._objects("networkpolicies", (destination.get("metadata") or {}).get("namespace"))
+        if not outgoing and not incoming:
+            return Verdict(True)
+        namespaces = {n["metadata"]["name"]: n for n in self._objects("namespaces")}
+        peer = DNS_PEER if destination is None else peer_of(destination)
+        if outgoing:
+            verdict = egress_verdict(outgoing, namespaces, self.pod, peer, port, protocol, destination)
+            if not verdict.allowed or destination is None:
+                return verdict
+        return ingress_verdict(incoming, namespaces, destination, port, protocol, peer_of(self.pod)) if incoming else Verdict(True)
+
+    def _dropped(self, what: str, verdict: Any) -> TimeoutError:
+        from kubeviz.flow.services import step_record
+
+        me = f"{self.namespace}/{(self.pod.get('metadata') or {}).get('name')}"
+        policies = ", ".join(verdict.isolating)
+        why = (f"pod {me} is isolated for egress by {policies}, which allow nothing to it" if verdict.direction == "Egress"
+               else f"the destination is isolated by {policies}, which allow nothing from pod {me}")
+        step_record(cluster=self.cluster, step=None, source="client", target="network", action="traffic", obj=self.pod,
+                    category="proxy", message=f"pod {me}'s {what} was dropped by the network policy: {why}; "
+                                          f"nothing answers, so the client waits until it times out")
+        return TimeoutError(f"{what} dropped")
 
     def _objects(self, plural: str, namespace: str | None = None) -> list[Obj]:
         from kubeviz.apiserver import registry
@@ -242,6 +279,9 @@ class ClusterNetwork:
             return name, [name]
         except ValueError:
             pass
+        dns = self._verdict(None, 53, "UDP")
+        if not dns.allowed:
+            raise self._dropped(f"DNS query for {name} (UDP port 53 to kube-dns)", dns)
         candidates = [name] if name.count(".") >= 5 else []
         candidates += [f"{name}.{self.namespace}.svc.{CLUSTER_DOMAIN}", f"{name}.svc.{CLUSTER_DOMAIN}", f"{name}.{CLUSTER_DOMAIN}", name]
         for fqdn in candidates:
@@ -313,6 +353,10 @@ class ClusterNetwork:
         if target is None:
             raise ConnectionError("Connection refused")
         pod, target_port = target
+        verdict = self._verdict(pod, target_port, "TCP")
+        if not verdict.allowed:
+            raise self._dropped(f"connection to {ip}:{port} (pod {pod['metadata'].get('namespace')}/{pod['metadata']['name']} "
+                                f"port {target_port})", verdict)
         moment = clock.now(self.cluster)
         for container in pod["spec"].get("containers") or []:
             if self.processes.listens(pod, container, target_port, moment) is not None:
@@ -327,6 +371,6 @@ class ClusterNetwork:
     def connect(self, host: str, port: int) -> bool:
         try:
             self._serve(host, port, None)
-        except ConnectionError:
+        except (ConnectionError, TimeoutError):
             return False
         return True

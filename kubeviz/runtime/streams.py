@@ -44,8 +44,11 @@ def _lookup(cluster: Cluster):
 
 def processes_of(cluster: Cluster) -> Processes:
     """The node's processes as an exec sees them: with ConfigMap and Secret volumes filled."""
+    from kubeviz.apiserver.satokens import pod_token
+
     processes = Processes(lookup=_lookup(cluster), services=lambda namespace: registry.objects(cluster, "services", namespace),
-                          network=lambda processes, namespace: ClusterNetwork(processes, cluster, namespace))
+                          network=lambda processes, pod: ClusterNetwork(processes, cluster, pod),
+                          token=lambda pod: pod_token(cluster, pod))
     processes.exec_writes = lambda cid: exec_writes(cluster, cid)
     return processes
 
@@ -80,7 +83,7 @@ def exec_context(cluster: Cluster, pod: Obj, name: str) -> Context:
     processes = processes_of(cluster)
     namespace = (pod.get("metadata") or {}).get("namespace") or "default"
     ctx = container_context(pod, container, lookup=processes.lookup, services=registry.objects(cluster, "services", namespace),
-                            network=ClusterNetwork(processes, cluster, namespace), started=_started(cs))
+                            network=ClusterNetwork(processes, cluster, pod), started=_started(cs), token=processes.token)
     files = processes.files_at(pod, container, clock.now(cluster)) or ctx.fs  # with earlier execs' writes
     files.readonly = ctx.fs.readonly
     files.journal = []

@@ -27,6 +27,8 @@ LESSONS = [
     ("etcd-and-watches", 11, "single-node"),
     ("namespaces-labels-gc", 12, "demo"),
     ("autoscaling", 13, None),
+    ("rbac", 14, "single-node"),
+    ("network-policies", 15, "single-node"),
 ]
 #: the kubectl verb (kubeviz's reading) that does what each button does
 KUBECTL_FOR = {"apply": "apply", "scale": "scale", "set-image": "set image", "undo": "rollout undo"}

@@ -88,7 +88,7 @@ class BindingStrategy(Strategy):
 
 register(Strategy(
     kind="ServiceAccount", plural="serviceaccounts", singular="serviceaccount", short_names=("sa",),
-    subresources=(),
+    subresources=("token",),
 ))
 register(RoleStrategy(
     kind="Role", plural="roles", singular="role", group=RBAC_GROUP, subresources=(), name_rule="path",

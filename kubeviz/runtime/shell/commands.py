@@ -799,8 +799,13 @@ def _nslookup(sh: Shell, args: list[str]) -> Steps:
         yield from _err(sh, "BusyBox v1.36.1 multi-call binary.\n\nUsage: nslookup [-type=QUERY_TYPE] [-debug] HOST [DNS_SERVER]")
         return 1
     server = sh.ctx.network.nameserver
+    try:
+        found = sh.ctx.network.lookup(names[0])
+    except TimeoutError:
+        yield from sh.sleep(DNS_TIMEOUT)
+        yield from _out(sh, ";; connection timed out; no servers could be reached\n\n")
+        return 1
     yield from _out(sh, f"Server:\t\t{server}\nAddress:\t{server}:53\n\n")
-    found = sh.ctx.network.lookup(names[0])
     if found is None:
         yield from _out(sh, f"** server can't find {names[0]}: NXDOMAIN\n\n")
         return 1
@@ -815,18 +820,36 @@ def _url(text: str) -> tuple[str, int, str]:
         "?" + parts.query if parts.query else "")
 
 
+#: how long a resolver waits when no DNS answer comes (resolv.conf's timeout 5 × attempts 2)
+DNS_TIMEOUT = 10.0
+
+
 def _fetch(sh: Shell, url: str) -> tuple[str, str, int, str, str] | tuple[str, str]:
-    """(host, address, status, reason, body), or (error kind, message) on failure."""
+    """(host, address, status, reason, body), or (error kind, message) on failure: kind
+    ``resolve`` (no such name, or DNS unreachable), ``connect`` (refused) or ``timeout``
+    (the packets were dropped, as a NetworkPolicy drops them: nothing answers at all)."""
     host, port, path = _url(url)
-    found = sh.ctx.network.lookup(host)
+    try:
+        found = sh.ctx.network.lookup(host)
+    except TimeoutError:
+        return ("resolve-timeout", host)
     if found is None or not found[1]:
         return ("resolve", host)
     address = found[1][0]
     try:
         status, reason, body = sh.ctx.network.http(address, port, path)
+    except TimeoutError:
+        return ("timeout", f"{address}:{port}")
     except ConnectionError as e:
         return ("connect", f"{address}:{port}:{e}")
     return (host, f"{address}:{port}", status, reason, body)
+
+
+def _seconds(text: str | None, default: float) -> float:
+    try:
+        return float(text) if text else default
+    except ValueError:
+        return default
 
 
 @command("wget")
@@ -841,8 +864,13 @@ def _wget(sh: Shell, args: list[str]) -> Steps:
     quiet = "q" in flags
     if len(result) == 2:
         kind, detail = result
-        if kind == "resolve":
+        if kind == "resolve-timeout":
+            yield from sh.sleep(DNS_TIMEOUT)
+        if kind.startswith("resolve"):
             yield from _err(sh, f"wget: bad address '{detail}'")
+        elif kind == "timeout":
+            yield from sh.sleep(_seconds(values.get("T"), 900.0))
+            yield from _err(sh, "wget: download timed out")
         else:
             address, _, reason = detail.rpartition(":")
             yield from _err(sh, f"wget: can't connect to remote host ({address.rsplit(':', 1)[0]}): {reason}")
@@ -877,6 +905,8 @@ def _wget(sh: Shell, args: list[str]) -> Steps:
 
 @command("curl")
 def _curl(sh: Shell, args: list[str]) -> Steps:
+    timeouts = {a: args[i + 1] for i, a in enumerate(args[:-1]) if a in ("--connect-timeout", "--max-time", "-m")}
+    args = [a for i, a in enumerate(args) if a not in timeouts and (i == 0 or args[i - 1] not in timeouts)]
     flags, values, rest = _flags([a for a in args if not a.startswith("--")], "omXHdAw")
     long = {a for a in args if a.startswith("--")}
     silent = "s" in flags and "S" not in flags or "--silent" in long
@@ -888,11 +918,20 @@ def _curl(sh: Shell, args: list[str]) -> Steps:
     result = _fetch(sh, url)
     if len(result) == 2:
         kind, detail = result
-        if kind == "resolve":
+        if kind.startswith("resolve"):
+            if kind == "resolve-timeout":
+                yield from sh.sleep(DNS_TIMEOUT)
             if not silent:
                 yield from _err(sh, f"curl: (6) Could not resolve host: {detail}")
             return 6
         host, port, _ = _url(url)
+        if kind == "timeout":
+            # The kernel gives up on an unanswered SYN after about 130 s (tcp_syn_retries 6).
+            waited = min(_seconds(timeouts.get("--connect-timeout"), 130.0), _seconds(timeouts.get("--max-time") or timeouts.get("-m"), 130.0))
+            yield from sh.sleep(waited)
+            if not silent:
+                yield from _err(sh, f"curl: (28) Failed to connect to {host} port {port} after {int(waited * 1000)} ms: Timeout was reached")
+            return 28
         if not silent:
             yield from _err(sh, f"curl: (7) Failed to connect to {host} port {port} after 0 ms: Couldn't connect to server")
         return 7
@@ -928,7 +967,10 @@ def _nc(sh: Shell, args: list[str]) -> Steps:
         yield from _err(sh, "BusyBox v1.36.1 multi-call binary.\n\nUsage: nc [OPTIONS] HOST PORT  - connect")
         return 1
     host, port = rest[0], _int(rest[1])
-    found = sh.ctx.network.lookup(host)
+    try:
+        found = sh.ctx.network.lookup(host)
+    except TimeoutError:
+        found = None
     if found is None:
         yield from _err(sh, f"nc: bad address '{host}'")
         return 1
