@@ -48,11 +48,13 @@ import asyncio
 import json
 import os
 import re
+import shutil
 import ssl
 import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,6 +74,10 @@ LESSON = "life-of-a-pod"
 CSRF = "b" * 32
 SEQ = re.compile(r'"seq":(\d+)')
 NAME = re.compile(r'"name":"([^"]*)"')
+#: what differs between two reports of the same problem (addresses, names, numbers)
+DETAIL = re.compile(r"https?://\S+|sandbox-\w+|\d+")
+#: websockets opening at once (learners arrive over a minute, not in the same millisecond)
+OPENING = 20
 
 SETUP = """
 import json
@@ -179,6 +185,7 @@ class Run:
         self.ssl = ssl.create_default_context(cafile=str(server.ca))
         self.stopping = False
         self.sockets: set[Any] = set()
+        self.opening = asyncio.Semaphore(OPENING)
         # learner name -> when their oldest lesson step not yet shown in the room was sent
         self.room_waiting: dict[str, float] = {}
         self.web: aiohttp.ClientSession | None = None
@@ -258,30 +265,36 @@ class Run:
         run stops is a drop; it reconnects (a second later if connecting failed)."""
         from websockets.asyncio.client import connect
 
-        connected = False
+        connected, failures = False, 0
         while not self.stopping:
+            ws = None
             try:
-                async with connect(url, origin=origin, additional_headers={"Cookie": cookies}, max_size=None,
-                                   open_timeout=30) as ws:
+                async with self.opening:
+                    ws = await connect(url, origin=origin, additional_headers={"Cookie": cookies}, max_size=None,
+                                       open_timeout=30)
                     self.sockets.add(ws)
-                    try:
-                        await opened(ws, connected)
-                        connected = True
-                        ready.set()
-                        async for raw in ws:
-                            frame(raw)
-                    finally:
-                        self.sockets.discard(ws)
+                    await opened(ws, connected)
+                connected = True
+                ready.set()
+                async for raw in ws:
+                    frame(raw)
                 if not self.stopping:
                     self.figures.drops.append(f"{what}: closed {ws.close_code} {ws.close_reason}")
             except Exception as e:  # noqa: BLE001 - any failure of a socket is a drop (or an error)
                 if self.stopping:
                     break
-                if not connected:
+                if connected:
+                    self.figures.drops.append(f"{what}: {type(e).__name__}: {e}")
+                else:  # a failed first connect: the dashboard tries again, so do we (5 times)
                     self.figures.errors.append(f"{what}: {type(e).__name__}: {e}")
-                    break
-                self.figures.drops.append(f"{what}: {type(e).__name__}: {e}")
+                    failures += 1
+                    if failures == 5:
+                        break
                 await asyncio.sleep(1)
+            finally:
+                if ws is not None:
+                    self.sockets.discard(ws)
+                    await ws.close()
         ready.set()
 
     async def viewer(self, learner: Learner, ready: asyncio.Event) -> None:
@@ -389,8 +402,9 @@ class Run:
             "classroom_sandboxes_behind": (behind, "sandboxes"),
             "classroom_host_load_1min": (os.getloadavg()[0], f"load on {os.cpu_count()} cpus"),
         })
-        for problem in (f.errors + f.drops)[:5]:
-            print(f"# {problem}", flush=True)
+        kinds = Counter(DETAIL.sub("…", problem) for problem in f.errors + f.drops)
+        for kind, count in kinds.most_common(8):
+            print(f"# {count} × {kind}", flush=True)
         return figures
 
     async def _head(self, learner: Learner) -> int:
@@ -415,7 +429,7 @@ class Run:
 
 
 def run(learners: int, seconds: float, *, scaleout: bool = False, daphnes: int = 1,
-        workers: int = 1) -> dict[str, tuple[float, str]]:
+        workers: int = 1, logs: Path | None = None) -> dict[str, tuple[float, str]]:
     with ExitStack() as stack:
         root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="kubeviz-bench-")))
         env, backend_pids = None, []
@@ -428,6 +442,9 @@ def run(learners: int, seconds: float, *, scaleout: bool = False, daphnes: int =
         server = LiveServer.prepare(root, embedded=not scaleout, env=env)
         made = json.loads(server.manage("shell", "-c", SETUP.format(n=learners, lesson=LESSON, csrf=CSRF, teacher=TEACHER)).strip().splitlines()[-1])
         people = [Learner(**row) for row in made["learners"]]
+        if logs is not None:  # the servers' logs, kept once they have stopped
+            logs.mkdir(parents=True, exist_ok=True)
+            stack.callback(lambda: [shutil.copy(log, logs) for log in root.glob("*.log")])
         stack.enter_context(server.serving(workers=workers, daphnes=daphnes))
         return asyncio.run(Run(server, people, seconds, made["room"], backend_pids).main())
 
@@ -441,6 +458,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, help="the same in seconds")
     parser.add_argument("--daphnes", type=int, help="Daphne processes (default 1; 2 with --scaleout)")
     parser.add_argument("--workers", type=int, help="engine worker processes (default 1; 2 with --scaleout)")
+    parser.add_argument("--logs", type=Path, help="keep the servers' logs in this directory")
     args = parser.parse_args(argv)
     big = args.scaleout
     if big and backends.available():
@@ -451,7 +469,7 @@ def main(argv: list[str] | None = None) -> None:
     if daphnes > 1 and not big:
         parser.error("several Daphnes share clusters through PostgreSQL and Redis: add --scaleout")
     print_figures(run(args.learners or (200 if big else 30), seconds, scaleout=big, daphnes=daphnes,
-                      workers=args.workers or (2 if big else 1)))
+                      workers=args.workers or (2 if big else 1), logs=args.logs))
 
 
 if __name__ == "__main__":
