@@ -55,6 +55,7 @@ import logging
 import sqlite3
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -79,6 +80,9 @@ ERROR_PAUSE = 1.0
 WATCH_BUSY = 0.002  # how often the commit watcher looks while commits keep coming
 WATCH_IDLE = 0.020  # ... and once they stopped for BUSY_WINDOW
 WATCHED_POLL = 1.0  # the longest a watched tailer goes without reading the table
+# ... on PostgreSQL, whose NOTIFY is delivered on every commit while the watcher listens
+# (it wakes every tailer when it starts listening again): the poll is only a safety net.
+PG_WATCHED_POLL = 5.0
 VIEWER_TOUCH = 30.0  # how often a watched cluster is marked as used (access.TOUCH_EVERY)
 
 Message = dict[str, Any]
@@ -131,10 +135,28 @@ def _fetch_sync(cluster: Cluster, after: int) -> list[Message]:
 _fetch = sync_to_async(_fetch_sync, thread_sensitive=True)
 
 
-@database_sync_to_async
-def _exists(cluster: Cluster) -> bool:
+def _exists_sync(cluster: Cluster) -> bool:
     # A reset keeps the row but stamps a new ``created``: that is a new cluster too.
     return Cluster.objects.filter(pk=cluster.pk, created=cluster.created).exists()
+
+
+_exists = database_sync_to_async(_exists_sync)
+
+
+def _exists_kept(cluster: Cluster) -> bool:
+    try:
+        return _exists_sync(cluster)
+    except Exception:
+        connection.close()
+        raise
+
+
+# On PostgreSQL the tailers read in a thread of their own, on one pooled connection it
+# keeps: in the thread that runs every sync view of the Daphne, a class's tailers' reads
+# (200 learners' sandboxes) queued with its requests and made both wait seconds.
+_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steps-reader")
+_fetch_apart = sync_to_async(_fetch_sync, thread_sensitive=False, executor=_reader)
+_exists_apart = sync_to_async(_exists_kept, thread_sensitive=False, executor=_reader)
 
 
 @database_sync_to_async
@@ -201,7 +223,8 @@ class Tailer:
         self.waiting_beyond = beyond
         self._woken.clear()
         try:
-            await asyncio.wait_for(self._woken.wait(), WATCHED_POLL)
+            poll = PG_WATCHED_POLL if isinstance(self.watcher, PgCommitWatcher) else WATCHED_POLL
+            await asyncio.wait_for(self._woken.wait(), poll)
         except TimeoutError:
             pass
 
@@ -214,6 +237,8 @@ class Tailer:
                 return self.watcher.steps_after(self.cluster.pk, self.last)
             except sqlite3.Error:
                 log.warning("reading steps on the watcher's connection failed; using Django's", exc_info=True)
+        if isinstance(self.watcher, PgCommitWatcher):
+            return await _fetch_apart(self.cluster, self.last)
         return await _fetch(self.cluster, self.last)
 
     async def _keep_awake(self) -> None:
@@ -252,7 +277,8 @@ class Tailer:
                     pause = min(max(pause * 2, POLL_BUSY), POLL_IDLE)
                     if now - self._checked >= GONE_CHECK:
                         self._checked = now
-                        if not await _exists(self.cluster):
+                        exists = _exists_apart if isinstance(self.watcher, PgCommitWatcher) else _exists
+                        if not await exists(self.cluster):
                             # Deleted, or reset (a new cluster under the same name).
                             _forget(self)
                             self.publish({"type": "cluster.gone"})
