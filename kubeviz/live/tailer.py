@@ -169,8 +169,9 @@ def _fetch_many_sync(afters: dict[int, int]) -> dict[int, list[Message]]:
 
 
 # On PostgreSQL the tailers read in a thread of their own, on a connection borrowed from
-# the pool per read: in the thread that runs every sync view of the Daphne, a class's tailers' reads
-# (200 learners' sandboxes) queued with its requests and made both wait seconds.
+# the pool per read: in the process's one thread-sensitive thread (which every consumer's
+# database call shares: snapshots, the room view) a class's tailers' reads (200 learners'
+# sandboxes) queued with those calls and made both wait seconds.
 _reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steps-reader")
 _fetch_many = sync_to_async(_fetch_many_sync, thread_sensitive=False, executor=_reader)
 _exists_apart = sync_to_async(_exists_apart_sync, thread_sensitive=False, executor=_reader)
