@@ -7,7 +7,7 @@ PORT   ?= 8000
 TLS_PORT ?= 8443
 export HOST PORT TLS_PORT
 
-.PHONY: run test test-postgres bench bench-postgres lint setup setup-dev browsers clean
+.PHONY: run test test-postgres bench bench-postgres bench-classroom-scaleout lint setup setup-dev browsers clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench: setup-dev setup
 # The scale-out figures on a private PostgreSQL and Redis (bench/postgres.py).
 bench-postgres: setup-dev
 	$(PY) -m bench.postgres
+
+# The classroom load test on the scale-out layout: 200 learners for 10 minutes on
+# PostgreSQL and Redis, two Daphnes and two workers (bench/classroom.py --scaleout).
+bench-classroom-scaleout: setup-dev
+	$(PY) -m bench.classroom --scaleout
 
 lint: setup-dev
 	$(VENV)/bin/ruff check kubeviz tests

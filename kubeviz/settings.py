@@ -152,6 +152,16 @@ if os.environ.get("REDIS_URL"):
             }]},
         }
     }
+    # One cache for every process (follow mode's late-joiner state, kubeviz.classes.follow):
+    # each Daphne's own memory would give a follower on another Daphne nothing.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "kubeviz",
+            "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5, "retry_on_timeout": True},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 

@@ -55,6 +55,17 @@ def lease_acquire(*, cluster: Cluster, holder: str) -> int | None:
     return lease.epoch
 
 
+def lease_renew(*, holder: str) -> None:
+    """Renew this worker's heartbeat and the leases it still holds, without rebalancing.
+    A pass over a hundred clusters on a busy host can outlast ``LEASE_SECONDS``: leases
+    that lapsed mid-pass went to the other worker, whose engines then started again from
+    the store, which made its own passes longer (churn). A lease another worker took is
+    not taken back (its holder changed)."""
+    now = real_now()
+    WorkerHeartbeat.objects.filter(holder=holder).update(seen=now)
+    WorkerLease.objects.filter(holder=holder).update(renew_time=now)
+
+
 def lease_release(*, holder: str, cluster: Cluster | None = None) -> None:
     """Give up the leases of ``holder`` (only that of ``cluster`` if given): a worker
     that ends, or a cluster that fell asleep, is free for any worker at once."""

@@ -27,7 +27,7 @@ from kubeviz.clusters.models import Cluster
 from kubeviz.clusters.sleep import cluster_sleep, clusters_to_sleep, sweep_run
 from kubeviz.etcd.fencing import LeaseLost, fenced
 
-from .leases import RENEW_EVERY, lease_balance, lease_release
+from .leases import RENEW_EVERY, lease_balance, lease_release, lease_renew
 from .runner import Engine
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,9 @@ class Worker:
             if epoch is None:
                 self.engines.pop(cluster.pk, None)
                 continue
+            if time.monotonic() - self.last_lease >= RENEW_EVERY:  # a long pass keeps its leases
+                self.last_lease = time.monotonic()
+                lease_renew(holder=self.holder)
             try:
                 actions += self._tick_one(cluster, epoch)
             except LeaseLost:

@@ -143,8 +143,10 @@ class StepsConsumer(AsyncJsonWebsocketConsumer):
         # is never sent again unless the client asks with {"after": N}.
         self.last_sent = 0
         self.subscribed_pk: int | None = None
-        opened = await _open(self.name, _cookies(self.scope))
+        # Accept before the database trip: Daphne refuses a handshake not accepted within
+        # its websocket_connect_timeout (5 s), which a busy class's snapshots can exceed.
         await self.accept()
+        opened = await _open(self.name, _cookies(self.scope))
         if opened is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return

@@ -29,7 +29,8 @@ a transaction that wrote steps sends ``NOTIFY kubeviz_steps, '<cluster>:<seq>'``
 (``kubeviz.etcd.sql.steps_announce``), which PostgreSQL delivers when, and only if, it
 commits; the watcher ``LISTEN``s on a connection of its own and wakes the tailers whose
 cluster moved. Every Daphne gets every commit of every worker, and reads each cluster once
-per wake however many viewers it has. While the listening connection is down (PostgreSQL
+per wake however many viewers it has: the tailers woken while a read runs share the next
+one (``BatchedReader``: one query, in a thread of its own). While the listening connection is down (PostgreSQL
 restarting) the tailers poll, and after it reconnects they all read once, so nothing
 committed meanwhile is missed.
 
@@ -55,12 +56,15 @@ import logging
 import sqlite3
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from django.db import connection, connections, models
+from django.db.models import F, Q, Window
+from django.db.models.functions import RowNumber
 
 from kubeviz.clusters.access import cluster_touch
 from kubeviz.clusters.models import Cluster
@@ -79,6 +83,9 @@ ERROR_PAUSE = 1.0
 WATCH_BUSY = 0.002  # how often the commit watcher looks while commits keep coming
 WATCH_IDLE = 0.020  # ... and once they stopped for BUSY_WINDOW
 WATCHED_POLL = 1.0  # the longest a watched tailer goes without reading the table
+# ... on PostgreSQL, whose NOTIFY is delivered on every commit while the watcher listens
+# (it wakes every tailer when it starts listening again): the poll is only a safety net.
+PG_WATCHED_POLL = 5.0
 VIEWER_TOUCH = 30.0  # how often a watched cluster is marked as used (access.TOUCH_EVERY)
 
 Message = dict[str, Any]
@@ -131,10 +138,78 @@ def _fetch_sync(cluster: Cluster, after: int) -> list[Message]:
 _fetch = sync_to_async(_fetch_sync, thread_sensitive=True)
 
 
-@database_sync_to_async
-def _exists(cluster: Cluster) -> bool:
+def _exists_sync(cluster: Cluster) -> bool:
     # A reset keeps the row but stamps a new ``created``: that is a new cluster too.
     return Cluster.objects.filter(pk=cluster.pk, created=cluster.created).exists()
+
+
+_exists = database_sync_to_async(_exists_sync)
+
+
+def _exists_apart_sync(cluster: Cluster) -> bool:
+    try:
+        return _exists_sync(cluster)
+    finally:
+        connection.close()
+
+
+def _fetch_many_sync(afters: dict[int, int]) -> dict[int, list[Message]]:
+    """The steps after ``afters[pk]`` of each cluster, at most ``PAGE`` each, in one query."""
+    condition = Q()
+    for pk, after in afters.items():
+        condition |= Q(cluster_id=pk, seq__gt=after)
+    rank = Window(RowNumber(), partition_by=[F("cluster_id")], order_by=F("seq").asc())
+    out: dict[int, list[Message]] = {pk: [] for pk in afters}
+    try:
+        for step in Step.objects.filter(condition).annotate(rank=rank).filter(rank__lte=PAGE).order_by("cluster_id", "seq"):
+            out[step.cluster_id].append(step.as_message())
+    finally:
+        connection.close()  # back to the pool (cheap), not held by this thread between reads
+    return out
+
+
+# On PostgreSQL the tailers read in a thread of their own, on a connection borrowed from
+# the pool per read: in the process's one thread-sensitive thread (which every consumer's
+# database call shares: snapshots, the room view) a class's tailers' reads (200 learners'
+# sandboxes) queued with those calls and made both wait seconds.
+_reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steps-reader")
+_fetch_many = sync_to_async(_fetch_many_sync, thread_sensitive=False, executor=_reader)
+_exists_apart = sync_to_async(_exists_apart_sync, thread_sensitive=False, executor=_reader)
+
+
+class BatchedReader:
+    """The reads of every tailer of an event loop woken while the previous read ran, as
+    one query (PostgreSQL). One query per tailer per wake queued without bound once the
+    commits of 200 sandboxes came faster than a busy host answered them one by one (steps
+    reached browsers a minute late); batched, a read waits one query at most."""
+
+    def __init__(self) -> None:
+        self.pending: dict[int, tuple[int, asyncio.Future[list[Message]]]] = {}
+        self.task: asyncio.Task | None = None
+
+    async def read(self, cluster: Cluster, after: int) -> list[Message]:
+        future: asyncio.Future[list[Message]] = asyncio.get_running_loop().create_future()
+        self.pending[cluster.pk] = (after, future)
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self._run(), name="steps-batched-reader")
+        return await future
+
+    async def _run(self) -> None:
+        try:
+            while self.pending:
+                batch, self.pending = self.pending, {}
+                try:
+                    rows = await _fetch_many({pk: after for pk, (after, _) in batch.items()})
+                except Exception as e:  # noqa: BLE001 - each tailer logs and retries
+                    for _, future in batch.values():
+                        if not future.done():
+                            future.set_exception(e)
+                    continue
+                for pk, (_, future) in batch.items():
+                    if not future.done():
+                        future.set_result(rows[pk])
+        finally:
+            self.task = None
 
 
 @database_sync_to_async
@@ -201,7 +276,8 @@ class Tailer:
         self.waiting_beyond = beyond
         self._woken.clear()
         try:
-            await asyncio.wait_for(self._woken.wait(), WATCHED_POLL)
+            poll = PG_WATCHED_POLL if isinstance(self.watcher, PgCommitWatcher) else WATCHED_POLL
+            await asyncio.wait_for(self._woken.wait(), poll)
         except TimeoutError:
             pass
 
@@ -214,6 +290,8 @@ class Tailer:
                 return self.watcher.steps_after(self.cluster.pk, self.last)
             except sqlite3.Error:
                 log.warning("reading steps on the watcher's connection failed; using Django's", exc_info=True)
+        if isinstance(self.watcher, PgCommitWatcher):
+            return await self.watcher.reader.read(self.cluster, self.last)
         return await _fetch(self.cluster, self.last)
 
     async def _keep_awake(self) -> None:
@@ -252,7 +330,8 @@ class Tailer:
                     pause = min(max(pause * 2, POLL_BUSY), POLL_IDLE)
                     if now - self._checked >= GONE_CHECK:
                         self._checked = now
-                        if not await _exists(self.cluster):
+                        exists = _exists_apart if isinstance(self.watcher, PgCommitWatcher) else _exists
+                        if not await exists(self.cluster):
                             # Deleted, or reset (a new cluster under the same name).
                             _forget(self)
                             self.publish({"type": "cluster.gone"})
@@ -390,6 +469,7 @@ class PgCommitWatcher:
 
     def __init__(self, tailers: dict[int, Tailer]):
         self.tailers = tailers
+        self.reader = BatchedReader()
         # The newest step head announced for each cluster.
         self.heads: dict[int, int] = {}
         self.task: asyncio.Task | None = None

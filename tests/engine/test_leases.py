@@ -85,3 +85,31 @@ def test_a_worker_that_lost_its_lease_cannot_write(transactional_db, fake_clock)
         registry.create(cluster, by_plural("configmaps"), "default", {"metadata": {"name": "by-b"}})
     names = {o["metadata"]["name"] for o in registry.objects(cluster, "configmaps", "default")}
     assert {"by-a", "by-b"} <= names and "stale" not in names
+
+
+class Monotonic:
+    """``time`` for the worker module: its monotonic clock moves with the fake one."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.start = clock.now
+
+    def monotonic(self) -> float:
+        return 1000 + (self.clock.now - self.start).total_seconds()
+
+
+def test_a_pass_that_outlasts_the_lease_keeps_the_workers_leases(clusters, fake_clock, monkeypatch):
+    from kubeviz.engine import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "time", Monotonic(fake_clock))
+    monkeypatch.setattr(worker_module, "real_now", fake_clock)
+    busy = worker_module.Worker(holder="a")
+
+    def slow(cluster: Cluster, epoch: int) -> int:  # a busy host: each cluster takes 1.5 s
+        fake_clock.advance(1.5)
+        return 0
+
+    monkeypatch.setattr(busy, "_tick_one", slow)
+    busy.tick()  # takes the four clusters, then drives them for 6 s, twice LEASE_SECONDS
+    assert len(_round(clusters, "b")["b"]) == 0  # none lapsed: b waits for a to give back
+    assert set(leases.lease_balance(holder="a", awake=clusters)) == {c.pk for c in clusters[:2]}
