@@ -110,17 +110,16 @@ def _sqlite() -> Any:
 
 @contextmanager
 def _cursor() -> Iterator[Any]:
-    """A cursor for the store's statements. On kubeviz's PostgreSQL backend, psycopg's own
-    (errors still turned into Django's): a Django cursor would write the transaction's
-    counters back before every statement (``kubeviz.etcd.postgresql``)."""
-    db_ = db()
-    if hasattr(db_, "lock"):
-        db_.ensure_connection()
-        with db_.wrap_database_errors, db_.connection.cursor() as cursor:
-            yield cursor
-        return
+    """A cursor for the store's statements on a database other than kubeviz's own backends."""
     with connection.cursor() as cursor:
         yield cursor
+
+
+def _batching() -> Any:
+    """kubeviz's PostgreSQL backend, which sends the statements waiting for a round trip
+    with the next one (``kubeviz.etcd.postgresql``), or None."""
+    db_ = db()
+    return db_ if hasattr(db_, "later") else None
 
 
 def one(sql: str, params: tuple | list = ()) -> tuple | None:
@@ -128,6 +127,10 @@ def one(sql: str, params: tuple | list = ()) -> tuple | None:
     raw = _sqlite()
     if raw is not None:
         cursor = raw.execute(_qmark(sql), params)
+        return cursor.fetchone() if cursor.description else None
+    pg = _batching()
+    if pg is not None:
+        cursor = pg.query(sql, params)
         return cursor.fetchone() if cursor.description else None
     with _cursor() as cursor:
         cursor.execute(sql, params)
@@ -139,6 +142,9 @@ def count(sql: str, params: tuple | list = ()) -> int:
     raw = _sqlite()
     if raw is not None:
         return raw.execute(_qmark(sql), params).rowcount
+    pg = _batching()
+    if pg is not None:
+        return pg.query(sql, params).rowcount
     with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -149,6 +155,9 @@ def rows(sql: str, params: tuple | list = ()) -> list[tuple]:
     raw = _sqlite()
     if raw is not None:
         return raw.execute(_qmark(sql), params).fetchall()
+    pg = _batching()
+    if pg is not None:
+        return pg.query(sql, params).fetchall()
     with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -162,8 +171,33 @@ def many(sql: str, param_rows: list[tuple]) -> None:
     if raw is not None:
         raw.executemany(_qmark(sql), param_rows)
         return
+    pg = _batching()
+    if pg is not None:
+        pg.query(sql, param_rows, many=True)
+        return
     with _cursor() as cursor:
         cursor.executemany(sql, param_rows)
+
+
+def later(sql: str, params: tuple | list = ()) -> None:
+    """Run a write whose result nobody reads. On PostgreSQL inside a transaction it waits
+    for the next round trip (the next read, or the commit); elsewhere it runs now."""
+    pg = _batching()
+    if pg is not None:
+        pg.later(sql, params)
+        return
+    one(sql, params)
+
+
+def later_many(sql: str, param_rows: list[tuple]) -> None:
+    """``many``, for a batch whose result nobody reads (see ``later``)."""
+    if not param_rows:
+        return
+    pg = _batching()
+    if pg is not None:
+        pg.later(sql, param_rows, many=True)
+        return
+    many(sql, param_rows)
 
 
 def json_placeholder() -> str:

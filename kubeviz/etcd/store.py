@@ -109,6 +109,15 @@ def _lock(cluster_id: int) -> int:
     return revision
 
 
+def hold(cluster_id: int) -> None:
+    """Take the cluster's write lock now, for a transaction that is about to write: on
+    PostgreSQL its reads are then answered from what the transaction remembers (counters,
+    entry rows, its own change-log records) instead of a round trip each. Nothing on
+    SQLite, whose write transactions hold the lock from their start."""
+    if sql.locks_rows() and sql.db().in_atomic_block:
+        _lock(cluster_id)
+
+
 def _lock_row(cluster_id: int) -> int:
     if sql.locks_rows():
         db = sql.db()
@@ -149,6 +158,26 @@ def _entry_row(cluster_id: int, key: str) -> tuple | None:
     return row
 
 
+def _written(cluster_id: int) -> tuple[int, list[tuple]] | None:
+    """The change-log records this transaction wrote to a cluster whose row it locked, and
+    the revision they follow (kept by the PostgreSQL backend: every record after it is
+    there, as nobody else may write the cluster while the lock is held)."""
+    db = sql.db()
+    written = getattr(db, "written", None)
+    return written.get(cluster_id) if written is not None and db.in_atomic_block else None
+
+
+def _forget_cluster(cluster_id: int) -> None:
+    """Forget what this transaction remembered of a cluster's rows (a bulk change)."""
+    known = _known_rows()
+    if known is not None:
+        for stale in [k for k in known if k[0] == cluster_id]:
+            del known[stale]
+    db = sql.db()
+    if getattr(db, "written", None) is not None:
+        db.written.pop(cluster_id, None)
+
+
 def _remember_row(cluster_id: int, key: str, row: tuple | None) -> None:
     known = _known_rows()
     if known is not None:
@@ -167,8 +196,11 @@ def _check(row: tuple | None, key: str, expected_mod_revision: int | None) -> St
 def _append_change(cluster_id: int, rev: int, key: str, resource: str, namespace: str, type_: str,
                    value: str, prev: str | None) -> None:
     """Log a write; ``value`` and ``prev`` are JSON text (the entry's own, never re-encoded)."""
+    written = _written(cluster_id)
+    if written is not None:
+        written[1].append((rev, type_, key, resource, namespace, value, prev))
     j = sql.json_placeholder()
-    sql.one(
+    sql.later(
         'INSERT INTO "etcd_change" ("cluster_id", "revision", "key", "resource", "namespace", "type", "value", "prev_value") '
         f"VALUES (%s, %s, %s, %s, %s, %s, {j}, {j})",
         (cluster_id, rev, key, resource, namespace, type_, value, prev),
@@ -280,7 +312,7 @@ def update(
         assert row is not None
         text = sql.dumps(value)
         j = sql.json_placeholder()
-        sql.one(
+        sql.later(
             f'UPDATE "etcd_entry" SET "value" = {j}, "mod_revision" = %s, "version" = %s, "resource" = %s, '
             '"namespace" = %s, "name" = %s, "uid" = %s, "node_name" = %s, "owner_uid" = %s '
             'WHERE "id" = %s',
@@ -302,7 +334,7 @@ def delete(cluster_id: int, key: str, *, expected_mod_revision: int | None = Non
     refused = _check(row, key, expected_mod_revision)
     if refused is None:
         assert row is not None
-        sql.one('DELETE FROM "etcd_entry" WHERE "id" = %s', (row[5],))
+        sql.later('DELETE FROM "etcd_entry" WHERE "id" = %s', (row[5],))
         _remember_row(cluster_id, key, None)
         _set_revision(cluster_id, rev)
         text = sql.text(row[1])
@@ -330,6 +362,16 @@ def changes(
     compacted = counters.read(cluster_id, counters.COMPACTED_REVISION)
     if after_revision < compacted:
         raise Compacted(after_revision, compacted)
+    written = _written(cluster_id)
+    if written is not None and after_revision >= written[0]:
+        # All of it was written by this transaction: no round trip to read it back.
+        wanted = None if resources is None else set(resources)
+        return [
+            Event("DELETED" if t == Change.DELETE else "PUT", k, r, sql.loads(v), sql.loads(p) if with_prev else None)
+            for r, t, k, res, ns, v, p in written[1]
+            if r > after_revision and (up_to is None or r <= up_to) and (wanted is None or res in wanted)
+            and (not namespace or ns == namespace)
+        ][:limit]
     where = ['"cluster_id" = %s', '"revision" > %s']
     params: list[Any] = [cluster_id, after_revision]
     if resources is not None:
@@ -408,10 +450,7 @@ def wipe(cluster_id: int) -> int:
     _set_revision(cluster_id, revision)
     sql.one('DELETE FROM "etcd_entry" WHERE "cluster_id" = %s', (cluster_id,))
     sql.one('DELETE FROM "etcd_change" WHERE "cluster_id" = %s', (cluster_id,))
-    known = _known_rows()
-    if known is not None:
-        for stale in [k for k in known if k[0] == cluster_id]:
-            del known[stale]
+    _forget_cluster(cluster_id)
     counters.write(cluster_id, counters.COMPACTED_REVISION, revision)
     return revision
 
@@ -465,10 +504,7 @@ def load(cluster_id: int, rows: list[list[Any]], *, keep_revisions: bool) -> int
         f'INSERT INTO "etcd_entry" ("cluster_id", {cols}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, %s, %s, %s)',
         [(cluster_id, *row) for row in rows],
     )
-    known = _known_rows()
-    if known is not None:
-        for stale in [k for k in known if k[0] == cluster_id]:
-            del known[stale]
+    _forget_cluster(cluster_id)
     _set_revision(cluster_id, revision)
     counters.write(cluster_id, counters.COMPACTED_REVISION, revision)
     return revision
@@ -485,9 +521,6 @@ def purge(cluster_id: int, batch: int) -> int:
             (cluster_id, batch),
         )
         if gone:
-            known = _known_rows()
-            if known is not None:
-                for stale in [k for k in known if k[0] == cluster_id]:
-                    del known[stale]
+            _forget_cluster(cluster_id)
             return gone
     return 0

@@ -84,7 +84,7 @@ def _write(records: list[StepRecord]) -> None:
         first = counters.take(cluster_id, counters.STEP_SEQ, len(group))
         for offset, record in enumerate(group):
             record.seq = first + offset
-        sql.many(_INSERT, [r.row() for r in group])
+        sql.later_many(_INSERT, [r.row() for r in group])
         sql.steps_announce(cluster_id, first + len(group) - 1)
 
 
