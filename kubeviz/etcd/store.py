@@ -170,7 +170,9 @@ def _written(cluster_id: int) -> tuple[int, list[tuple]] | None:
 def _forget_cluster(cluster_id: int) -> None:
     """Forget what this transaction remembered of a cluster's rows (a bulk change)."""
     known = _known_rows()
-    if known is not None:
+    if hasattr(known, "forget_cluster"):
+        known.forget_cluster(cluster_id)  # type: ignore[union-attr]
+    elif known is not None:
         for stale in [k for k in known if k[0] == cluster_id]:
             del known[stale]
     db = sql.db()
@@ -199,6 +201,9 @@ def _append_change(cluster_id: int, rev: int, key: str, resource: str, namespace
     written = _written(cluster_id)
     if written is not None:
         written[1].append((rev, type_, key, resource, namespace, value, prev))
+    known = _known_rows()
+    if hasattr(known, "written"):
+        known.written(cluster_id, resource)  # type: ignore[union-attr]
     j = sql.json_placeholder()
     sql.later(
         'INSERT INTO "etcd_change" ("cluster_id", "revision", "key", "resource", "namespace", "type", "value", "prev_value") '
@@ -260,7 +265,21 @@ def range_(
     if limit is not None:
         query += " LIMIT %s"
         params.append(limit)
-    return [_row_kv(row) for row in sql.rows(query, params)]
+    known = _known_rows()
+    if not hasattr(known, "range_get"):
+        return [_row_kv(row) for row in sql.rows(query, params)]
+    # PostgreSQL, the cluster locked: a short list is remembered until its resource is written.
+    args = (resource, namespace, name, node_name, owner_uid, after_key, limit, tuple(sorted((fields or {}).items())))
+    rows = known.range_get(cluster_id, args)  # type: ignore[union-attr]
+    if rows is None:
+        rows = sql.rows(query, params)
+        if len(rows) <= _RANGE_KEPT:
+            known.range_put(cluster_id, args, rows)  # type: ignore[union-attr]
+    return [_row_kv(row) for row in rows]
+
+
+#: the longest ``range_`` result a PostgreSQL write transaction remembers
+_RANGE_KEPT = 20
 
 
 def count(cluster_id: int, resource: str, namespace: str | None = None) -> int:
@@ -277,18 +296,26 @@ def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> Ke
     text = sql.dumps(value)
     j = sql.json_placeholder()
     # The insert itself is the existence check (etcd: create_revision == 0).
-    inserted = sql.count(
+    insert = (
         'INSERT INTO "etcd_entry" ("cluster_id", "key", "resource", "namespace", "name", "uid", "node_name", '
         '"owner_uid", "value", "create_revision", "mod_revision", "version") '
         f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, %s, %s, 1) "
-        'ON CONFLICT ("cluster_id", "key") DO NOTHING',
-        (cluster_id, key, index.resource, index.namespace, index.name, index.uid, index.node_name,
-         index.owner_uid, text, rev, rev),
+        'ON CONFLICT ("cluster_id", "key") DO NOTHING'
     )
-    if inserted:
+    params = (cluster_id, key, index.resource, index.namespace, index.name, index.uid, index.node_name,
+              index.owner_uid, text, rev, rev)
+    if sql.locks_rows():
+        # PostgreSQL: remember the new row, id and all, so that writing it next costs no read.
+        found = sql.one(insert + ' RETURNING "id"', params)
+        inserted = found is not None
+        if found is not None:
+            _remember_row(cluster_id, key, (key, text, rev, rev, 1, found[0], index.resource, index.namespace))
+    else:
+        inserted = sql.count(insert, params)
         known = _known_rows()
-        if known is not None:
+        if inserted and known is not None:
             known.pop((cluster_id, key), None)  # read afresh (with its id) if asked for
+    if inserted:
         _set_revision(cluster_id, rev)
         _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, None)
         return KeyValue(key, value, rev, rev, 1)

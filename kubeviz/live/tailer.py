@@ -56,6 +56,7 @@ import sqlite3
 import time
 import weakref
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any, Protocol
 
 from asgiref.sync import sync_to_async
@@ -214,6 +215,14 @@ class Tailer:
                 return self.watcher.steps_after(self.cluster.pk, self.last)
             except sqlite3.Error:
                 log.warning("reading steps on the watcher's connection failed; using Django's", exc_info=True)
+        if isinstance(self.watcher, PgCommitWatcher) and self.watcher.watching:
+            import psycopg
+
+            try:
+                return await self.watcher.steps_after(self.cluster.pk, self.last)
+            except (psycopg.Error, OSError):
+                log.warning("reading steps on the watcher's connection failed; using Django's", exc_info=True)
+                await self.watcher.close_reader()
         return await _fetch(self.cluster, self.last)
 
     async def _keep_awake(self) -> None:
@@ -386,7 +395,11 @@ def _listen_params() -> dict[str, Any]:
 
 class PgCommitWatcher:
     """Wakes the tailers of this event loop when PostgreSQL delivers a commit of steps of
-    their cluster (``LISTEN kubeviz_steps``); one per event loop, on PostgreSQL only."""
+    their cluster (``LISTEN kubeviz_steps``); one per event loop, on PostgreSQL only.
+
+    The woken tailers read on a second connection of the watcher's, asynchronously on the
+    event loop: a hop to Daphne's one database thread and back, queued behind whatever
+    else that thread does, was most of a step's way from commit to browser."""
 
     def __init__(self, tailers: dict[int, Tailer]):
         self.tailers = tailers
@@ -394,6 +407,38 @@ class PgCommitWatcher:
         self.heads: dict[int, int] = {}
         self.task: asyncio.Task | None = None
         self._listening = False
+        self._reader: Any = None  # psycopg.AsyncConnection, opened on first use
+        self._opening = asyncio.Lock()
+        fields = Step._meta.concrete_fields
+        self._step_names = [f.attname for f in fields]
+        self._step_times = [i for i, f in enumerate(fields) if isinstance(f, models.DateTimeField)]
+        quote = connections["default"].ops.quote_name
+        seq = quote(Step._meta.get_field("seq").column)
+        self._steps = (
+            f"SELECT {', '.join(quote(f.column) for f in fields)} FROM {quote(Step._meta.db_table)} "
+            f"WHERE {quote(Step._meta.get_field('cluster').column)} = %s AND {seq} > %s ORDER BY {seq} LIMIT %s"
+        )
+
+    async def steps_after(self, cluster_pk: int, after: int) -> list[Message]:
+        """``step_list(after=after, limit=PAGE)`` as messages, read on the watcher's reader."""
+        import psycopg
+
+        async with self._opening:
+            if self._reader is None or self._reader.closed:
+                self._reader = await psycopg.AsyncConnection.connect(**_listen_params(), autocommit=True)
+        cursor = await self._reader.execute(self._steps, (cluster_pk, after, PAGE), prepare=True)
+        messages = []
+        for row in await cursor.fetchall():
+            values = list(row)
+            for i in self._step_times:
+                values[i] = values[i].astimezone(UTC)
+            messages.append(Step.from_db("default", self._step_names, values).as_message())
+        return messages
+
+    async def close_reader(self) -> None:
+        if self._reader is not None:
+            reader, self._reader = self._reader, None
+            await reader.close()
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self.run(), name="steps-notify-watcher")
@@ -422,26 +467,29 @@ class PgCommitWatcher:
 
         from kubeviz.etcd.sql import STEPS_CHANNEL
 
-        failing = False
-        while self.tailers:
-            try:
-                conn = await psycopg.AsyncConnection.connect(**_listen_params(), autocommit=True)
+        try:
+            failing = False
+            while self.tailers:
                 try:
-                    await conn.execute(f"LISTEN {STEPS_CHANNEL}")
-                    self._listening, failing = True, False
-                    self._wake_all()  # what committed while nobody listened is read now
-                    while self.tailers:
-                        async for note in conn.notifies(timeout=WATCHED_POLL):
-                            self._take(note.payload)
-                finally:
-                    self._listening = False
-                    await conn.close()
-            except (psycopg.Error, OSError):
-                if not failing:
-                    log.warning("listening for step commits failed; tailers poll meanwhile", exc_info=True)
-                failing = True
-                self._wake_all()
-                await asyncio.sleep(ERROR_PAUSE)
+                    conn = await psycopg.AsyncConnection.connect(**_listen_params(), autocommit=True)
+                    try:
+                        await conn.execute(f"LISTEN {STEPS_CHANNEL}")
+                        self._listening, failing = True, False
+                        self._wake_all()  # what committed while nobody listened is read now
+                        while self.tailers:
+                            async for note in conn.notifies(timeout=WATCHED_POLL):
+                                self._take(note.payload)
+                    finally:
+                        self._listening = False
+                        await conn.close()
+                except (psycopg.Error, OSError):
+                    if not failing:
+                        log.warning("listening for step commits failed; tailers poll meanwhile", exc_info=True)
+                    failing = True
+                    self._wake_all()
+                    await asyncio.sleep(ERROR_PAUSE)
+        finally:
+            await self.close_reader()
 
 
 # Tailers of each event loop (a test run makes one loop per test), by cluster pk.

@@ -31,25 +31,122 @@ from typing import Any
 
 from django.db.backends.postgresql import base
 
+from kubeviz.etcd import fencing
+
 COUNTERS = ("revision", "step_seq", "compacted_revision")
 _LOCK = "SELECT " + ", ".join(f'"{c}"' for c in COUNTERS) + ' FROM "etcd_cluster" WHERE "id" = %s FOR UPDATE'
 _LEASE = 'SELECT "holder", "epoch" FROM "etcd_workerlease" WHERE "cluster_id" = %s'
 
 
-class _LockedRows(dict):
-    """(cluster id, key) → entry row, remembered only for clusters locked by now."""
+class _Rows:
+    """(cluster id, key) → entry row, for the clusters this transaction locked.
+
+    Kept past a commit with the revision the cluster had then, and handed to the next
+    transaction that locks the cluster at that same revision: every store write moves the
+    revision under the lock, so an unchanged revision means nobody wrote anything since,
+    and the engine's next action finds the objects its last one wrote or read without a
+    round trip. A rollback forgets what was kept."""
+
+    #: the most rows kept for a cluster between transactions
+    KEEP = 50_000
 
     def __init__(self, locked: set[int]):
-        super().__init__()
         self.locked = locked
+        self.live: dict[int, dict[str, Any]] = {}
+        #: cluster id → (the ``range_`` arguments, resource first) → rows: short lists
+        #: read on every pod's admission (quotas, limit ranges, priority classes)
+        self.ranges: dict[int, dict[tuple, list]] = {}
+        self.kept: dict[int, tuple[int, dict[str, Any], dict[tuple, list]]] = {}
 
-    def __setitem__(self, key: tuple[int, str], value: Any) -> None:
+    def range_get(self, cluster_id: int, args: tuple) -> list | None:
+        found = self.ranges.get(cluster_id)
+        return None if found is None else found.get(args)
+
+    def range_put(self, cluster_id: int, args: tuple, rows: list) -> None:
+        if cluster_id in self.locked:
+            self.ranges.setdefault(cluster_id, {})[args] = rows
+
+    def written(self, cluster_id: int, resource: str) -> None:
+        """A write of ``resource``: the lists of it read before are out of date."""
+        found = self.ranges.get(cluster_id)
+        if found:
+            for args in [a for a in found if a[0] == resource]:
+                del found[args]
+
+    def get(self, key: tuple[int, str], default: Any = None) -> Any:
+        rows = self.live.get(key[0])
+        return default if rows is None else rows.get(key[1], default)
+
+    def __setitem__(self, key: tuple[int, str], row: Any) -> None:
         if key[0] in self.locked:
-            super().__setitem__(key, value)
+            self.live.setdefault(key[0], {})[key[1]] = row
+
+    def pop(self, key: tuple[int, str], default: Any = None) -> Any:
+        rows = self.live.get(key[0])
+        return default if rows is None else rows.pop(key[1], default)
+
+    def forget_cluster(self, cluster_id: int) -> None:
+        self.live.pop(cluster_id, None)
+        self.ranges.pop(cluster_id, None)
+        self.kept.pop(cluster_id, None)
+
+    def resume(self, cluster_id: int, revision: int) -> None:
+        """The cluster was just locked at ``revision``: take up the rows kept for it if
+        nobody wrote since."""
+        kept = self.kept.pop(cluster_id, None)
+        if kept is not None and kept[0] == revision:
+            self.live[cluster_id], self.ranges[cluster_id] = kept[1], kept[2]
+
+    def keep(self, revisions: dict[int, int | None]) -> None:
+        """The transaction committed with the clusters at these revisions."""
+        for cluster_id, revision in revisions.items():
+            rows = self.live.get(cluster_id, {})
+            if revision is not None and len(rows) <= self.KEEP:
+                self.kept[cluster_id] = (revision, rows, self.ranges.get(cluster_id, {}))
+
+    def clear(self) -> None:
+        self.live, self.ranges = {}, {}
 
 
 class _Savepoint(str):
     """A savepoint's name in ``pending``: its SAVEPOINT not sent yet."""
+
+
+#: Inserts into the append-only logs (the change log, the steps, container log lines): rows
+#: nothing else pending reads or changes, so within a savepoint's stretch they may go as one
+#: multi-row INSERT, at the place of the first (a statement costs the server more than a row).
+_APPEND_ONLY = ('INSERT INTO "etcd_change" ', 'INSERT INTO "flow_step" ', 'INSERT INTO "runtime_logline" ')
+_ROWS_PER_INSERT = 500
+
+
+def _coalesced(pending: list) -> list:
+    """``pending`` with the inserts of each append-only log between two savepoint
+    statements joined into multi-row INSERTs (in their order)."""
+    out: list = []
+    groups: dict[str, list] = {}  # sql → the rows of its joined statement in ``out``
+    for item in pending:
+        if isinstance(item, _Savepoint) or not item[0].startswith(_APPEND_ONLY) or not item[0].endswith(")"):
+            if isinstance(item, _Savepoint) or item[0].startswith(("SAVEPOINT", "RELEASE")):
+                groups = {}  # nothing moves across a savepoint boundary
+            out.append(item)
+            continue
+        rows = groups.get(item[0])
+        if rows is None:
+            rows = groups[item[0]] = []
+            out.append((item[0], rows, None))
+        rows.extend(item[1] if item[2] else [item[1]])
+    joined: list = []
+    for item in out:
+        if isinstance(item, _Savepoint) or item[2] is not None:
+            joined.append(item)
+            continue
+        sql, rows = item[0], item[1]
+        head, values = sql.split(" VALUES ", 1)
+        for start in range(0, len(rows), _ROWS_PER_INSERT):
+            chunk = rows[start:start + _ROWS_PER_INSERT]
+            joined.append((f"{head} VALUES {', '.join([values] * len(chunk))}",
+                           [p for row in chunk for p in row], False))
+    return joined
 
 
 class Cursor(base.Cursor):
@@ -83,7 +180,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         #: (column, cluster id) → value, for locked clusters, valid inside the transaction
         self.counters: dict[tuple[str, int], Any] = {}
         self.dirty_counters: set[tuple[str, int]] = set()
-        self.entry_rows: _LockedRows = _LockedRows(self.locked)
+        self.entry_rows = _Rows(self.locked)
         #: cluster id → (its revision when locked, the change-log records written since):
         #: ``store.changes`` reads them from here, not back from the database
         self.written: dict[int, tuple[int, list[tuple]]] = {}
@@ -116,7 +213,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         """Send the pending statements (inside a pipeline: the caller's round trip)."""
         pending, self.pending = self.pending, []
         cursor = self.connection.cursor()
-        for item in pending:
+        for item in _coalesced(pending):
             if isinstance(item, _Savepoint):
                 cursor.execute(self.ops.savepoint_create_sql(str(item)))
             elif item[2]:
@@ -157,7 +254,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if cluster_id in self.locked:
             return
         from kubeviz.clusters.models import Cluster
-        from kubeviz.etcd import fencing
 
         self.ensure_connection()
         with self.wrap_database_errors:
@@ -175,6 +271,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if (column, cluster_id) not in self.dirty_counters:
                 self.counters[(column, cluster_id)] = value
         self.written[cluster_id] = (self.counters[("revision", cluster_id)], [])
+        self.entry_rows.resume(cluster_id, self.counters[("revision", cluster_id)])
 
     def forget(self) -> None:
         self.locked.clear()
@@ -209,23 +306,31 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # (written back in the round trip of the ORM's statement, see ``Cursor``).
         if self.dirty_counters and self.connection is not None:
             self.write_back()
+        # The ORM may write a lease (this transaction taking one over): read it afresh.
+        for cluster_id in self.locked:
+            self.counters.pop((fencing.LEASE_ROW, cluster_id), None)
         if name and self.pending and self.connection is not None:
             self.flush()  # a server-side cursor's statement does not go through ``Cursor``
         return super().create_cursor(name)
 
     def _commit(self) -> None:
+        rows = _Rows(set())
+        rows.live, rows.ranges = self.entry_rows.live, self.entry_rows.ranges
+        revisions = {c: self.counters.get(("revision", c)) for c in self.locked}
         if self.connection is not None:
             self.write_back(announce=True)
-            if self.pending:
-                self.forget()
-                with self.wrap_database_errors, self.connection.pipeline():
-                    self.send_pending()
-                    self.connection.commit()
-                return None
         self.forget()
-        return super()._commit()
+        if self.pending:
+            with self.wrap_database_errors, self.connection.pipeline():
+                self.send_pending()
+                self.connection.commit()
+        else:
+            super()._commit()
+        rows.keep(revisions)
+        self.entry_rows.kept.update(rows.kept)
 
     def _rollback(self) -> None:
+        self.entry_rows.kept.clear()
         self.forget()
         self.announce.clear()
         self.pending.clear()
