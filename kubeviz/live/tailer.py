@@ -158,6 +158,9 @@ class Tailer:
         self.watcher: CommitWatcher | PgCommitWatcher | None = None
         self.waiting_beyond = 0
         self._woken = asyncio.Event()
+        #: a read is under way (steps offered meanwhile are left to it)
+        self.reading = False
+        self.busy_until = 0.0
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self.run(), name=f"steps-tailer-{self.cluster.pk}")
@@ -194,6 +197,20 @@ class Tailer:
 
     def wake(self) -> None:
         self._woken.set()
+
+    def offer(self, prev: int, last: int, steps_json: str) -> bool:
+        """Publish the steps ``prev < seq <= last`` a commit notification carried, if they
+        are the very next ones and no read is under way; True if published. (Their read
+        would be a round trip to the database and two more process wake-ups.)"""
+        if self.reading or prev != self.last or self._gap_seq is not None:
+            return False
+        steps = tuple(json.loads(steps_json))
+        batch = Batch(prev=prev, last=last, steps=steps, text='{"type":"steps","steps":' + steps_json + "}")
+        self.last = last
+        self._checked = time.monotonic()
+        self.busy_until = self._checked + BUSY_WINDOW
+        self.publish({"type": "steps.batch", "batch": batch})
+        return True
 
     async def _wait_for_commit(self, beyond: int) -> None:
         """Until the watcher sees a step after ``beyond`` committed, or ``WATCHED_POLL``."""
@@ -238,21 +255,25 @@ class Tailer:
 
     async def run(self) -> None:
         pause = POLL_BUSY
-        busy_until = 0.0
         while True:
             await self._keep_awake()
             # Everything up to the head the watcher knows now is visible to this read.
             seen = self.watcher.heads.get(self.cluster.pk, 0) if self.watcher is not None else 0
             failed = False
             try:
-                rows = await self._read()
-                now = time.monotonic()
-                batch = self.take(rows, now)
+                self.reading = True
+                try:
+                    rows = await self._read()
+                    now = time.monotonic()
+                    batch = self.take(rows, now)
+                finally:
+                    self.reading = False
                 if batch is not None:
                     self.publish({"type": "steps.batch", "batch": batch})
+                busy_until = self.busy_until
                 if rows:
                     self._checked = now
-                    busy_until = now + BUSY_WINDOW
+                    self.busy_until = busy_until = now + BUSY_WINDOW
                     # A full page that was all published: more are waiting, read them now.
                     pause = 0.0 if batch is not None and len(batch.steps) == PAGE else POLL_BUSY
                 elif now < busy_until:
@@ -452,14 +473,19 @@ class PgCommitWatcher:
             tailer.wake()
 
     def _take(self, payload: str) -> None:
+        parts = payload.split(":", 3)
         try:
-            pk_text, head_text = payload.split(":", 1)
-            pk, head = int(pk_text), int(head_text)
-        except ValueError:
+            pk, head = int(parts[0]), int(parts[-1] if len(parts) == 2 else parts[2])
+            prev = int(parts[1]) if len(parts) == 4 else None
+        except (ValueError, IndexError):
             return
-        self.heads[pk] = head
+        self.heads[pk] = max(head, self.heads.get(pk, 0))
         tailer = self.tailers.get(pk)
-        if tailer is not None and head > tailer.waiting_beyond:
+        if tailer is None:
+            return
+        if prev is not None and tailer.offer(prev, head, parts[3]):
+            return  # published as it came: nothing to read
+        if head > tailer.waiting_beyond:
             tailer.wake()
 
     async def run(self) -> None:

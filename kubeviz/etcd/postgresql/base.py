@@ -23,7 +23,8 @@ would have. A savepoint still in ``pending`` when it is released or rolled back 
 reaches the server at all.
 
 A transaction that wrote steps also announces them (``NOTIFY kubeviz_steps``, see
-``kubeviz.live.tailer``) in the commit's round trip.
+``kubeviz.live.tailer``) in the commit's round trip, the steps themselves in the payload
+as far as they fit, so the listening Daphnes need not read them back.
 """
 from __future__ import annotations
 
@@ -140,13 +141,13 @@ def _coalesced(pending: list) -> list:
         if isinstance(item, _Savepoint) or item[2] is not None:
             joined.append(item)
             continue
-        sql, rows = item[0], item[1]
-        head, values = sql.split(" VALUES ", 1)
-        for start in range(0, len(rows), _ROWS_PER_INSERT):
-            chunk = rows[start:start + _ROWS_PER_INSERT]
-            joined.append((f"{head} VALUES {', '.join([values] * len(chunk))}",
-                           [p for row in chunk for p in row], False))
+        for start in range(0, len(item[1]), _ROWS_PER_INSERT):
+            joined.append((item[0], item[1][start:start + _ROWS_PER_INSERT], _JOINED))
     return joined
+
+
+#: marks a joined insert in ``_coalesced``'s output: (the one-row INSERT, its rows, _JOINED)
+_JOINED = object()
 
 
 class Cursor(base.Cursor):
@@ -184,8 +185,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
         #: cluster id → (its revision when locked, the change-log records written since):
         #: ``store.changes`` reads them from here, not back from the database
         self.written: dict[int, tuple[int, list[tuple]]] = {}
-        #: clusters whose steps this transaction wrote: announced at commit
-        self.announce: set[int] = set()
+        #: clusters whose steps this transaction wrote, announced at commit, with the
+        #: steps (None: unknown, the listeners read them)
+        self.announce: dict[int, list[dict] | None] = {}
         #: statements (sql, params, many) and unsent savepoints waiting for the next round trip
         self.pending: list[tuple[str, Any, bool] | _Savepoint] = []
 
@@ -216,6 +218,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         for item in _coalesced(pending):
             if isinstance(item, _Savepoint):
                 cursor.execute(self.ops.savepoint_create_sql(str(item)))
+            elif item[2] is _JOINED:
+                # Each row bound on its own (the one-row statement's parse is cached; a
+                # statement of N rows would be parsed afresh for every N).
+                head, values = item[0].split(" VALUES ", 1)
+                cursor.execute(head + " VALUES " + ", ".join(cursor.mogrify(values, row) for row in item[1]))
             elif item[2]:
                 cursor.executemany(item[0], item[1])
             else:
@@ -293,13 +300,22 @@ class DatabaseWrapper(base.DatabaseWrapper):
             ))
         self.dirty_counters.clear()
         if announce and self.announce:
-            from kubeviz.etcd.sql import STEPS_CHANNEL
+            from kubeviz.etcd.sql import STEPS_CHANNEL, steps_payloads
 
-            for cluster_id in sorted(self.announce):
+            for cluster_id, steps in sorted(self.announce.items()):
                 head = self.counters.get(("step_seq", cluster_id))
-                self.pending.append(("SELECT pg_notify(%s, %s)",
-                                     (STEPS_CHANNEL, f"{cluster_id}:{'' if head is None else head}"), False))
+                for payload in steps_payloads(cluster_id, steps, head):
+                    self.pending.append(("SELECT pg_notify(%s, %s)", (STEPS_CHANNEL, payload), False))
             self.announce.clear()
+
+    def announce_steps(self, cluster_id: int, steps: list[dict] | None) -> None:
+        """Announce at commit that the cluster has new steps (these, if known)."""
+        if cluster_id in self.announce and (self.announce[cluster_id] is None or steps is None):
+            self.announce[cluster_id] = None
+        elif cluster_id in self.announce:
+            self.announce[cluster_id].extend(steps)  # type: ignore[union-attr]
+        else:
+            self.announce[cluster_id] = None if steps is None else list(steps)
 
     def create_cursor(self, name: str | None = None) -> Any:
         # The ORM reads and writes the clusters' rows too: they must see the counters
@@ -353,7 +369,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _savepoint_rollback(self, sid: str) -> None:
         # Row locks taken after the savepoint are released with it: lock (and read) again.
-        # Announcements stay: an announcement too many costs one read, never a step.
+        # Announcements stay, without the steps (some of which are undone now): an
+        # announcement too many costs one read, never a step.
+        self.announce = dict.fromkeys(self.announce)
         self.forget()
         unsent = self._unsent(sid)
         if unsent is not None:
