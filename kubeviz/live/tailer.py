@@ -29,7 +29,10 @@ a transaction that wrote steps sends ``NOTIFY kubeviz_steps, '<cluster>:<seq>'``
 (``kubeviz.etcd.sql.steps_announce``), which PostgreSQL delivers when, and only if, it
 commits; the watcher ``LISTEN``s on a connection of its own and wakes the tailers whose
 cluster moved. Every Daphne gets every commit of every worker, and reads each cluster once
-per wake however many viewers it has. While the listening connection is down (PostgreSQL
+per wake however many viewers it has, on a second connection of the watcher's, right on the
+event loop. Most notifications carry the committed steps themselves (as many as fit in a
+payload, ``sql.steps_payloads``): a tailer that has published everything before them
+publishes them at once and reads nothing. While the listening connection is down (PostgreSQL
 restarting) the tailers poll, and after it reconnects they all read once, so nothing
 committed meanwhile is missed.
 
