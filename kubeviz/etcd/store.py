@@ -549,5 +549,9 @@ def purge(cluster_id: int, batch: int) -> int:
         )
         if gone:
             _forget_cluster(cluster_id)
+            if sql.locks_rows():
+                # Other processes' transactions trust the rows they kept while the revision
+                # stays put (kubeviz.etcd.postgresql): tell them these went.
+                _set_revision(cluster_id, _lock(cluster_id) + 1)
             return gone
     return 0

@@ -49,7 +49,7 @@ class _Rows:
     round trip. A rollback forgets what was kept."""
 
     #: the most rows kept for a cluster between transactions
-    KEEP = 50_000
+    KEEP = 20_000
 
     def __init__(self, locked: set[int]):
         self.locked = locked
