@@ -16,20 +16,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
+import re
+import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 import psycopg
 
 from bench.figures import percentile, print_figures
-from bench.websocket import CLUSTER, _connect, _write
+from bench.websocket import CLUSTER, STEPS_FRAME, Client, _write
 from tests import backends
 from tests.liveserver import LiveServer, create_database, wait_for
 
@@ -55,29 +59,143 @@ def engine(pg: backends.Postgres, pods: int) -> dict[str, tuple[float, str]]:
     }
 
 
+class RawClient(asyncio.Protocol):
+    """A websocket client that costs the shared host next to nothing: a bare asyncio
+    protocol that does the opening handshake itself, then only notes when each frame's
+    bytes arrived. The seqs are picked out after the run. (websockets' asyncio client,
+    200 of them in one process at 8,000 frames/s, took most of a core: its queueing was in
+    the latency it measured.)"""
+
+    SEQ = re.compile(rb'"seq":(\d+)')
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.buffer = bytearray()
+        self.open = False
+        self.frames: list[tuple[float, bytes]] = []
+        self.snapshot: asyncio.Future[bytes] = loop.create_future()
+        self.transport: asyncio.Transport | None = None
+        self.snapshot_seq = 0
+        self.received: list[tuple[int, float]] = []
+
+    @classmethod
+    async def connect(cls, url: str) -> RawClient | None:
+        """A client holding its snapshot; None if the server refused or dropped it."""
+        loop = asyncio.get_running_loop()
+        parsed = urllib.parse.urlsplit(url)
+        try:
+            _, client = await loop.create_connection(lambda: cls(loop), parsed.hostname, parsed.port)
+            assert client.transport is not None
+            key = base64.b64encode(os.urandom(16)).decode()
+            client.transport.write((
+                f"GET {parsed.path} HTTP/1.1\r\nHost: {parsed.netloc}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+                f"Origin: http://{parsed.netloc}\r\n\r\n"
+            ).encode())
+            snapshot = json.loads(await asyncio.wait_for(client.snapshot, 120))
+        except (OSError, TimeoutError, ConnectionError):
+            return None
+        assert snapshot["type"] == "snapshot", snapshot
+        client.snapshot_seq = snapshot["seq"]
+        return client
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.snapshot.done():
+            self.snapshot.set_exception(ConnectionError("closed before the snapshot"))
+
+    def data_received(self, data: bytes) -> None:
+        now = time.time()
+        buf = self.buffer
+        buf += data
+        if not self.open:
+            end = buf.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not buf.startswith(b"HTTP/1.1 101"):
+                self.snapshot.set_exception(ConnectionError(bytes(buf[:end]).decode(errors="replace")))
+                return
+            del buf[:end + 4]
+            self.open = True
+        while len(buf) >= 2:
+            length, start = buf[1] & 0x7F, 2
+            if length == 126:
+                length, start = int.from_bytes(buf[2:4]), 4
+            elif length == 127:
+                length, start = int.from_bytes(buf[2:10]), 10
+            if len(buf) < start + length:
+                return
+            opcode, payload = buf[0] & 0x0F, bytes(buf[start:start + length])
+            del buf[:start + length]
+            if opcode == 0x1:
+                if self.snapshot.done():
+                    self.frames.append((now, payload))
+                else:
+                    self.snapshot.set_result(payload)
+            elif opcode == 0x9 and self.transport is not None:  # ping: a masked pong (zero mask)
+                self.transport.write(bytes([0x8A, 0x80 | len(payload)]) + b"\0\0\0\0" + payload)
+
+    def parse(self) -> None:
+        """The seqs of the steps frames received, with when their frame arrived."""
+        self.received = [(int(seq), at) for at, raw in self.frames if raw.startswith(STEPS_FRAME.encode())
+                         for seq in self.SEQ.findall(raw)]
+
+    def seen_through(self) -> int:
+        """The highest seq received so far (looked up while the run goes on)."""
+        for _, raw in reversed(self.frames):
+            found = self.SEQ.findall(raw)
+            if found:
+                return int(found[-1])
+        return 0
+
+    check = Client.check
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+def _daphnes_cpu() -> float:
+    """CPU seconds used so far by this process's Daphne children."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == os.getpid() and b"daphne" in (stat.parent / "cmdline").read_bytes():
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
 async def fanout(server: LiveServer, args: argparse.Namespace) -> dict[str, tuple[float, str]]:
     urls = [f"{http.replace('http://', 'ws://')}/ws/clusters/{CLUSTER}/steps/" for http in server.http_all]
-    connected = await asyncio.gather(*(
-        _connect(urls[i % len(urls)], server.http_all[i % len(urls)]) for i in range(args.clients)))
+    connected = await asyncio.gather(*(RawClient.connect(urls[i % len(urls)]) for i in range(args.clients)))
     clients = [c for c in connected if c is not None]
-    tasks = [asyncio.create_task(c.read()) for c in clients]
     writer = argparse.Namespace(rate=args.rate, seconds=args.seconds, batch=25)
+    cpu0, daphnes0 = resource.getrusage(resource.RUSAGE_SELF), _daphnes_cpu()
+    started = time.monotonic()
     committed = await _write(writer, server.env)
     last = max(committed)
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and any(not c.received or c.received[-1][0] < last for c in clients):
+    while time.monotonic() < deadline and any(c.seen_through() < last for c in clients):
         await asyncio.sleep(0.05)
-    await asyncio.sleep(0.3)
-    await asyncio.gather(*(c.ws.close() for c in clients))
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.sleep(0.3)  # let any duplicate show up
+    span = time.monotonic() - started
+    cpu1, daphnes1 = resource.getrusage(resource.RUSAGE_SELF), _daphnes_cpu()
+    for c in clients:
+        c.close()
     latencies, lost, duplicated = [], 0, 0
     for c in clients:
+        c.parse()
         c_lost, c_dup, _ = c.check(last)
         lost, duplicated = lost + c_lost, duplicated + c_dup
         first: dict[int, float] = {}
         for seq, at in c.received:
             first.setdefault(seq, at)
         latencies.extend((at - committed[seq]) * 1000 for seq, at in first.items() if seq in committed)
+    client_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     return {
         "fanout_daphnes": (len(urls), "count"),
         "fanout_clients": (len(clients), f"of {args.clients} connected"),
@@ -86,6 +204,8 @@ async def fanout(server: LiveServer, args: argparse.Namespace) -> dict[str, tupl
         "fanout_latency_p99": (percentile(latencies, 99), "ms"),
         "fanout_steps_lost": (lost, "count"),
         "fanout_steps_duplicated": (duplicated, "count"),
+        "fanout_bench_client_cpu": (client_cpu / span * 100, "% of one cpu"),
+        "fanout_daphnes_cpu": ((daphnes1 - daphnes0) / span * 100, "% of one cpu, both"),
     }
 
 

@@ -113,6 +113,12 @@ def _decorate(obj: Obj, strategy: Strategy, mod_revision: int) -> Obj:
     return obj
 
 
+def hold(cluster: Cluster) -> None:
+    """Lock the cluster for writing until the caller's transaction ends (``store.hold``):
+    the engine's transactions are about to write, and then read what they hold for free."""
+    store.hold(cluster.pk)
+
+
 def _context(cluster: Cluster, purpose: str) -> Context:
     rng = _SeededRandom(lambda: f"{cluster.seed}:{store.current_revision(cluster.pk)}:{purpose}")
 

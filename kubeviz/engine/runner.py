@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
-from kubeviz.apiserver import errors
+from kubeviz.apiserver import errors, registry
 from kubeviz.apiserver.watchall import changes_since, head_revision
 from kubeviz.clusters import clock
 from kubeviz.clusters.models import Cluster
@@ -220,6 +220,7 @@ class Engine:
             # savepoint of its own (a failed sync leaves nothing behind), but the commit, the
             # costliest statement, is shared. Other writers wait at most one chunk.
             with transaction.atomic():
+                registry.hold(self.cluster)
                 chunk_ends = time.perf_counter() + SETTLE_CHUNK_SECONDS
                 while done < max_actions and time.perf_counter() < chunk_ends:
                     if until is not None and until():

@@ -49,7 +49,10 @@ def check(cluster_id: int) -> None:
     memo = db.counters if db.in_atomic_block and hasattr(db, "counters") else None
     if memo is not None and memo.get((_MEMO, cluster_id)) == fence[2]:
         return
-    row = sql.one('SELECT "holder", "epoch" FROM "etcd_workerlease" WHERE "cluster_id" = %s', (cluster_id,))
+    if memo is not None and (LEASE_ROW, cluster_id) in memo:
+        row = memo[(LEASE_ROW, cluster_id)]  # read by PostgreSQL's lock, in its round trip
+    else:
+        row = sql.one('SELECT "holder", "epoch" FROM "etcd_workerlease" WHERE "cluster_id" = %s', (cluster_id,))
     if row is None or (row[0], row[1]) != fence[1:]:
         raise LeaseLost(f"cluster {cluster_id}: the lease of {fence[1]} (epoch {fence[2]}) is gone")
     if memo is not None:
@@ -57,3 +60,6 @@ def check(cluster_id: int) -> None:
 
 
 _MEMO = "lease-fence"
+#: the lease row, (holder, epoch) or None, as kubeviz's PostgreSQL backend read it once the
+#: cluster's row lock was granted (kept with the counters, forgotten with them)
+LEASE_ROW = "lease-row"

@@ -110,17 +110,16 @@ def _sqlite() -> Any:
 
 @contextmanager
 def _cursor() -> Iterator[Any]:
-    """A cursor for the store's statements. On kubeviz's PostgreSQL backend, psycopg's own
-    (errors still turned into Django's): a Django cursor would write the transaction's
-    counters back before every statement (``kubeviz.etcd.postgresql``)."""
-    db_ = db()
-    if hasattr(db_, "lock"):
-        db_.ensure_connection()
-        with db_.wrap_database_errors, db_.connection.cursor() as cursor:
-            yield cursor
-        return
+    """A cursor for the store's statements on a database other than kubeviz's own backends."""
     with connection.cursor() as cursor:
         yield cursor
+
+
+def _batching() -> Any:
+    """kubeviz's PostgreSQL backend, which sends the statements waiting for a round trip
+    with the next one (``kubeviz.etcd.postgresql``), or None."""
+    db_ = db()
+    return db_ if hasattr(db_, "later") else None
 
 
 def one(sql: str, params: tuple | list = ()) -> tuple | None:
@@ -128,6 +127,10 @@ def one(sql: str, params: tuple | list = ()) -> tuple | None:
     raw = _sqlite()
     if raw is not None:
         cursor = raw.execute(_qmark(sql), params)
+        return cursor.fetchone() if cursor.description else None
+    pg = _batching()
+    if pg is not None:
+        cursor = pg.query(sql, params)
         return cursor.fetchone() if cursor.description else None
     with _cursor() as cursor:
         cursor.execute(sql, params)
@@ -139,6 +142,9 @@ def count(sql: str, params: tuple | list = ()) -> int:
     raw = _sqlite()
     if raw is not None:
         return raw.execute(_qmark(sql), params).rowcount
+    pg = _batching()
+    if pg is not None:
+        return pg.query(sql, params).rowcount
     with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
@@ -149,6 +155,9 @@ def rows(sql: str, params: tuple | list = ()) -> list[tuple]:
     raw = _sqlite()
     if raw is not None:
         return raw.execute(_qmark(sql), params).fetchall()
+    pg = _batching()
+    if pg is not None:
+        return pg.query(sql, params).fetchall()
     with _cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -162,8 +171,33 @@ def many(sql: str, param_rows: list[tuple]) -> None:
     if raw is not None:
         raw.executemany(_qmark(sql), param_rows)
         return
+    pg = _batching()
+    if pg is not None:
+        pg.query(sql, param_rows, many=True)
+        return
     with _cursor() as cursor:
         cursor.executemany(sql, param_rows)
+
+
+def later(sql: str, params: tuple | list = ()) -> None:
+    """Run a write whose result nobody reads. On PostgreSQL inside a transaction it waits
+    for the next round trip (the next read, or the commit); elsewhere it runs now."""
+    pg = _batching()
+    if pg is not None:
+        pg.later(sql, params)
+        return
+    one(sql, params)
+
+
+def later_many(sql: str, param_rows: list[tuple]) -> None:
+    """``many``, for a batch whose result nobody reads (see ``later``)."""
+    if not param_rows:
+        return
+    pg = _batching()
+    if pg is not None:
+        pg.later(sql, param_rows, many=True)
+        return
+    many(sql, param_rows)
 
 
 def json_placeholder() -> str:
@@ -243,12 +277,44 @@ def locks_rows() -> bool:
 
 
 #: The PostgreSQL channel on which a transaction that wrote steps announces its cluster's
-#: new step head ("<cluster id>:<seq>"); each Daphne's ``PgCommitWatcher`` listens.
+#: new step head; each Daphne's ``PgCommitWatcher`` listens. A notification is either
+#: "<cluster id>:<head seq>" or, carrying the steps themselves (``steps_payloads``),
+#: "<cluster id>:<prev seq>:<last seq>:<JSON array of the steps prev < seq <= last>".
 STEPS_CHANNEL = "kubeviz_steps"
+#: PostgreSQL refuses a notification payload of 8,000 bytes or more.
+PAYLOAD_MAX = 7900
 
 
-def steps_announce(cluster_id: int, head: int) -> None:
-    """Tell the listening Daphnes that the cluster's steps up to ``head`` are written. On
+def steps_payloads(cluster_id: int, steps: list[dict] | None, head: int | None) -> list[str]:
+    """The notifications announcing a cluster's newly committed ``steps`` (messages in seq
+    order, or None when they are unknown): as many carrying steps as they fill, then the
+    head alone for what does not fit, so that the listening Daphnes read nothing back."""
+    out: list[str] = []
+    if steps:
+        encoded = [orjson.dumps(step) for step in steps]
+        i = 0
+        while i < len(encoded):
+            prev = steps[i]["seq"] - 1
+            chunk: list[bytes] = []
+            size = 40
+            while i < len(encoded) and size + len(encoded[i]) + 1 < PAYLOAD_MAX:
+                chunk.append(encoded[i])
+                size += len(encoded[i]) + 1
+                i += 1
+            if not chunk:
+                break  # one step too big to carry: the head says the rest
+            last = steps[i - 1]["seq"]
+            out.append(f"{cluster_id}:{prev}:{last}:[" + b",".join(chunk).decode() + "]")
+        if i == len(encoded):
+            return out
+        head = steps[-1]["seq"]
+    out.append(f"{cluster_id}:{'' if head is None else head}")
+    return out
+
+
+def steps_announce(cluster_id: int, head: int, steps: list[dict] | None = None) -> None:
+    """Tell the listening Daphnes that the cluster's steps up to ``head`` are written
+    (``steps``: the written ones as streamed, for the notification to carry). On
     PostgreSQL a NOTIFY inside the transaction is delivered when it commits (never if it
     rolls back), exactly when the steps become visible; SQLite's watchers look at the
     database file instead."""
@@ -256,6 +322,7 @@ def steps_announce(cluster_id: int, head: int) -> None:
         return
     db_ = db()
     if db_.in_atomic_block and hasattr(db_, "announce"):
-        db_.announce.add(cluster_id)  # sent with the commit's write-back, in one round trip
+        db_.announce_steps(cluster_id, steps)  # sent with the commit, in its round trip
         return
-    one("SELECT pg_notify(%s, %s)", (STEPS_CHANNEL, f"{cluster_id}:{head}"))
+    for payload in steps_payloads(cluster_id, steps, head):
+        one("SELECT pg_notify(%s, %s)", (STEPS_CHANNEL, payload))

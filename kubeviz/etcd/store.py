@@ -109,6 +109,15 @@ def _lock(cluster_id: int) -> int:
     return revision
 
 
+def hold(cluster_id: int) -> None:
+    """Take the cluster's write lock now, for a transaction that is about to write: on
+    PostgreSQL its reads are then answered from what the transaction remembers (counters,
+    entry rows, its own change-log records) instead of a round trip each. Nothing on
+    SQLite, whose write transactions hold the lock from their start."""
+    if sql.locks_rows() and sql.db().in_atomic_block:
+        _lock(cluster_id)
+
+
 def _lock_row(cluster_id: int) -> int:
     if sql.locks_rows():
         db = sql.db()
@@ -149,6 +158,28 @@ def _entry_row(cluster_id: int, key: str) -> tuple | None:
     return row
 
 
+def _written(cluster_id: int) -> tuple[int, list[tuple]] | None:
+    """The change-log records this transaction wrote to a cluster whose row it locked, and
+    the revision they follow (kept by the PostgreSQL backend: every record after it is
+    there, as nobody else may write the cluster while the lock is held)."""
+    db = sql.db()
+    written = getattr(db, "written", None)
+    return written.get(cluster_id) if written is not None and db.in_atomic_block else None
+
+
+def _forget_cluster(cluster_id: int) -> None:
+    """Forget what this transaction remembered of a cluster's rows (a bulk change)."""
+    known = _known_rows()
+    if hasattr(known, "forget_cluster"):
+        known.forget_cluster(cluster_id)  # type: ignore[union-attr]
+    elif known is not None:
+        for stale in [k for k in known if k[0] == cluster_id]:
+            del known[stale]
+    db = sql.db()
+    if getattr(db, "written", None) is not None:
+        db.written.pop(cluster_id, None)
+
+
 def _remember_row(cluster_id: int, key: str, row: tuple | None) -> None:
     known = _known_rows()
     if known is not None:
@@ -167,8 +198,14 @@ def _check(row: tuple | None, key: str, expected_mod_revision: int | None) -> St
 def _append_change(cluster_id: int, rev: int, key: str, resource: str, namespace: str, type_: str,
                    value: str, prev: str | None) -> None:
     """Log a write; ``value`` and ``prev`` are JSON text (the entry's own, never re-encoded)."""
+    written = _written(cluster_id)
+    if written is not None:
+        written[1].append((rev, type_, key, resource, namespace, value, prev))
+    known = _known_rows()
+    if hasattr(known, "written"):
+        known.written(cluster_id, resource)  # type: ignore[union-attr]
     j = sql.json_placeholder()
-    sql.one(
+    sql.later(
         'INSERT INTO "etcd_change" ("cluster_id", "revision", "key", "resource", "namespace", "type", "value", "prev_value") '
         f"VALUES (%s, %s, %s, %s, %s, %s, {j}, {j})",
         (cluster_id, rev, key, resource, namespace, type_, value, prev),
@@ -228,7 +265,21 @@ def range_(
     if limit is not None:
         query += " LIMIT %s"
         params.append(limit)
-    return [_row_kv(row) for row in sql.rows(query, params)]
+    known = _known_rows()
+    if not hasattr(known, "range_get"):
+        return [_row_kv(row) for row in sql.rows(query, params)]
+    # PostgreSQL, the cluster locked: a short list is remembered until its resource is written.
+    args = (resource, namespace, name, node_name, owner_uid, after_key, limit, tuple(sorted((fields or {}).items())))
+    rows = known.range_get(cluster_id, args)  # type: ignore[union-attr]
+    if rows is None:
+        rows = sql.rows(query, params)
+        if len(rows) <= _RANGE_KEPT:
+            known.range_put(cluster_id, args, rows)  # type: ignore[union-attr]
+    return [_row_kv(row) for row in rows]
+
+
+#: the longest ``range_`` result a PostgreSQL write transaction remembers
+_RANGE_KEPT = 20
 
 
 def count(cluster_id: int, resource: str, namespace: str | None = None) -> int:
@@ -245,18 +296,26 @@ def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> Ke
     text = sql.dumps(value)
     j = sql.json_placeholder()
     # The insert itself is the existence check (etcd: create_revision == 0).
-    inserted = sql.count(
+    insert = (
         'INSERT INTO "etcd_entry" ("cluster_id", "key", "resource", "namespace", "name", "uid", "node_name", '
         '"owner_uid", "value", "create_revision", "mod_revision", "version") '
         f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, %s, %s, 1) "
-        'ON CONFLICT ("cluster_id", "key") DO NOTHING',
-        (cluster_id, key, index.resource, index.namespace, index.name, index.uid, index.node_name,
-         index.owner_uid, text, rev, rev),
+        'ON CONFLICT ("cluster_id", "key") DO NOTHING'
     )
-    if inserted:
+    params = (cluster_id, key, index.resource, index.namespace, index.name, index.uid, index.node_name,
+              index.owner_uid, text, rev, rev)
+    if sql.locks_rows():
+        # PostgreSQL: remember the new row, id and all, so that writing it next costs no read.
+        found = sql.one(insert + ' RETURNING "id"', params)
+        inserted = found is not None
+        if found is not None:
+            _remember_row(cluster_id, key, (key, text, rev, rev, 1, found[0], index.resource, index.namespace))
+    else:
+        inserted = sql.count(insert, params)
         known = _known_rows()
-        if known is not None:
+        if inserted and known is not None:
             known.pop((cluster_id, key), None)  # read afresh (with its id) if asked for
+    if inserted:
         _set_revision(cluster_id, rev)
         _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, None)
         return KeyValue(key, value, rev, rev, 1)
@@ -280,7 +339,7 @@ def update(
         assert row is not None
         text = sql.dumps(value)
         j = sql.json_placeholder()
-        sql.one(
+        sql.later(
             f'UPDATE "etcd_entry" SET "value" = {j}, "mod_revision" = %s, "version" = %s, "resource" = %s, '
             '"namespace" = %s, "name" = %s, "uid" = %s, "node_name" = %s, "owner_uid" = %s '
             'WHERE "id" = %s',
@@ -302,7 +361,7 @@ def delete(cluster_id: int, key: str, *, expected_mod_revision: int | None = Non
     refused = _check(row, key, expected_mod_revision)
     if refused is None:
         assert row is not None
-        sql.one('DELETE FROM "etcd_entry" WHERE "id" = %s', (row[5],))
+        sql.later('DELETE FROM "etcd_entry" WHERE "id" = %s', (row[5],))
         _remember_row(cluster_id, key, None)
         _set_revision(cluster_id, rev)
         text = sql.text(row[1])
@@ -330,6 +389,16 @@ def changes(
     compacted = counters.read(cluster_id, counters.COMPACTED_REVISION)
     if after_revision < compacted:
         raise Compacted(after_revision, compacted)
+    written = _written(cluster_id)
+    if written is not None and after_revision >= written[0]:
+        # All of it was written by this transaction: no round trip to read it back.
+        wanted = None if resources is None else set(resources)
+        return [
+            Event("DELETED" if t == Change.DELETE else "PUT", k, r, sql.loads(v), sql.loads(p) if with_prev else None)
+            for r, t, k, res, ns, v, p in written[1]
+            if r > after_revision and (up_to is None or r <= up_to) and (wanted is None or res in wanted)
+            and (not namespace or ns == namespace)
+        ][:limit]
     where = ['"cluster_id" = %s', '"revision" > %s']
     params: list[Any] = [cluster_id, after_revision]
     if resources is not None:
@@ -408,10 +477,7 @@ def wipe(cluster_id: int) -> int:
     _set_revision(cluster_id, revision)
     sql.one('DELETE FROM "etcd_entry" WHERE "cluster_id" = %s', (cluster_id,))
     sql.one('DELETE FROM "etcd_change" WHERE "cluster_id" = %s', (cluster_id,))
-    known = _known_rows()
-    if known is not None:
-        for stale in [k for k in known if k[0] == cluster_id]:
-            del known[stale]
+    _forget_cluster(cluster_id)
     counters.write(cluster_id, counters.COMPACTED_REVISION, revision)
     return revision
 
@@ -465,10 +531,7 @@ def load(cluster_id: int, rows: list[list[Any]], *, keep_revisions: bool) -> int
         f'INSERT INTO "etcd_entry" ("cluster_id", {cols}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, {j}, %s, %s, %s)',
         [(cluster_id, *row) for row in rows],
     )
-    known = _known_rows()
-    if known is not None:
-        for stale in [k for k in known if k[0] == cluster_id]:
-            del known[stale]
+    _forget_cluster(cluster_id)
     _set_revision(cluster_id, revision)
     counters.write(cluster_id, counters.COMPACTED_REVISION, revision)
     return revision
@@ -485,9 +548,10 @@ def purge(cluster_id: int, batch: int) -> int:
             (cluster_id, batch),
         )
         if gone:
-            known = _known_rows()
-            if known is not None:
-                for stale in [k for k in known if k[0] == cluster_id]:
-                    del known[stale]
+            _forget_cluster(cluster_id)
+            if sql.locks_rows():
+                # Other processes' transactions trust the rows they kept while the revision
+                # stays put (kubeviz.etcd.postgresql): tell them these went.
+                _set_revision(cluster_id, _lock(cluster_id) + 1)
             return gone
     return 0

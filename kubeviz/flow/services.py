@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kubeviz.clusters import clock
@@ -45,6 +45,16 @@ class StepRecord:
     category: str
     client: str
     seq: int | None = None
+
+    def as_message(self) -> dict[str, Any]:
+        """``Step.as_message()`` of the row this record is written as."""
+        return {
+            "seq": self.seq, "step": self.step, "source": self.source, "target": self.target, "action": self.action,
+            "object": {"kind": self.kind, "namespace": self.namespace, "name": self.name, "uid": self.uid},
+            "message": self.message, "revision": self.revision,
+            "time": self.time.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "category": self.category, "client": self.client,
+        }
 
     def row(self) -> tuple:
         return (self.cluster_id, self.seq, self.step, self.source, self.target, self.action, self.kind, self.namespace,
@@ -84,8 +94,8 @@ def _write(records: list[StepRecord]) -> None:
         first = counters.take(cluster_id, counters.STEP_SEQ, len(group))
         for offset, record in enumerate(group):
             record.seq = first + offset
-        sql.many(_INSERT, [r.row() for r in group])
-        sql.steps_announce(cluster_id, first + len(group) - 1)
+        sql.later_many(_INSERT, [r.row() for r in group])
+        sql.steps_announce(cluster_id, first + len(group) - 1, [r.as_message() for r in group])
 
 
 def step_record(

@@ -232,6 +232,9 @@ class Tailer:
         self.watcher: CommitWatcher | PgCommitWatcher | None = None
         self.waiting_beyond = 0
         self._woken = asyncio.Event()
+        #: a read is under way (steps offered meanwhile are left to it)
+        self.reading = False
+        self.busy_until = 0.0
 
     def start(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self.run(), name=f"steps-tailer-{self.cluster.pk}")
@@ -268,6 +271,20 @@ class Tailer:
 
     def wake(self) -> None:
         self._woken.set()
+
+    def offer(self, prev: int, last: int, steps_json: str) -> bool:
+        """Publish the steps ``prev < seq <= last`` a commit notification carried, if they
+        are the very next ones and no read is under way; True if published. (Their read
+        would be a round trip to the database and two more process wake-ups.)"""
+        if self.reading or prev != self.last or self._gap_seq is not None:
+            return False
+        steps = tuple(json.loads(steps_json))
+        batch = Batch(prev=prev, last=last, steps=steps, text='{"type":"steps","steps":' + steps_json + "}")
+        self.last = last
+        self._checked = time.monotonic()
+        self.busy_until = self._checked + BUSY_WINDOW
+        self.publish({"type": "steps.batch", "batch": batch})
+        return True
 
     async def _wait_for_commit(self, beyond: int) -> None:
         """Until the watcher sees a step after ``beyond`` committed, or ``WATCHED_POLL``."""
@@ -307,21 +324,25 @@ class Tailer:
 
     async def run(self) -> None:
         pause = POLL_BUSY
-        busy_until = 0.0
         while True:
             await self._keep_awake()
             # Everything up to the head the watcher knows now is visible to this read.
             seen = self.watcher.heads.get(self.cluster.pk, 0) if self.watcher is not None else 0
             failed = False
             try:
-                rows = await self._read()
-                now = time.monotonic()
-                batch = self.take(rows, now)
+                self.reading = True
+                try:
+                    rows = await self._read()
+                    now = time.monotonic()
+                    batch = self.take(rows, now)
+                finally:
+                    self.reading = False
                 if batch is not None:
                     self.publish({"type": "steps.batch", "batch": batch})
+                busy_until = self.busy_until
                 if rows:
                     self._checked = now
-                    busy_until = now + BUSY_WINDOW
+                    self.busy_until = busy_until = now + BUSY_WINDOW
                     # A full page that was all published: more are waiting, read them now.
                     pause = 0.0 if batch is not None and len(batch.steps) == PAGE else POLL_BUSY
                 elif now < busy_until:
@@ -465,7 +486,11 @@ def _listen_params() -> dict[str, Any]:
 
 class PgCommitWatcher:
     """Wakes the tailers of this event loop when PostgreSQL delivers a commit of steps of
-    their cluster (``LISTEN kubeviz_steps``); one per event loop, on PostgreSQL only."""
+    their cluster (``LISTEN kubeviz_steps``); one per event loop, on PostgreSQL only.
+
+    Most notifications carry the steps (published at once); otherwise the woken tailers
+    read through the ``BatchedReader``: one query for every cluster woken during a read,
+    in a thread of its own rather than the consumers' database thread."""
 
     def __init__(self, tailers: dict[int, Tailer]):
         self.tailers = tailers
@@ -487,14 +512,19 @@ class PgCommitWatcher:
             tailer.wake()
 
     def _take(self, payload: str) -> None:
+        parts = payload.split(":", 3)
         try:
-            pk_text, head_text = payload.split(":", 1)
-            pk, head = int(pk_text), int(head_text)
-        except ValueError:
+            pk, head = int(parts[0]), int(parts[-1] if len(parts) == 2 else parts[2])
+            prev = int(parts[1]) if len(parts) == 4 else None
+        except (ValueError, IndexError):
             return
-        self.heads[pk] = head
+        self.heads[pk] = max(head, self.heads.get(pk, 0))
         tailer = self.tailers.get(pk)
-        if tailer is not None and head > tailer.waiting_beyond:
+        if tailer is None:
+            return
+        if prev is not None and tailer.offer(prev, head, parts[3]):
+            return  # published as it came: nothing to read
+        if head > tailer.waiting_beyond:
             tailer.wake()
 
     async def run(self) -> None:
@@ -502,26 +532,29 @@ class PgCommitWatcher:
 
         from kubeviz.etcd.sql import STEPS_CHANNEL
 
-        failing = False
-        while self.tailers:
-            try:
-                conn = await psycopg.AsyncConnection.connect(**_listen_params(), autocommit=True)
+        try:
+            failing = False
+            while self.tailers:
                 try:
-                    await conn.execute(f"LISTEN {STEPS_CHANNEL}")
-                    self._listening, failing = True, False
-                    self._wake_all()  # what committed while nobody listened is read now
-                    while self.tailers:
-                        async for note in conn.notifies(timeout=WATCHED_POLL):
-                            self._take(note.payload)
-                finally:
-                    self._listening = False
-                    await conn.close()
-            except (psycopg.Error, OSError):
-                if not failing:
-                    log.warning("listening for step commits failed; tailers poll meanwhile", exc_info=True)
-                failing = True
-                self._wake_all()
-                await asyncio.sleep(ERROR_PAUSE)
+                    conn = await psycopg.AsyncConnection.connect(**_listen_params(), autocommit=True)
+                    try:
+                        await conn.execute(f"LISTEN {STEPS_CHANNEL}")
+                        self._listening, failing = True, False
+                        self._wake_all()  # what committed while nobody listened is read now
+                        while self.tailers:
+                            async for note in conn.notifies(timeout=WATCHED_POLL):
+                                self._take(note.payload)
+                    finally:
+                        self._listening = False
+                        await conn.close()
+                except (psycopg.Error, OSError):
+                    if not failing:
+                        log.warning("listening for step commits failed; tailers poll meanwhile", exc_info=True)
+                    failing = True
+                    self._wake_all()
+                    await asyncio.sleep(ERROR_PAUSE)
+        finally:
+            self._listening = False
 
 
 # Tailers of each event loop (a test run makes one loop per test), by cluster pk.

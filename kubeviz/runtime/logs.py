@@ -94,7 +94,7 @@ def log_append(*, cluster: Cluster, entries: Iterable[Entry]) -> int:
         if total - size > settings.KUBEVIZ_CONTAINER_LOG_MAX_SIZE:
             _rotate(file_id, json.loads(rotations), size)
         rows += [(file_id, sql.datetime_param(e.time), e.stream, text) for text, e in texts]
-    sql.many(_INSERT, rows)
+    sql.later_many(_INSERT, rows)
     return len(rows)
 
 

@@ -16,7 +16,7 @@ def decision_save(*, cluster: Cluster, namespace: str, name: str, uid: str, expl
     writes one for every attempt, so the ORM's select-then-save would double its cost.
     """
     j = sql.json_placeholder()
-    sql.one(
+    sql.later(
         'INSERT INTO "scheduler_schedulingdecision" ("cluster_id", "namespace", "name", "uid", "explanation", "created") '
         f"VALUES (%s, %s, %s, %s, {j}, %s) "
         'ON CONFLICT ("cluster_id", "namespace", "name") DO UPDATE SET "uid" = excluded."uid", '

@@ -530,3 +530,26 @@ async def test_a_restored_cluster_is_sent_a_fresh_snapshot_of_the_restored_state
     assert message["type"] == "snapshot"
     assert sorted(n["name"] for n in message["nodes"]) == ["node-1", "node-2", "node-3"]
     await comm.disconnect()
+
+
+async def test_on_postgresql_steps_carried_by_the_commit_notification_need_no_read(cluster, monkeypatch):
+    """Once up to date, a tailer publishes the steps a NOTIFY carries as they are: the same
+    steps, in order, with the table not read at all."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's commit watcher carries no steps")
+    comm, snapshot = await connect()
+    await record_steps(cluster, 1)
+    await receive_steps(comm, 1)  # the tailer is up to date now
+
+    async def no_read(*args, **kwargs):
+        raise AssertionError("the table was read")
+
+    monkeypatch.setattr(tailer.PgCommitWatcher, "steps_after", no_read)
+    monkeypatch.setattr(tailer, "_fetch", no_read)
+    await record_steps(cluster, 30)
+    steps = await receive_steps(comm, 30)
+    assert seqs(steps) == list(range(snapshot["seq"] + 2, snapshot["seq"] + 32))
+    assert [s["message"] for s in steps] == [f"step {i}" for i in range(30)]
+    await comm.disconnect()
