@@ -3,7 +3,7 @@
 Under Daphne, Django runs each request's synchronous parts in a thread of the request's
 own (its ASGI handler opens a ``ThreadSensitiveContext`` per request), reached from the
 event loop by a hop for the signals, for each middleware on the way in and out, and for
-the view: some eighteen hops a request. Every hop waits for the interpreter lock, which
+the view: about fifteen hops a request. Every hop waits for the interpreter lock, which
 threads hold in turn for up to 5 ms each: with ten checks in flight, every other request
 waited behind them at each of its hops.
 
