@@ -177,6 +177,10 @@ STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 # The real API server refuses bodies over 3 MiB (CVE-2019-11253); so do we, before parsing.
 KUBEVIZ_MAX_BODY_BYTES = 3 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = KUBEVIZ_MAX_BODY_BYTES
+# Checks of exercises (REST and page) run in this many threads of their own, so a burst of
+# them queues behind itself rather than slowing every other request (kubeviz/lanes.py); 0: off.
+KUBEVIZ_CHECK_THREADS = int(os.environ.get("KUBEVIZ_CHECK_THREADS", "1"))
+KUBEVIZ_LANE_URLS = ("api-attempt-check", "exercise-check")
 # How many change-log revisions a cluster keeps for watches at least, whatever compaction.
 KUBEVIZ_WATCH_HISTORY = int(os.environ.get("KUBEVIZ_WATCH_HISTORY", "20000"))
 # kube-apiserver --etcd-compaction-interval (simulated seconds; default 5m): each round

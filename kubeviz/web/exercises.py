@@ -1,5 +1,5 @@
 """Exercise and exam pages: the catalogue, one exercise beside the live dashboard of the
-attempt's cluster (Start, kubeconfig, Check my work, hints, Submit, Reset), and an exam
+attempt's cluster (the dashboard's ``beside`` block, as the lesson player) (Start, kubeconfig, Check my work, hints, Submit, Reset), and an exam
 sitting's countdown. Thin: the exercises' and exams' services and selectors do the work;
 refusals become messages, someone else's attempt or sitting a 404. POST only, with CSRF."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from kubeviz.accounts.roles import Identity, guest_begin
 from kubeviz.apiserver.errors import StatusError
-from kubeviz.clusters.access import request_identity
+from kubeviz.clusters.access import cluster_check, request_identity
 from kubeviz.clusters.permissions import Action, Denied
 from kubeviz.content.markdown import render_markdown
 from kubeviz.exams.selectors import exam_get, exams_list, sitting_attempts, sitting_card, sitting_get, sittings_of
@@ -26,6 +26,7 @@ from kubeviz.exercises.grading import Grade
 from kubeviz.exercises.loader import LEVELS, TAGS
 from kubeviz.exercises.models import Attempt
 from kubeviz.exercises.selectors import attempt_get, attempt_may, attempts_of, exercise_summary, exercises_list
+from kubeviz.web.views import dashboard_context
 
 
 def _page(slug: str, attempt: Attempt | None = None) -> HttpResponse:
@@ -80,10 +81,19 @@ def _detail(request: HttpRequest, slug: str, grade: Grade | None = None, status:
         "final": None if attempt is None or attempt.is_open else {
             "score": attempt.score, "maximum": attempt.maximum, "objectives": attempt.results},
     }
-    if attempt is not None and attempt.cluster_id:
+    template = "exercises/detail.html"
+    if grade is not None and request.headers.get("HX-Request"):
+        template = "exercises/partials/results.html"  # what the button swaps: no dashboard to build
+    elif attempt is not None and attempt.cluster_id:
         context["cluster"] = attempt.cluster
-        context["kubeconfig_filename"] = f"kubeviz-{attempt.cluster.name}.kubeconfig"
-    response = render(request, "exercises/detail.html", context, status=status)
+        try:  # the dashboard's own rule (which also keeps the sandbox awake while the page is open)
+            cluster_check(attempt.cluster, identity, Action.WATCH)
+        except Denied:
+            pass
+        else:
+            context = {**dashboard_context(request, attempt.cluster), **context}
+            template = "exercises/attempt.html"
+    response = render(request, template, context, status=status)
     add_never_cache_headers(response)
     return response
 

@@ -14,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_vary_headers
-from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kubeviz.apiserver.apply import ApplyResult, manifest_apply
@@ -117,7 +116,6 @@ def dashboard_context(request: HttpRequest, cluster: Cluster) -> dict[str, Any]:
     }
 
 
-@xframe_options_sameorigin  # the exercise page shows it beside the task
 @require_GET
 def cluster_detail(request: HttpRequest, name: str) -> HttpResponse:
     """The live dashboard: diagram, timeline, controls, panels, actions, manifest upload."""

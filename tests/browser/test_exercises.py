@@ -1,6 +1,6 @@
 """An exercise in a real browser, as issue 15's "done when" says: a learner signs up,
 starts "Pods stay Pending" from /exercises/, sees through the dashboard (and kubectl) that
-the pods are Pending, starts the scheduler from the dashboard beside the task, checks,
+the pods are Pending, starts the scheduler from the dashboard the task sits beside, checks,
 sees each objective pass with its message, submits and gets the grade. Chromium against
 Daphne with the engine workers running; every wait is a Playwright expectation."""
 from __future__ import annotations
@@ -34,9 +34,8 @@ def test_a_learner_fixes_pods_stay_pending_and_gets_the_grade(page, live_engine_
     expect(page.locator("#exercise-title")).to_have_text("Pods stay Pending")
     page.click("#exercise-start")
 
-    frame = page.frame_locator("#cluster-frame")
-    expect(frame.locator("#connection")).to_have_attribute("data-state", "live")
-    pods = frame.locator("#diagram .pod[data-name^='web-']")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    pods = page.locator("#diagram .pod[data-name^='web-']")
     expect(pods).to_have_count(3)
     for i in range(3):
         expect(pods.nth(i)).to_have_attribute("data-state", "Pending")
@@ -49,8 +48,8 @@ def test_a_learner_fixes_pods_stay_pending_and_gets_the_grade(page, live_engine_
     expect(page.locator("#score")).to_have_text("0")
     expect(page.locator("#results .objective[data-passed='false']").first).to_contain_text("not placed by the scheduler")
 
-    frame.locator("#speed").select_option("8.0")
-    frame.locator("#component-start-scheduler").click()
+    page.locator("#speed").select_option("8.0")
+    page.locator("#component-start-scheduler").click()
     for i in range(3):
         expect(pods.nth(i)).to_have_attribute("data-state", "Running")
 

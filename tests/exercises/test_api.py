@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
+from kubeviz.api.exercises import GradeSerializer
 from kubeviz.clusters.models import Cluster
 from kubeviz.exercises.models import Attempt
 from tests.exercises.helpers import SLUG, learner, session_api, solve, teacher_api, token_api
@@ -89,6 +90,7 @@ def test_check_before_and_after_the_fix_never_lists_hidden_objectives(ada_api, s
     before = ada_api.post(url).json()
     assert (before["score"], before["maximum"], before["final"], before["hidden"]) == (0, 5, False, 1)
     assert [o["passed"] for o in before["objectives"]] == [False, False]
+    assert GradeSerializer(before).data == before  # the schema's shape, rendered without the serializer
     first = before["objectives"][0]
     assert "not placed by the scheduler" in first["message"] and first["found"] and first["advice"]
     solve(started["sandbox"]["name"])

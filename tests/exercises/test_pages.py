@@ -1,5 +1,5 @@
 """The exercise pages: the catalogue with its filters, an exercise beside its attempt's
-dashboard, Start / Check my work / Submit / Reset as forms with CSRF, hidden objectives
+dashboard (its beside block, as a lesson), Start / Check my work / Submit / Reset as forms with CSRF, hidden objectives
 only in the final grade, and everything a user can name escaped."""
 from __future__ import annotations
 
@@ -53,20 +53,27 @@ def test_a_visitor_who_starts_becomes_a_guest_with_an_attempt(db):
     attempt = Attempt.objects.get()
     assert r.status_code == 302 and attempt.owner_id is None and attempt.owner_guest
     shown = page.get(r["Location"]).content.decode()
-    assert f'src="/clusters/{attempt.cluster.name}/"' in shown and 'id="exercise-check"' in shown
+    assert f'id="dashboard" data-cluster="{attempt.cluster.name}"' in shown and 'id="exercise-check"' in shown
 
 
-def test_start_shows_the_dashboard_the_kubeconfig_and_the_buttons(ada_page):
+def test_start_shows_the_task_beside_the_dashboard_the_kubeconfig_and_the_buttons(ada_page):
     attempt = started(ada_page)
     page = ada_page.get(PAGE).content.decode()
     name = attempt.cluster.name
-    assert f'<iframe id="cluster-frame" title="Dashboard of {name}" src="/clusters/{name}/"' in page
+    stage = page.split('<div class="stage">')[1]  # the task is the dashboard's beside block, as a lesson
+    assert stage.index('id="exercise"') < stage.index('id="diagram-wrap"') and "<iframe" not in page
+    assert f'id="dashboard" data-cluster="{name}"' in page and 'class="dashboard exercise"' in page
     assert f'href="/clusters/{name}/kubeconfig"' in page
     for button in ("exercise-check", "exercise-submit", "exercise-reset"):
         assert f'id="{button}"' in page
     assert page.count("csrfmiddlewaretoken") >= 3
-    dashboard = ada_page.get(f"/clusters/{name}/")
-    assert dashboard["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_check_from_the_page_swaps_only_the_results(ada_page):
+    attempt = started(ada_page)
+    part = ada_page.post(f"{PAGE}attempts/{attempt.pk}/check/", HTTP_HX_REQUEST="true").content.decode()
+    assert part.lstrip().startswith('<section id="results"') and 'id="score">0</span> of 5' in part
+    assert 'id="dashboard"' not in part
 
 
 def test_check_shows_each_visible_objective_with_its_message(ada_page):
