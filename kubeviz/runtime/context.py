@@ -3,7 +3,8 @@
 Files are the image's, the ones the runtime writes (``/etc/hostname``, ``/etc/hosts``,
 ``/etc/resolv.conf``, the service account token) and the pod's volumes at their mount
 paths: ConfigMap and Secret volumes (``items``, ``subPath``), the downward API, projected
-volumes, ``emptyDir`` and ``hostPath`` (empty directories here). The environment is
+volumes, ``emptyDir`` (an empty directory), and ``hostPath`` and PersistentVolumeClaim
+volumes with the files kept for them (``stored``, runtime/volumes.py). The environment is
 ``env``/``envFrom`` (already resolved by the kubelet), ``fieldRef``/``resourceFieldRef``
 and the variables Kubernetes injects for each Service of the namespace.
 """
@@ -177,8 +178,10 @@ def _token(pod: Obj) -> str:
 
 
 def container_context(pod: Obj, container: Obj, *, lookup: Lookup | None = None, services: list[Obj] | None = None,
-                      network: Network | None = None, started: datetime | None = None) -> Context:
-    """The context the container's commands run in (a fresh filesystem each time)."""
+                      network: Network | None = None, started: datetime | None = None,
+                      stored: Callable[[Obj], dict[str, str] | None] | None = None) -> Context:
+    """The context the container's commands run in (a fresh filesystem each time, but for
+    what ``stored(volume)`` gives of a volume that outlives pods)."""
     meta = pod.get("metadata") or {}
     namespace = meta.get("namespace") or "default"
     hostname = _hostname(pod)
@@ -208,6 +211,10 @@ def container_context(pod: Obj, container: Obj, *, lookup: Lookup | None = None,
         sub = str(mount.get("subPath") or "")
         if content is None:
             dirs.append(target)
+            kept = stored(volume) if stored is not None else None
+            for rel, text in (kept or {}).items():
+                if not sub or rel.startswith(sub.rstrip("/") + "/"):
+                    files[posixpath.join(target, rel[len(sub.rstrip("/")) + 1:] if sub else rel)] = text
         elif sub:
             if sub in content:
                 files[target] = content[sub]
