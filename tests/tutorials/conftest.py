@@ -93,7 +93,8 @@ def table(out: str) -> list[dict[str, str]]:
 class Step:
     """One command of the page and what its output must show: ``expect(stdout)`` is truthy
     (a dict of it is kept, for later commands' ``{placeholders}``). ``wait``: run it again
-    until it is (the page waits or watches); ``fails``: the command's error is the output;
+    until it is (the page waits or watches); ``fails``: it exits non-zero (``auth can-i``
+answering no, an error), and its output is stdout and stderr together;
     ``clock``: set the simulated clock first (``paused`` to look at a moment the page shows,
     ``live`` again to let its minutes pass)."""
 
@@ -120,7 +121,7 @@ def walk(tutorial: Tutorial, steps: list[Step]) -> dict[str, str]:
             out = tutorial.until(line, step.expect, "the page's output")
         else:
             result = tutorial.run(line, check=not step.fails, binary=step.binary)
-            out = result.stderr if step.fails else result.stdout
+            out = result.stdout + result.stderr if step.fails else result.stdout
             assert not step.fails or result.returncode != 0, f"{line} should fail"
         found = step.expect(out)
         assert found, f"{line}: unexpected output:\n{out}"
