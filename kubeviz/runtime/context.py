@@ -231,4 +231,4 @@ def container_context(pod: Obj, container: Obj, *, lookup: Lookup | None = None,
         fs.mkdir(d, parents=True)
     return Context(fs=fs, env=environment(pod, container, services), hostname=hostname,
                    network=network or NoNetwork(), user=ref.image.user if ref.image else "root", started=started,
-                   cwd=str(container.get("workingDir") or "/"))
+                   cwd=str(container.get("workingDir") or "/"), image=str(ref.image.repository if ref.image else "") + ":" + ref.tag)

@@ -1,8 +1,8 @@
 """The kubernetes.io tutorials, run word for word with real kubectl against a live kubeviz
-(docs/tutorials.md). Each module is one tutorial on one single-node cluster (minikube's
+(docs/tutorials.md). Each module is one tutorial on one cluster of the one-node ``minikube``
 shape); its steps are a table of the page's commands and what the page shows they print.
 
-The engine runs in the live server's worker at the clock's top speed, so a tutorial's
+The engine runs in the live server's worker at half the clock's top speed, so a tutorial's
 minutes of waiting (a CronJob's schedule, the HPA's five-minute stabilisation) pass in
 seconds; a step that waits polls kubectl, as ``kubectl get --watch`` would, never sleeps
 a fixed time.
@@ -18,12 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
+import yaml
 
 from tests.liveserver import ClusterHandle, kubectl_version_binary, wait_for
 
 #: the newest kubectl first; the last resort is whatever ``kubectl`` is
 KUBECTLS = [f"kubectl.1.{minor}" for minor in range(33, 26, -1)] + ["kubectl"]
-SPEED = 100
+SPEED = 50
 
 
 def newest_kubectl() -> str | None:
@@ -104,6 +106,8 @@ answering no, an error), and its output is stdout and stderr together;
     fails: bool = False
     binary: str | None = None
     clock: dict | None = None
+    #: text the output must also contain (``{placeholders}`` filled from what was kept)
+    shows: str = ""
 
 
 LIVE = {"mode": "live", "speed": SPEED}
@@ -125,18 +129,35 @@ def walk(tutorial: Tutorial, steps: list[Step]) -> dict[str, str]:
             assert not step.fails or result.returncode != 0, f"{line} should fail"
         found = step.expect(out)
         assert found, f"{line}: unexpected output:\n{out}"
+        assert step.shows.format(**kept) in out, f"{line}: {step.shows.format(**kept)!r} not in:\n{out}"
         if isinstance(found, dict):
             kept.update(found)
     return kept
 
 
+@pytest.fixture(scope="session")
+def teacher_session(live_engine_server) -> requests.Session:
+    """The teacher, signed in: makes each tutorial's cluster through the REST API (no
+    ``manage.py`` start-up per cluster)."""
+    s = requests.Session()
+    s.trust_env = False
+    s.cookies.update(live_engine_server.login())
+    s.headers["X-CSRFToken"] = s.cookies["csrftoken"]
+    return s
+
+
 @pytest.fixture(scope="module")
-def tutorial(live_engine_server, tmp_path_factory) -> Tutorial:
+def tutorial(live_engine_server, teacher_session, tmp_path_factory) -> Tutorial:
     binary = newest_kubectl()
     if binary is None:
         pytest.skip("kubectl is not on PATH")
     name = f"tut-{uuid.uuid4().hex[:8]}"
-    live_engine_server.manage("loadfixture", "single-node", "--name", name)
-    handle = live_engine_server.cluster(name)
+    teacher_session.post(f"{live_engine_server.http}/api/clusters/", json={"template": "minikube", "name": name}).raise_for_status()
+    kubeconfig = live_engine_server.root / f"{name}.kubeconfig"
+    got = teacher_session.get(f"{live_engine_server.http}/clusters/{name}/kubeconfig")
+    got.raise_for_status()
+    kubeconfig.write_text(got.text)
+    token = yaml.safe_load(got.text)["users"][0]["user"]["token"]
+    handle = ClusterHandle(name, token, kubeconfig, live_engine_server)
     handle.clock(**LIVE)
     return Tutorial(handle, tmp_path_factory.mktemp("tutorial"), binary)

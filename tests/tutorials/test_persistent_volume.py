@@ -80,9 +80,9 @@ def debugger(out: str) -> dict[str, str] | None:
 
 STEPS = [
     # In place of `minikube ssh` + `sudo sh -c "echo 'Hello from Kubernetes storage' > /mnt/data/index.html"`.
-    Step("kubectl debug node/node-1 --image=busybox:1.28 -- sh -c "
+    Step("kubectl debug node/minikube-1 --image=busybox:1.28 -- sh -c "
          "\"mkdir -p /host/mnt/data && echo 'Hello from Kubernetes storage' > /host/mnt/data/index.html\"",
-         lambda out: out.startswith("Creating debugging pod node-debugger-node-1-")),
+         lambda out: out.startswith("Creating debugging pod node-debugger-minikube-1-")),
     Step("kubectl get pods", debugger, wait=True),
     Step("kubectl delete pod {debugger}", lambda out: "deleted" in out),
     Step("kubectl apply -f pv-volume.yaml", lambda out: out.strip() == "persistentvolume/task-pv-volume created"),

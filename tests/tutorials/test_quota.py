@@ -60,7 +60,7 @@ HARD = {"limits.cpu": "2", "limits.memory": "2Gi", "requests.cpu": "1", "request
 
 
 def status(out: str) -> dict:
-    return yaml.safe_load(out)["status"]
+    return (yaml.safe_load(out) or {}).get("status") or {}
 
 
 STEPS = [

@@ -67,6 +67,9 @@ class Context:
     user: str = "root"
     started: datetime | None = None  # the wall-clock moment offset 0 stands for
     cwd: str = "/"
+    #: the image (``docker.io/library/busybox:1.28``): tools whose output changed between
+    #: versions follow its tag
+    image: str = ""
 
 
 class ExitShell(Exception):
