@@ -20,7 +20,7 @@ Obj = dict[str, Any]
 
 # Kinds that own others in a cluster (and so are worth watching for the graph).
 OWNER_AND_DEPENDENT_PLURALS = (
-    "deployments", "replicasets", "pods", "daemonsets", "statefulsets", "jobs", "services",
+    "deployments", "replicasets", "pods", "daemonsets", "statefulsets", "jobs", "cronjobs", "services",
     "endpointslices", "nodes", "leases", "configmaps", "secrets",
 )
 

@@ -248,7 +248,7 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
         ctx = runtime.exec_context(self.cluster, self.target.pod, self.target.container)
         out, err, code = run_command(ctx, self.argv, stdin)
         with transaction.atomic():
-            runtime.exec_writes_save(self.cluster, runtime.running_id(self.target.pod, self.target.container) or "", ctx.fs)
+            runtime.exec_writes_save(self.cluster, self.target.pod, self.target.container, ctx.fs)
         return out, err, code
 
     async def _run_command(self, stdin: bytes) -> None:
@@ -322,8 +322,7 @@ class PodStreamConsumer(AsyncWebsocketConsumer):
         assert self.session is not None
         result = self.session.feed(line)
         with transaction.atomic():
-            runtime.exec_writes_save(self.cluster, runtime.running_id(self.target.pod, self.target.container) or "",
-                                     self.session.shell.ctx.fs)
+            runtime.exec_writes_save(self.cluster, self.target.pod, self.target.container, self.session.shell.ctx.fs)
         return result
 
     async def _line(self, line: str) -> None:

@@ -308,8 +308,10 @@ def _cronjob_row(p: Printer, cj: Obj) -> list[Any]:
     job_spec = (spec.get("jobTemplate") or {}).get("spec") or {}
     names, images = _containers((job_spec.get("template") or {}).get("spec") or {})
     last = p.age(status["lastScheduleTime"]) if status.get("lastScheduleTime") else "<none>"
+    # printBoolPtr: a string, "True"/"False" (kubectl shows "False" as the tutorial does).
+    suspend = "<unset>" if spec.get("suspend") is None else str(bool(spec["suspend"]))
     return [
-        cj["metadata"]["name"], spec.get("schedule", ""), spec.get("timeZone") or "<none>", bool(spec.get("suspend")),
+        cj["metadata"]["name"], spec.get("schedule", ""), spec.get("timeZone") or "<none>", suspend,
         len(status.get("active") or []), last, p.age(cj["metadata"].get("creationTimestamp")),
         names, images, _selector(job_spec.get("selector")),
     ]

@@ -18,6 +18,7 @@ from kubeviz.engine.timings import timing
 from kubeviz.flow.catalogue import pod_all_running, say
 from kubeviz.runtime.process import stop_seconds
 from kubeviz.runtime.processes import Processes
+from kubeviz.runtime.volumes import volume_sweep
 
 from .lifecycle import RuntimeState, advance
 from .logs import LogRecorder
@@ -45,7 +46,9 @@ class Kubelet:
     actor = "kubelet"
     # ConfigMaps and Secrets are watched only to be read (a pod waiting for one is tried
     # again on the kubelet's own schedule, not when it appears, as a real kubelet does).
-    watches = ("pods", "nodes", "leases", "configmaps", "secrets")
+    # Claims and volumes are read to find a volume's kept files (runtime/volumes.py); a
+    # deleted PersistentVolume's files are dropped.
+    watches = ("pods", "nodes", "leases", "configmaps", "secrets", "persistentvolumeclaims", "persistentvolumes")
 
     def __init__(self, cluster: Cluster):
         self.cluster = cluster
@@ -72,6 +75,8 @@ class Kubelet:
                 # pods deleted while no kubelet ran).
                 self.swept = True
                 yield "logs:gc"
+        elif plural == "persistentvolumes" and event == "DELETED":
+            yield "volumes:gc"
         elif plural == "nodes" and event != "DELETED":
             name = obj["metadata"]["name"]
             if event == "ADDED":
@@ -88,6 +93,9 @@ class Kubelet:
             return self._heartbeat(cache, api, rest)
         if kind == "logs":
             return self._sweep_logs(cache, api)
+        if kind == "volumes":
+            volume_sweep(cluster=self.cluster, volume_uids={pv["metadata"].get("uid") for pv in cache.iter("persistentvolumes")})
+            return None
         pod = cache.get("pods", rest)
         if pod is None:
             return None
@@ -103,7 +111,7 @@ class Kubelet:
         kapi = api.as_component(kubelet)
 
         def lookup(plural: str, namespace: str, name: str) -> Obj | None:
-            return cache.get(plural, f"{namespace}/{name}")
+            return cache.get(plural, f"{namespace}/{name}" if namespace else name)
 
         self.processes.lookup = lookup
         if pod["metadata"].get("deletionTimestamp"):

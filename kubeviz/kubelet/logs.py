@@ -72,7 +72,12 @@ class LogRecorder:
         self.programs.pop(cid, None)
         self.written.pop(cid, None)
         if self.processes is not None:
-            self.processes.runs.pop(cid, None)
+            self.processes.forget(cid)
+
+    def _persist(self, cs: Obj, started: datetime, until: datetime) -> None:
+        """What the instance wrote to volumes that outlive the pod, up to ``until``, is kept."""
+        if self.processes is not None:
+            self.processes.persist(cs.get("containerID", ""), (until - started).total_seconds())
 
     def _entries(self, pod: Obj, cs: Obj, lines: list[tuple[datetime, str]], stream: str = "stdout") -> list[runtime_logs.Entry]:
         uid = pod["metadata"].get("uid", "")
@@ -113,6 +118,7 @@ class LogRecorder:
                 fresh = not was_running or prev.get("containerID") != cs.get("containerID")
                 until = max(now, started + timedelta(seconds=BURST_SECONDS)) if fresh else now
                 entries += self._entries(pod, cs, self._printed(prog, cs, started, until, fresh))
+                self._persist(cs, started, until)
                 following = prog.next_after(started, until)
                 if following is not None:
                     seconds = max((following - now).total_seconds(), MIN_WAKE_SECONDS)
@@ -125,6 +131,7 @@ class LogRecorder:
                 prog = self._program(pod, container, prev, cpus)
                 until = min(now, finished + timedelta(seconds=1))
                 entries += self._entries(pod, prev, self._printed(prog, prev, started, until, fresh=False))
+                self._persist(prev, started, until)
                 crashed = self._crashed(pod, started, finished)
                 last_words = exit_lines(container, ended.get("reason", ""), int(ended.get("exitCode", 0)), crashed)
                 entries += self._entries(pod, prev, [(finished, text) for text in last_words], "stderr")
@@ -164,6 +171,7 @@ class LogRecorder:
             started = _ts(running.get("startedAt")) or now
             prog = self._program(pod, specs[name], cs, cpus)
             entries += self._entries(pod, cs, self._printed(prog, cs, started, now, fresh=False))
+            self._persist(cs, started, now)
             goodbye = [(now + timedelta(microseconds=i), text) for i, text in enumerate(stop_lines(specs[name]), start=1)]
             entries += self._entries(pod, cs, goodbye)
             self._forget(cs.get("containerID", ""))

@@ -3,7 +3,8 @@
 Files are the image's, the ones the runtime writes (``/etc/hostname``, ``/etc/hosts``,
 ``/etc/resolv.conf``, the service account token) and the pod's volumes at their mount
 paths: ConfigMap and Secret volumes (``items``, ``subPath``), the downward API, projected
-volumes, ``emptyDir`` and ``hostPath`` (empty directories here). The environment is
+volumes, ``emptyDir`` (an empty directory), and ``hostPath`` and PersistentVolumeClaim
+volumes with the files kept for them (``stored``, runtime/volumes.py). The environment is
 ``env``/``envFrom`` (already resolved by the kubelet), ``fieldRef``/``resourceFieldRef``
 and the variables Kubernetes injects for each Service of the namespace.
 """
@@ -178,10 +179,12 @@ def _token(pod: Obj) -> str:
 
 def container_context(pod: Obj, container: Obj, *, lookup: Lookup | None = None, services: list[Obj] | None = None,
                       network: Network | None = None, started: datetime | None = None,
-                      token: Callable[[Obj], str | None] | None = None) -> Context:
-    """The context the container's commands run in (a fresh filesystem each time).
-    ``token`` gives the pod's projected ServiceAccount token, as the kubelet asks the API
-    server for one (a placeholder without it)."""
+                      token: Callable[[Obj], str | None] | None = None,
+                      stored: Callable[[Obj], dict[str, str] | None] | None = None) -> Context:
+    """The context the container's commands run in (a fresh filesystem each time, but for
+    what ``stored(volume)`` gives of a volume that outlives pods). ``token`` gives the pod's
+    projected ServiceAccount token, as the kubelet asks the API server for one (a
+    placeholder without it)."""
     meta = pod.get("metadata") or {}
     namespace = meta.get("namespace") or "default"
     hostname = _hostname(pod)
@@ -211,6 +214,10 @@ def container_context(pod: Obj, container: Obj, *, lookup: Lookup | None = None,
         sub = str(mount.get("subPath") or "")
         if content is None:
             dirs.append(target)
+            kept = stored(volume) if stored is not None else None
+            for rel, text in (kept or {}).items():
+                if not sub or rel.startswith(sub.rstrip("/") + "/"):
+                    files[posixpath.join(target, rel[len(sub.rstrip("/")) + 1:] if sub else rel)] = text
         elif sub:
             if sub in content:
                 files[target] = content[sub]
@@ -227,4 +234,5 @@ def container_context(pod: Obj, container: Obj, *, lookup: Lookup | None = None,
         fs.mkdir(d, parents=True)
     return Context(fs=fs, env=environment(pod, container, services), hostname=hostname,
                    network=network or NoNetwork(), user=ref.image.user if ref.image else "root", started=started,
-                   cwd=str(container.get("workingDir") or "/"), stdin_open=bool(container.get("stdin")))
+                   cwd=str(container.get("workingDir") or "/"), stdin_open=bool(container.get("stdin")),
+                   image=str(ref.image.repository if ref.image else "") + ":" + ref.tag)

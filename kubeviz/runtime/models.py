@@ -108,3 +108,27 @@ class InputEnded(models.Model):
 
     def __str__(self) -> str:
         return f"{self.container_id[:12]} exit {self.code}"
+
+
+class VolumeFile(models.Model):
+    """One file on storage that outlives pods: a PersistentVolume's disk (``pv/<uid>``, paths
+    from its root) or a node's own disk for hostPath (``node/<name>``, absolute host paths).
+    Like logs, it is kept beside etcd, not in it: the data is the volume's, not the API's."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="volume_files", db_index=False)
+    volume = models.CharField(max_length=300)
+    path = models.CharField(max_length=1024)
+    content = models.TextField()
+    # The container instance (containerID hex) that wrote it last, and when (seconds after
+    # it started): a process rebuilt after a worker restart runs its program again, and must
+    # neither read its own writes as if they were there before it nor write them twice.
+    writer = models.CharField(max_length=64, default="")
+    offset = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "volume", "path"], name="volumefile_unique_path"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.volume}:{self.path}"

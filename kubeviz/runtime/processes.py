@@ -23,6 +23,7 @@ from .images import default_argv
 from .servers import listening, respond
 from .shell import Fs, Run, run_command
 from .shell.fs import at
+from .volumes import Backing, backing, volume_read, volume_write, volume_written
 
 Obj = dict[str, Any]
 MAX_RUNS = 5000
@@ -39,12 +40,24 @@ class Processes:
     rebuilt the same from the pod spec: programs are deterministic)."""
 
     def __init__(self, lookup: Lookup | None = None, services: Callable[[str], list[Obj]] | None = None,
-                 network: Callable[[Processes, Obj], Any] | None = None, token: Callable[[Obj], str | None] | None = None):
+                 network: Callable[[Processes, Obj], Any] | None = None, token: Callable[[Obj], str | None] | None = None,
+                 read_volume: Callable[[Backing, str], dict[str, str]] | None = None,
+                 write_volume: Callable[[str, list[tuple[float, Backing, str, str | None]]], int] | None = None,
+                 written: Callable[[str], float | None] | None = None):
         self.lookup = lookup
         self.services = services
         self.network = network
         self.token = token
+        self.read_volume = read_volume
+        self.write_volume = write_volume
+        self.written = written
         self.runs: dict[str, Run] = {}
+        # Per container instance: its mounts that outlive the pod (mount path, backing,
+        # subPath), how much of its journal has been looked at, and the offset up to which
+        # its writes were already kept (by a process before a worker restart).
+        self.mounts: dict[str, list[tuple[str, Backing, str]]] = {}
+        self.persisted: dict[str, int] = {}
+        self.kept_until: dict[str, float] = {}
         #: containerID → (when, exit code) once an attached shell's input has ended
         self.input_ended: Callable[[str], tuple[datetime, int] | None] = lambda cid: None
         #: containerID → what ``kubectl exec``/``cp`` wrote there, in order (None: removed)
@@ -59,10 +72,65 @@ class Processes:
 
         processes = cls(services=lambda namespace: registry.objects(cluster, "services", namespace),
                         network=lambda processes, pod: ClusterNetwork(processes, cluster, pod),
-                        token=lambda pod: pod_token(cluster, pod))
+                        token=lambda pod: pod_token(cluster, pod),
+                        read_volume=lambda where, reader: volume_read(cluster=cluster, where=where, reader=reader),
+                        write_volume=lambda writer, changes: volume_write(cluster=cluster, writer=writer, changes=changes),
+                        written=lambda writer: volume_written(cluster=cluster, writer=writer))
         processes.input_ended = lambda cid: _input_ended(cluster, cid)
         processes.exec_writes = lambda cid: exec_writes(cluster, cid)
         return processes
+
+    def kept_mounts(self, pod: Obj, container: Obj) -> list[tuple[str, Backing, str]]:
+        """The container's writable mounts whose files outlive the pod (PV, hostPath)."""
+        volumes = {v.get("name"): v for v in (pod.get("spec") or {}).get("volumes") or [] if isinstance(v, dict)}
+        found = []
+        for mount in container.get("volumeMounts") or []:
+            volume = volumes.get(mount.get("name"))
+            where = backing(pod, volume, self.lookup) if volume is not None and not mount.get("readOnly") else None
+            if where is not None:
+                found.append((posixpath.normpath(str(mount.get("mountPath") or "/")), where, str(mount.get("subPath") or "")))
+        return found
+
+    def _stored(self, pod: Obj, cid: str) -> Callable[[Obj], dict[str, str] | None] | None:
+        if self.read_volume is None:
+            return None
+        read = self.read_volume
+        reader = cid.rpartition("//")[2]
+
+        def stored(volume: Obj) -> dict[str, str] | None:
+            where = backing(pod, volume, self.lookup)
+            return read(where, reader) if where is not None else None
+        return stored
+
+    def persist(self, cid: str, offset: float) -> int:
+        """Write what the instance wrote under its kept mounts before ``offset`` (seconds
+        after it started) to their volumes; returns how many writes that was."""
+        run, mounts = self.runs.get(cid), self.mounts.get(cid)
+        if run is None or not mounts or self.write_volume is None:
+            return 0
+        run.advance(offset)
+        done = self.persisted.get(cid, 0)
+        kept_until = self.kept_until.get(cid, -1.0)
+        changes: list[tuple[float, Backing, str, str | None]] = []
+        for when, path, content in run.journal[done:]:
+            if when >= offset:
+                break
+            done += 1
+            for target, where, sub in mounts if when > kept_until else ():
+                prefix = target.rstrip("/") + "/"
+                if path.startswith(prefix):
+                    rel = path[len(prefix):]
+                    changes.append((when, where, posixpath.join(sub, rel) if sub else rel, content))
+                    break
+        self.persisted[cid] = done
+        return self.write_volume(cid.rpartition("//")[2], changes) if changes else 0
+
+    def forget(self, cid: str) -> None:
+        """The instance has ended: its process is no longer needed."""
+        self.runs.pop(cid, None)
+        self.mounts.pop(cid, None)
+        self.persisted.pop(cid, None)
+        self.kept_until.pop(cid, None)
 
     def run(self, pod: Obj, container: Obj, cs: Obj) -> Run | None:
         """The container instance's process (None before it has started)."""
@@ -74,12 +142,21 @@ class Processes:
         if found is None:
             if len(self.runs) >= MAX_RUNS:
                 self.runs.clear()
+                self.mounts.clear()
+                self.persisted.clear()
+                self.kept_until.clear()
             namespace = (pod.get("metadata") or {}).get("namespace") or "default"
             ctx = container_context(
                 pod, container, lookup=self.lookup,
                 services=self.services(namespace) if self.services and container.get("command") else None,
                 network=self.network(self, pod) if self.network else None, started=started,
-                token=self.token if container.get("command") else None)
+                token=self.token if container.get("command") else None, stored=self._stored(pod, cid))
+            kept = self.kept_mounts(pod, container)
+            if kept:
+                self.mounts[cid] = kept
+                before = self.written(cid.rpartition("//")[2]) if self.written is not None else None
+                if before is not None:
+                    self.kept_until[cid] = before
             found = self.runs[cid] = Run(ctx, default_argv(container))
         return found
 

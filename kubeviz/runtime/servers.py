@@ -68,7 +68,9 @@ def respond(server: str, path: str, *, files: Fs, hostname: str, offset: float, 
     if server == "hpa-example":
         return 200, "OK", "OK!"
     if server == "hello-app":
-        return 200, "OK", f"Hello, world!\nVersion: 1.0.0\nHostname: {hostname}\n"
+        # hello-app prints its own version: 1.0.0 for the 1.0 tag, 2.0.0 for 2.0 (the Ingress tutorial's web2).
+        version = "2.0.0" if image.rpartition(":")[2] == "2.0" else "1.0.0"
+        return 200, "OK", f"Hello, world!\nVersion: {version}\nHostname: {hostname}\n"
     if server in ("agnhost-serve-hostname",):
         return 200, "OK", hostname
     if server == "agnhost-netexec":

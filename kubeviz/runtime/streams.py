@@ -20,10 +20,11 @@ from kubeviz.clusters.models import Cluster
 from .context import container_context
 from .images import default_argv
 from .models import ExecWrite, InputEnded
-from .processes import ClusterNetwork, Processes, _started, exec_writes
+from .processes import ClusterNetwork, Processes, _started
 from .servers import REASONS
 from .shell import Context, Fs
 from .shell.interp import SHELL_NAMES
+from .volumes import volume_write
 
 Obj = dict[str, Any]
 #: what one exec may store: files bigger than this are cut, and at most this many writes kept
@@ -43,13 +44,10 @@ def _lookup(cluster: Cluster):
 
 
 def processes_of(cluster: Cluster) -> Processes:
-    """The node's processes as an exec sees them: with ConfigMap and Secret volumes filled."""
-    from kubeviz.apiserver.satokens import pod_token
-
-    processes = Processes(lookup=_lookup(cluster), services=lambda namespace: registry.objects(cluster, "services", namespace),
-                          network=lambda processes, pod: ClusterNetwork(processes, cluster, pod),
-                          token=lambda pod: pod_token(cluster, pod))
-    processes.exec_writes = lambda cid: exec_writes(cluster, cid)
+    """The node's processes as an exec sees them: with ConfigMap and Secret volumes filled,
+    and what earlier pods left on persistent volumes."""
+    processes = Processes.of_cluster(cluster)
+    processes.lookup = _lookup(cluster)
     return processes
 
 
@@ -91,14 +89,33 @@ def exec_context(cluster: Cluster, pod: Obj, name: str) -> Context:
     return dataclasses.replace(ctx, fs=files, stdin_open=False)
 
 
-def exec_writes_save(cluster: Cluster, container_id: str, fs: Fs) -> None:
-    """Keep what an exec wrote (and removed) for the instance's next execs."""
-    rows = [ExecWrite(cluster=cluster, container_id=container_id, path=path,
-                      content=None if content is None else content[:MAX_FILE_CHARS])
-            for _, path, content in fs.journal[-MAX_WRITES:]]
+def exec_writes_save(cluster: Cluster, pod: Obj, name: str, fs: Fs) -> None:
+    """Keep what an exec wrote (and removed) for the instance's next execs, and, under a
+    mount that outlives the pod (a PersistentVolume, a hostPath), on that volume too: the
+    StatefulSet tutorial writes ``index.html`` with ``kubectl exec`` and finds it again in
+    the replacement pod."""
+    container_id = running_id(pod, name) or ""
+    journal = fs.journal[-MAX_WRITES:]
     fs.journal.clear()
-    if rows:
-        ExecWrite.objects.bulk_create(rows)
+    if not journal:
+        return
+    ExecWrite.objects.bulk_create(
+        ExecWrite(cluster=cluster, container_id=container_id, path=path,
+                  content=None if content is None else content[:MAX_FILE_CHARS])
+        for _, path, content in journal)
+    mounts = processes_of(cluster).kept_mounts(pod, container_spec(pod, name))
+    changes = []
+    for _, path, content in journal:
+        for target, where, sub in mounts:
+            prefix = target.rstrip("/") + "/"
+            if path.startswith(prefix):
+                rel = path[len(prefix):]
+                changes.append((0.0, where, posixpath.join(sub, rel) if sub else rel,
+                                None if content is None else content[:MAX_FILE_CHARS]))
+                break
+    if changes:
+        # Not the instance's own ID: its program's writes are kept by offset under that one.
+        volume_write(cluster=cluster, writer=f"exec/{container_id}", changes=changes)
 
 
 def forward_http(cluster: Cluster, pod: Obj, port: int, request: bytes) -> bytes | None:

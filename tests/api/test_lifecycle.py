@@ -114,7 +114,7 @@ def test_an_anonymous_caller_is_told_how_to_get_a_sandbox(db):
 @pytest.mark.parametrize(("body", "code", "field", "words"), [
     ({"template": "demo", "name": "Not_A_Label"}, 400, "name", "DNS label"),
     ({"template": "demo", "name": "x" * 64}, 400, "name", "63"),
-    ({"template": "nope"}, 400, "template", "big, demo, empty, single-node, zones"),
+    ({"template": "nope"}, 400, "template", "big, demo, empty, minikube, single-node, zones"),
     ({"template": "../../etc/passwd"}, 400, "template", "the templates are"),
     ({}, 400, "template", "required"),
 ])

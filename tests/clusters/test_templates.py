@@ -15,7 +15,7 @@ from kubeviz.clusters.services import cluster_create
 from kubeviz.clusters.templates import TemplateError, template_load, template_names
 from kubeviz.engine.runner import settle_cluster
 
-SHIPPED = ["big", "demo", "empty", "single-node", "zones"]
+SHIPPED = ["big", "demo", "empty", "minikube", "single-node", "zones"]
 
 
 def _ready(node: dict) -> bool:
@@ -40,7 +40,7 @@ def test_every_shipped_template_passes_template_check():
     assert out.splitlines() == [f"{name}: ok" for name in SHIPPED] and err == ""
 
 
-@pytest.mark.parametrize(("template", "nodes"), [("demo", 3), ("single-node", 1), ("zones", 6), ("big", 50), ("empty", 0)])
+@pytest.mark.parametrize(("template", "nodes"), [("demo", 3), ("single-node", 1), ("minikube", 1), ("zones", 6), ("big", 50), ("empty", 0)])
 def test_shipped_template_makes_a_cluster_that_settles_with_its_nodes_ready(db, template, nodes):
     cluster = cluster_create(name=f"t-{template}", fixture=template)
     settle_cluster(cluster, horizon=40)  # past the grace period: heartbeats keep them Ready
@@ -177,7 +177,7 @@ def test_every_problem_is_reported_at_once(tmp_path):
 def test_template_check_names_an_unknown_template():
     with pytest.raises(CommandError):
         _check("nope")
-    with pytest.raises(TemplateError, match=r'no template "nope" \(the templates are: big, demo, empty, single-node, zones\)'):
+    with pytest.raises(TemplateError, match=r'no template "nope" \(the templates are: big, demo, empty, minikube, single-node, zones\)'):
         template_load("nope")
 
 

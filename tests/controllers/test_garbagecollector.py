@@ -89,3 +89,16 @@ def test_dependent_with_two_owners(cluster, other_alive):
         assert [r["name"] for r in pod["metadata"]["ownerReferences"]] == ["other"]
     else:
         assert _names(cluster, "pods") == []
+
+
+def test_deleting_a_cronjob_collects_its_jobs(cluster):
+    """The CronJob tutorial: "Deleting the cron job removes all the jobs and pods it created"."""
+    cj = registry.create(cluster, by_plural("cronjobs"), "default", {"metadata": {"name": "hello"}, "spec": {
+        "schedule": "@hourly", "jobTemplate": {"spec": {"template": {"spec": {
+            "restartPolicy": "OnFailure", "containers": [{"name": "c", "image": "busybox"}]}}}}}})
+    registry.create(cluster, by_plural("jobs"), "default", {"metadata": {"name": "hello-1", "ownerReferences": [{
+        "apiVersion": "batch/v1", "kind": "CronJob", "name": "hello", "uid": cj["metadata"]["uid"], "controller": True}]},
+        "spec": {"template": {"spec": {"restartPolicy": "OnFailure", "containers": [{"name": "c", "image": "busybox"}]}}}})
+    registry.delete(cluster, by_plural("cronjobs"), "default", "hello", options={"propagationPolicy": "Background"})
+    _settle(cluster)
+    assert _names(cluster, "jobs") == []

@@ -123,6 +123,30 @@ def test_a_file_an_exec_removes_fails_the_liveness_probe(handle, api):
     assert _run(api, "liveness", ["cat", "/tmp/healthy"])[2] == 0  # a new instance: the exec's removal is gone
 
 
+def test_what_an_exec_writes_on_a_persistent_volume_outlives_the_pod(handle, api):
+    """The StatefulSet tutorial's move: write with ``kubectl exec`` onto a claim, delete the
+    pod, and a new pod on the same claim finds the file."""
+    s = handle.session()
+    claim = {"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "notes"},
+             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}
+    assert s.post(f"{handle.api}/api/v1/namespaces/{NS}/persistentvolumeclaims", json=claim).status_code == 201
+
+    def on_claim(name: str, command: str) -> dict:
+        return _pod(name, [{"name": "main", "image": "busybox:1.36", "command": ["sh", "-c", command],
+                            "volumeMounts": [{"name": "notes", "mountPath": "/data"}]}],
+                    volumes=[{"name": "notes", "persistentVolumeClaim": {"claimName": "notes"}}],
+                    terminationGracePeriodSeconds=0)
+    assert s.post(f"{handle.api}/api/v1/namespaces/{NS}/pods", json=on_claim("writer", "sleep 3600")).status_code == 201
+    wait_for(lambda: _running(handle, "writer"), "pod writer running")
+    assert _run(api, "writer", ["sh", "-c", "echo kept > /data/note"])[2] == 0
+    api.delete_namespaced_pod("writer", NS)
+    wait_for(lambda: s.get(f"{handle.api}/api/v1/namespaces/{NS}/pods/writer").status_code == 404, "writer gone")
+    body = on_claim("reader", "cat /data/note; sleep 3600")
+    assert s.post(f"{handle.api}/api/v1/namespaces/{NS}/pods", json=body).status_code == 201
+    wait_for(lambda: _running(handle, "reader"), "pod reader running")
+    assert api.read_namespaced_pod_log("reader", NS) == "kept\n"
+
+
 def _read_until(ws, marker: str, timeout: float = 20) -> str:
     seen = ""
 

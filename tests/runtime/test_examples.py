@@ -183,7 +183,12 @@ def test_wget_to_a_service_gets_what_nginx_serves(cluster, url, expected):
         assert Step.objects.filter(cluster=cluster, action="traffic", message__contains="a container's request to default/web").exists()
 
 
-def test_statefulset_pods_have_dns_names(cluster):
+@pytest.mark.parametrize("image,name_line,address_line,address", [
+    # busybox 1.29 rewrote nslookup; the StatefulSet tutorial shows 1.28's format.
+    ("busybox:1.36", "Name:\tweb-0.nginx.default.svc.cluster.local", "Address: {ip}", "Address:"),
+    ("busybox:1.28", "Name:      web-0.nginx", "Address 1: {ip}", "Address "),
+])
+def test_statefulset_pods_have_dns_names(cluster, image, name_line, address_line, address):
     labels = {"app": "nginx"}
     create(cluster, "services", {"metadata": {"name": "nginx"}, "spec": {"clusterIP": "None", "selector": labels,
                                                                           "ports": [{"port": 80, "name": "web"}]}})
@@ -192,11 +197,11 @@ def test_statefulset_pods_have_dns_names(cluster):
         "template": {"metadata": {"labels": labels}, "spec": {"containers": [{"name": "nginx", "image": "registry.k8s.io/nginx-slim:0.8"}]}}}})
     e = engine(cluster)
     e.settle(horizon=20)
-    create(cluster, "pods", pod_body("dns", [{"name": "dns", "image": "busybox:1.28", "command": [
-        "sh", "-c", "nslookup web-0.nginx; nslookup nginx | grep -c Address:; hostname -f 2>/dev/null; echo done"]}],
+    create(cluster, "pods", pod_body("dns", [{"name": "dns", "image": image, "command": [
+        "sh", "-c", f"nslookup web-0.nginx; nslookup nginx | grep -c '{address}'; hostname -f 2>/dev/null; echo done"]}],
         restartPolicy="Never"))
     e.settle(horizon=10)
     out = logs(cluster, "dns")
     web0 = get(cluster, "web-0")["status"]["podIP"]
-    assert "Name:\tweb-0.nginx.default.svc.cluster.local" in out and f"Address: {web0}" in out
-    assert out[out.index("Address: " + web0) + 2] == "3"  # the server's line and both pods
+    assert name_line in out and address_line.format(ip=web0) in out
+    assert out[out.index(address_line.format(ip=web0)) + 2] == "3"  # the server's line and both pods

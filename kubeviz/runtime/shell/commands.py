@@ -792,6 +792,12 @@ def _perl(sh: Shell, args: list[str]) -> Steps:
 # ---- the network -----------------------------------------------------------------------------
 
 
+def _old_busybox(image: str) -> bool:
+    """busybox:1.28 and before (nslookup was rewritten in 1.29)."""
+    m = re.fullmatch(r".*busybox:1\.(\d+)(\..*)?", image)
+    return bool(m) and int(m.group(1)) <= 28
+
+
 @command("nslookup")
 def _nslookup(sh: Shell, args: list[str]) -> Steps:
     _, _, names = _flags(args)
@@ -805,6 +811,15 @@ def _nslookup(sh: Shell, args: list[str]) -> Steps:
         yield from sh.sleep(DNS_TIMEOUT)
         yield from _out(sh, ";; connection timed out; no servers could be reached\n\n")
         return 1
+    if _old_busybox(sh.ctx.image):
+        # BusyBox up to 1.28 (the kubernetes.io tutorials' busybox:1.28) printed another format.
+        yield from _out(sh, f"Server:    {server}\nAddress 1: {server} kube-dns.kube-system.svc.cluster.local\n\n")
+        if found is None:
+            yield from _err(sh, f"nslookup: can't resolve '{names[0]}'")
+            return 1
+        lines = "".join(f"Address {i}: {a}\n" for i, a in enumerate(found[1], start=1))
+        yield from _out(sh, f"Name:      {names[0]}\n{lines}\n")
+        return 0
     yield from _out(sh, f"Server:\t\t{server}\nAddress:\t{server}:53\n\n")
     if found is None:
         yield from _out(sh, f"** server can't find {names[0]}: NXDOMAIN\n\n")

@@ -69,6 +69,9 @@ class Context:
     cwd: str = "/"
     #: the container was made with ``stdin: true``: a shell with nothing to run waits for input
     stdin_open: bool = False
+    #: the image (``docker.io/library/busybox:1.28``): tools whose output changed between
+    #: versions follow its tag
+    image: str = ""
 
 
 class ExitShell(Exception):
