@@ -906,6 +906,17 @@ def bind(cluster: Cluster, namespace: str, name: str, binding: Any, *, actor: Ac
     return _decorate(pod, strategy, kv.mod_revision)
 
 
+# The kinds whose storage sets ReturnDeletedObject: a delete that finishes answers with the
+# object as it was, not a Status (the Python client's delete_namespaced_pod reads a Pod).
+RETURNS_DELETED = frozenset({("", "pods"), ("", "services"), ("", "serviceaccounts"), ("storage.k8s.io", "storageclasses")})
+
+
+def _deleted(strategy: Strategy, obj: Obj, revision: int) -> Obj:
+    if (strategy.group, strategy.plural) in RETURNS_DELETED:
+        return _decorate(obj, strategy, revision)
+    return _success_status(strategy, obj)
+
+
 def _success_status(strategy: Strategy, obj: Obj) -> Obj:
     meta = obj["metadata"]
     return {
@@ -981,10 +992,10 @@ def delete(
         _record_write(cluster, strategy, obj, kv.mod_revision, "terminate")
         return _decorate(obj, strategy, kv.mod_revision), False
     if dry_run:
-        return _success_status(strategy, obj), True
+        return _deleted(strategy, obj, current.mod_revision), True
     kv = store.delete(cluster.pk, current.key, expected_mod_revision=current.mod_revision)
     _record_write(cluster, strategy, obj, kv.mod_revision, "delete")
-    return _success_status(strategy, obj), True
+    return _deleted(strategy, obj, current.mod_revision), True
 
 
 def _grace_period(strategy: Strategy, obj: Obj, options: dict[str, Any]) -> int:

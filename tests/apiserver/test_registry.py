@@ -334,6 +334,21 @@ def test_a_continue_token_older_than_compaction_is_410(cluster):
 # ---- delete, finalizers, namespaces ----------------------------------------------------------
 
 
+@pytest.mark.parametrize("plural,body", [
+    ("pods", {"metadata": {"name": "p"}, "spec": {"terminationGracePeriodSeconds": 0,
+                                                 "containers": [{"name": "c", "image": "nginx"}]}}),
+    ("services", {"metadata": {"name": "p"}, "spec": {"ports": [{"port": 80}]}}),
+    ("serviceaccounts", {"metadata": {"name": "p"}}),
+])
+def test_pods_services_and_service_accounts_answer_a_delete_with_the_object(cluster, plural, body):
+    strategy = by_plural(plural)
+    created = registry.create(cluster, strategy, "default", body)
+    gone, finished = registry.delete(cluster, strategy, "default", "p")
+    assert finished
+    assert (gone["kind"], gone["metadata"]["uid"]) == (strategy.kind, created["metadata"]["uid"])
+    _raises(lambda: registry.get(cluster, strategy, "default", "p"), 404, "NotFound")
+
+
 def test_delete_removes_and_returns_a_success_status(cluster, deploy):
     created = create(cluster, DEPLOYMENTS, deployment())
     seq = last_seq(cluster)
