@@ -49,6 +49,14 @@
     window.htmx.ajax("GET", url, { target: "#lesson", swap: "innerHTML" }).finally(() => { inflight = false; });
   }
 
+  // A refresh that set off before the learner picked an answer must not wipe the pick when
+  // it lands: only the learner's own requests (POSTs) replace the panel meanwhile.
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const config = e.detail && e.detail.requestConfig;
+    if (e.detail.target === panel && config && String(config.verb).toLowerCase() === "get" && choosing()) {
+      e.detail.shouldSwap = false;
+    }
+  });
   document.body.addEventListener("kv-refresh", refresh);
   setInterval(refresh, POLL_MS);
   setInterval(highlight, 1000);  // the diagram redraws as pods come and go
