@@ -256,7 +256,8 @@ def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datet
             endings.append((max(ended[0], started), Fate(None, ended[1], "Completed" if ended[1] == 0 else "Error"), []))
         else:
             out.wake(STDIN_LOOK_SECONDS)
-    f = fate(container, annotations, (lambda: processes.run(pod, container, cs)) if processes is not None else None)
+    f = fate(container, annotations, (lambda: processes.run(pod, container, cs)) if processes is not None else None,
+             (now - started).total_seconds())
     if f.runs_for is not None:
         ends = started + timedelta(seconds=f.runs_for)
         if f.reason == "OOMKilled" and ends < now:

@@ -180,7 +180,7 @@ def test_wget_to_a_service_gets_what_nginx_serves(cluster, url, expected):
     e.settle(horizon=10)
     assert expected in "\n".join(logs(cluster, "tmp"))
     if "Welcome" in expected:
-        assert Step.objects.filter(cluster=cluster, action="traffic", message__contains="a container's request to default/web").exists()
+        assert Step.objects.filter(cluster=cluster, action="traffic", message__contains="1 request from pod default/tmp on").exists()
 
 
 @pytest.mark.parametrize("image,name_line,address_line,address", [
