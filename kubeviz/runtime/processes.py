@@ -443,6 +443,9 @@ class ClusterNetwork:
         dns = self._verdict(None, 53, "UDP")
         if not dns.allowed:
             raise self._dropped(f"DNS query for {name} (UDP port 53 to kube-dns)", dns)
+        return self._cached(("lookup", name), lambda: self._resolve(name))
+
+    def _resolve(self, name: str) -> tuple[str, list[str]] | None:
         candidates = [name] if name.count(".") >= 5 else []
         candidates += [f"{name}.{self.namespace}.svc.{CLUSTER_DOMAIN}", f"{name}.svc.{CLUSTER_DOMAIN}", f"{name}.{CLUSTER_DOMAIN}", name]
         for fqdn in candidates:
@@ -473,30 +476,44 @@ class ClusterNetwork:
 
     def _target(self, ip: str, port: int) -> tuple[Obj, int, Obj | None, str] | None:
         """(pod, port, Service or None, node) a connection to ``ip:port`` reaches: through a
-        Service's rule to one of its ready endpoints, or a pod's own IP."""
+        Service's rule to one of its ready endpoints (picked per connection, as iptables
+        does), or a pod's own IP."""
+        from kubeviz.proxy.traffic import iptables_pick
+
+        route = self._cached(("route", ip, port), lambda: self._route(ip, port))
+        if route is None or route[0] is None:
+            return route[1] if route else None
+        svc, node, backends, pods = route
+        rng = self._cached(("rng",), lambda: random.Random(f"{self.cluster.seed}:network:{self._now().isoformat()}"))
+        backend = iptables_pick(backends, rng)
+        pod = pods.get(backend.pod)
+        return (pod, backend.port, svc, node) if pod is not None else None
+
+    def _now(self) -> datetime:
+        from kubeviz.clusters import clock
+
+        return clock.now(self.cluster)
+
+    def _route(self, ip: str, port: int) -> tuple[Any, ...] | None:
+        """(Service, node, its rule's backends, their pods by name), (None, (pod, port, None,
+        "")) for a pod's own IP, or None: nothing there."""
         from kubeviz.proxy.selectors import rules_of_service
 
         for svc in self._objects("services"):
             spec = svc.get("spec") or {}
             if ip not in (spec.get("clusterIPs") or [spec.get("clusterIP")]):
                 continue
-            node, rules = self._cached(("rules", svc["metadata"].get("uid")), lambda svc=svc: rules_of_service(self.cluster, svc))
+            node, rules = rules_of_service(self.cluster, svc)
             rule = next((r for r in (rules.rules if rules else []) if r.kind == "ClusterIP" and r.port == port), None)
             if rule is None or not rule.backends:
                 return None
-            from kubeviz.clusters import clock
-
-            rng = random.Random(f"{self.cluster.seed}:{ip}:{port}:{clock.now(self.cluster).isoformat()}")
-            from kubeviz.proxy.traffic import iptables_pick
-
-            backend = iptables_pick(rule.backends, rng)
-            pods = [p for p in self._objects("pods", svc["metadata"].get("namespace")) if p["metadata"]["name"] == backend.pod]
-            if not pods:
-                return None
-            return pods[0], backend.port, svc, node
+            wanted = {b.pod for b in rule.backends}
+            pods = {p["metadata"]["name"]: p for p in self._objects("pods", svc["metadata"].get("namespace"))
+                    if p["metadata"]["name"] in wanted}
+            return svc, node, rule.backends, pods
         for pod in self._objects("pods"):
             if (pod.get("status") or {}).get("podIP") == ip:
-                return pod, port, None, ""
+                return None, (pod, port, None, "")
         return None
 
     def _record(self, svc: Obj, node: str, pod: str, port: int) -> None:
@@ -528,9 +545,7 @@ class ClusterNetwork:
 
     def _answer_now(self, pod: Obj, port: int, path: str | None) -> tuple[int, str, str] | None:
         """What the pod's listening container answers now (None: nothing listens)."""
-        from kubeviz.clusters import clock
-
-        moment = clock.now(self.cluster)
+        moment = self._now()
         for container in pod["spec"].get("containers") or []:
             if self.processes.listens(pod, container, port, moment) is not None:
                 if path is None:
