@@ -128,15 +128,26 @@ class Run:
     def ending(self, offset: float | None = None) -> tuple[float, int] | None:
         """When and how the program ends, looking at most ``FATE_STEPS`` steps ahead;
         None: it runs until stopped. Asked again at ``offset`` (seconds since it started),
-        it looks further only once that is within ``AHEAD_SECONDS`` of where it got to, so
-        a loop costs what its own time costs, not ``FATE_STEPS`` at every look."""
-        if self.exit is None and offset is not None and self._looked and self._paused_until > offset + AHEAD_SECONDS:
-            return None
+        it looks only as far as ``AHEAD_SECONDS`` past that, so a loop costs what its own
+        time costs, a little at every look, not ``FATE_STEPS`` at every look."""
+        if self.exit is None and offset is not None and self._looked:
+            # Step by step with the clock: at most AHEAD_SECONDS ahead of ``offset``.
+            steps = 0
+            while steps < FATE_STEPS and self._paused_until <= offset + AHEAD_SECONDS and self._step():
+                steps += 1
+            return self.exit
         self._looked = True
         steps = 0
         while steps < FATE_STEPS and self._step():
             steps += 1
         return self.exit
+
+    def look_again_at(self) -> float | None:
+        """The offset from which ``ending`` would look further (None: it has ended or waits
+        forever), for whoever must be there to see a later exit."""
+        if not self._looked or self.exit is not None or self._paused_until == FOREVER:
+            return None
+        return self._paused_until - AHEAD_SECONDS
 
 
 def run_command(ctx: Context, argv: list[str], stdin: str = "") -> tuple[str, str, int]:

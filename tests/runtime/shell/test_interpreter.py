@@ -152,7 +152,8 @@ def test_looking_for_a_loops_end_again_goes_no_further_while_it_is_well_ahead_of
     ahead = run.shell.clock
     assert ahead > 30  # the first look goes FATE_STEPS steps ahead
     assert run.ending(ahead - 60) is None and run.shell.clock == ahead
-    assert run.ending(ahead - 10) is None and run.shell.clock > ahead
+    assert run.ending(ahead - 10) is None and ahead < run.shell.clock <= ahead + 20.01  # only 30 s past it
+    assert run.look_again_at() == run.shell.clock - 30
 
 
 def test_output_without_newlines_is_cut_into_16_kib_lines():
