@@ -97,7 +97,7 @@ class Processes:
             except errors.StatusError:
                 pass  # the Service or its endpoints went away since: those requests were refused
 
-        processes = cls(send=send, since=clock.now(cluster),services=lambda namespace: registry.objects(cluster, "services", namespace),
+        processes = cls(send=send, since=clock.now(cluster), services=lambda namespace: registry.objects(cluster, "services", namespace),
                         network=lambda processes, pod: ClusterNetwork(processes, cluster, pod),
                         token=lambda pod: pod_token(cluster, pod),
                         read_volume=lambda where, reader: volume_read(cluster=cluster, where=where, reader=reader),
