@@ -4,7 +4,12 @@ reads PodMetrics every 15 s, and ``kubectl top pods`` lists them.
 
 - metrics_pods_100: one PodMetrics list of the namespace (p50, p99);
 - hpa_sync_100_pods: one HorizontalPodAutoscaler sync (scale, metrics, status; p50, p99);
-- cron_next_start: the next start time of a day-of-week schedule (p50, in µs).
+- cron_next_start: the next start time of a day-of-week schedule (p50, in µs);
+- load_generator_cpu: the HPA walkthrough's load generator (``while sleep 0.01; do wget -q
+  -O- http://php-apache; done``, 100 requests a simulated second) against php-apache with
+  its HPA, in settle mode: CPU time of this process per simulated second (median of
+  one-minute stretches), beside the same cluster without the load generator — what the
+  loop costs at 1×.
 
 Prints ``name: value unit`` lines.
 """
@@ -44,6 +49,47 @@ def _cluster():
         "metadata": {"name": "web"}, "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
                                                "minReplicas": REPLICAS, "maxReplicas": REPLICAS}})
     return cluster
+
+
+def _load_cluster(name: str, with_load: bool):
+    """php-apache, its Service and HPA, and (``with_load``) the page's load generator."""
+    from kubeviz.apiserver import registry
+    from kubeviz.apiserver.resources import by_plural
+    from kubeviz.clusters.services import cluster_create
+    from kubeviz.engine.runner import Engine, pause_clock
+
+    cluster = cluster_create(name=name, fixture="demo")
+    create = lambda plural, body: registry.create(cluster, by_plural(plural), "default", body)  # noqa: E731
+    create("deployments", {
+        "metadata": {"name": "php-apache"},
+        "spec": {"selector": {"matchLabels": {"run": "php-apache"}}, "template": {
+            "metadata": {"labels": {"run": "php-apache"}},
+            "spec": {"containers": [{"name": "php-apache", "image": "registry.k8s.io/hpa-example", "ports": [{"containerPort": 80}],
+                                     "resources": {"limits": {"cpu": "500m"}, "requests": {"cpu": "200m"}}}]}}},
+    })
+    create("services", {"metadata": {"name": "php-apache"}, "spec": {"selector": {"run": "php-apache"}, "ports": [{"port": 80}]}})
+    create("horizontalpodautoscalers", {"metadata": {"name": "php-apache"}, "spec": {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "php-apache"}, "minReplicas": 1,
+        "maxReplicas": 10, "metrics": [{"type": "Resource", "resource": {"name": "cpu", "target": {
+            "type": "Utilization", "averageUtilization": 50}}}]}})
+    pause_clock(cluster)
+    engine = Engine(cluster)
+    engine.settle(horizon=60)
+    if with_load:
+        create("pods", {"metadata": {"name": "load-generator"}, "spec": {"restartPolicy": "Never", "containers": [{
+            "name": "load-generator", "image": "busybox:1.28",
+            "command": ["/bin/sh", "-c", "while sleep 0.01; do wget -q -O- http://php-apache; done"]}]}})
+    engine.settle(horizon=180)  # scaled up to where it stays
+    return engine
+
+
+def _cpu_per_sim_second(engine, minutes: int) -> list[float]:
+    out = []
+    for _ in range(minutes):
+        started = time.process_time()
+        engine.settle(horizon=60)
+        out.append((time.process_time() - started) * 1000 / 60)
+    return out
 
 
 def _times(fn, runs: int) -> list[float]:
@@ -87,12 +133,16 @@ def main(argv: list[str] | None = None) -> None:
         schedule = parse_standard("30 9 * * mon-fri")
         now = clock.now(cluster)
         cron_ms = _times(lambda: schedule.next(now), args.runs * 20)
+        loaded = _cpu_per_sim_second(_load_cluster("load-bench", True), 5)
+        quiet = _cpu_per_sim_second(_load_cluster("quiet-bench", False), 5)
         print_figures({
             "metrics_pods_100_p50": (percentile(metrics_ms, 50), "ms"),
             "metrics_pods_100_p99": (percentile(metrics_ms, 99), "ms"),
             "hpa_sync_100_pods_p50": (percentile(sync_ms, 50), "ms"),
             "hpa_sync_100_pods_p99": (percentile(sync_ms, 99), "ms"),
             "cron_next_start_p50": (percentile(cron_ms, 50) * 1000, "µs"),
+            "load_generator_cpu_per_sim_second": (percentile(loaded, 50), "ms"),
+            "no_load_generator_cpu_per_sim_second": (percentile(quiet, 50), "ms"),
         })
 
 

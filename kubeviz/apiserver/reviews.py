@@ -32,12 +32,13 @@ def _attributes(kind: str, spec: Obj) -> Attributes:
         "authorization.k8s.io")
 
 
-def review(cluster: Cluster, kind: str, body: Any, user: UserInfo) -> Obj:
-    """The answered review, as the API server returns it (201 Created, nothing stored)."""
+def review(cluster: Cluster, kind: str, body: Any, user: UserInfo, version: str = "v1") -> Obj:
+    """The answered review, as the API server returns it (201 Created, nothing stored), in
+    the ``version`` asked for."""
     if not isinstance(body, dict):
         raise errors.bad_request(f"the body must be a {kind}")
     group = "authentication.k8s.io" if kind == "SelfSubjectReview" else "authorization.k8s.io"
-    out: Obj = {"kind": kind, "apiVersion": f"{group}/v1", "metadata": {"creationTimestamp": None}}
+    out: Obj = {"kind": kind, "apiVersion": f"{group}/{version}", "metadata": {"creationTimestamp": None}}
     if kind == "SelfSubjectReview":
         out["status"] = {"userInfo": user.as_status()}
         return out

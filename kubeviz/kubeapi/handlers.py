@@ -419,7 +419,7 @@ def _dispatch(req: ApiRequest, strategy: Strategy) -> tuple[int, dict[str, Any]]
     if strategy.kind in REVIEW_KINDS:
         if verb != "create" or info.name is not None:
             raise errors.method_not_allowed(f"{strategy.plural} can only be created")
-        return 201, review(cluster, strategy.kind, req.body, req.user)
+        return 201, review(cluster, strategy.kind, req.body, req.user, strategy.version)
     if verb == "list":
         body = registry.list_(
             cluster, strategy, info.namespace,

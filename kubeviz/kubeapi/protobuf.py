@@ -825,6 +825,8 @@ KINDS.update({
     ("authorization.k8s.io/v1", "SelfSubjectAccessReview"): "SelfSubjectAccessReview",
     ("authorization.k8s.io/v1", "SubjectAccessReview"): "SubjectAccessReview",
     ("authentication.k8s.io/v1", "SelfSubjectReview"): "SelfSubjectReview",
+    ("authentication.k8s.io/v1beta1", "SelfSubjectReview"): "SelfSubjectReview",
+    ("authentication.k8s.io/v1alpha1", "SelfSubjectReview"): "SelfSubjectReview",
     ("authorization.k8s.io/v1", "SelfSubjectRulesReview"): "SelfSubjectRulesReview",
     ("authentication.k8s.io/v1", "TokenRequest"): "TokenRequest",
     ("v1", "LimitRange"): "LimitRange",

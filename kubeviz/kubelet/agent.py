@@ -114,11 +114,14 @@ class Kubelet:
             return cache.get(plural, f"{namespace}/{name}" if namespace else name)
 
         self.processes.lookup = lookup
+        self.processes.new_batch()
         if pod["metadata"].get("deletionTimestamp"):
             self.logs.record_stop(with_resolved_env(pod, lookup), kapi.now(), cpus=_cpus(node))
+            self.processes.requests_send(rest, kapi.now(), all_of_them=True)
             return self._stop(cache, kapi, pod, node_name)
         status = pod.get("status") or {}
         if status.get("phase") in ("Succeeded", "Failed"):
+            self.processes.requests_send(rest, kapi.now(), all_of_them=True)
             return None
         ns, name = split_key(rest)
         if not status.get("startTime"):
@@ -145,9 +148,10 @@ class Kubelet:
             )
         printed = self.logs.record(with_resolved_env({**pod, "status": outcome.status}, lookup), status, outcome.status,
                                    kapi.now(), cpus=_cpus(node))
-        if printed is not None and (outcome.next_in is None or printed < outcome.next_in):
-            return printed
-        return outcome.next_in
+        # What its programs sent to Services by now reaches the serving pods.
+        sending = self.processes.requests_send(rest, kapi.now())
+        wakes = [w for w in (printed, sending, outcome.next_in) if w is not None]
+        return min(wakes) if wakes else None
 
     def _sweep_logs(self, cache: Cache, api: Client) -> float | None:
         """Remove the container logs of pods that have been gone for LOG_KEEP_SECONDS (the

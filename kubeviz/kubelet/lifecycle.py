@@ -202,6 +202,9 @@ def _advance_container(pod: Obj, container: Obj, cs: Obj, images: set[str], runt
 
 #: how often the kubelet looks whether a ``stdin: true`` container's attached shell has exited
 STDIN_LOOK_SECONDS = 2.0
+#: a program whose end is looked for is worked out 30 s ahead (shell.program.AHEAD_SECONDS):
+#: looking again at least this often keeps an exit in view
+LOOK_AGAIN_SECONDS = 15.0
 
 
 def _restarts(restart_policy: str, exit_code: int) -> bool:
@@ -256,7 +259,13 @@ def _advance_running(pod: Obj, container: Obj, cs: Obj, running: Obj, now: datet
             endings.append((max(ended[0], started), Fate(None, ended[1], "Completed" if ended[1] == 0 else "Error"), []))
         else:
             out.wake(STDIN_LOOK_SECONDS)
-    f = fate(container, annotations, (lambda: processes.run(pod, container, cs)) if processes is not None else None)
+    f = fate(container, annotations, (lambda: processes.run(pod, container, cs)) if processes is not None else None,
+             (now - started).total_seconds())
+    run = processes.runs.get(cs.get("containerID", "")) if processes is not None and f.runs_for is None else None
+    again = run.look_again_at() if run is not None else None
+    if again is not None:
+        # The program was worked out only so far ahead: look further when that time comes.
+        out.wake(max(again - (now - started).total_seconds(), LOOK_AGAIN_SECONDS))
     if f.runs_for is not None:
         ends = started + timedelta(seconds=f.runs_for)
         if f.reason == "OOMKilled" and ends < now:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -69,6 +70,7 @@ def _pick_rule(rules: Sequence[Rule], key: str, port: int | str | None) -> Rule:
 def traffic_send(
     *, cluster: Cluster, namespace: str, name: str, requests: int, node: str | None = None,
     port: int | str | None = None, client_ip: str = DEFAULT_CLIENT_IP, from_pod: str | None = None,
+    at: datetime | None = None,
 ) -> Obj:
     """Send ``requests`` requests from a pod on ``node`` (default: the first node) to the
     Service's cluster IP; return how kube-proxy spread them, per pod, and record it.
@@ -76,7 +78,9 @@ def traffic_send(
     ``from_pod`` (``name`` in the Service's namespace, or ``namespace/name``) makes that pod
     the client, so NetworkPolicies can match it by its labels and namespace; without it the
     client is an address (``client_ip``) that only ipBlock peers match. Requests sent to a
-    pod whose policies allow nothing for this client are dropped (counted in ``dropped``)."""
+    pod whose policies allow nothing for this client are dropped (counted in ``dropped``).
+    ``at`` is when they were served (default now): a container's program sends them at its
+    own time (runtime/processes.py)."""
     if not 1 <= requests <= MAX_REQUESTS:
         raise errors.bad_request(f"requests must be between 1 and {MAX_REQUESTS}")
     svc = registry.get(cluster, by_plural("services"), namespace, name)
@@ -101,13 +105,13 @@ def traffic_send(
     if not rule.backends:
         where = f" on {node} (internalTrafficPolicy: Local)" if rule.policy == "Local" and rule.has_endpoints else ""
         raise errors.StatusError(503, "ServiceUnavailable", f"no ready endpoints for service {key}{where}")
-    rng = random.Random(f"{cluster.seed}:traffic:{key}:{rule.port}:{node}:{client_ip}:{requests}")
+    rng = random.Random(f"{cluster.seed}:traffic:{key}:{rule.port}:{node}:{client_ip}:{requests}{at or ''}")
     distribution = spread(rule, requests, rng)
     verdicts = _verdicts(cluster, namespace, rule, source)
     dropped = {pod: distribution.pop(pod) for pod, verdict in verdicts.items() if not verdict.allowed and pod in distribution}
     # The chosen pods' containers serve the requests and write their access logs.
     record_requests(cluster, namespace, {b.pod: distribution.get(b.label, 0) for b in rule.backends if b.pod},
-                    {b.pod: b.port for b in rule.backends if b.pod}, client_ip=client_ip)
+                    {b.pod: b.port for b in rule.backends if b.pod}, client_ip=client_ip, at=at)
     summary = ", ".join(f"{label} {count}" for label, count in distribution.items()) or "none delivered"
     if dropped:
         summary += "; dropped by the network policy: " + ", ".join(
@@ -118,8 +122,8 @@ def traffic_send(
     step_record(
         cluster=cluster, step=None, source="client", target=f"kube-proxy/{node}", action="traffic", obj=svc,
         category="proxy",
-        message=f"{requests} request{'s' if requests != 1 else ''} from a pod on {node} to {key} "
-                f"({rule.frontend.rsplit('/', 1)[0]}) were sent by kube-proxy {how}: {summary}",
+        message=f"{requests} request{'s' if requests != 1 else ''} from {f'pod {from_pod}' if from_pod else 'a pod'} on {node} to {key} "
+                f"({rule.frontend.rsplit('/', 1)[0]}) {'were' if requests != 1 else 'was'} sent by kube-proxy {how}: {summary}",
     )
     result: Obj = {
         "service": key, "requests": requests, "distribution": distribution, "node": node,

@@ -33,18 +33,20 @@ class Fate:
 
 
 def fate(container: dict[str, Any], annotations: dict[str, str] | None = None,
-         process: Callable[[], Run | None] | None = None) -> Fate:
+         process: Callable[[], Run | None] | None = None, offset: float | None = None) -> Fate:
     """What the container's process does; over its memory limit, it is OOMKilled first
     unless it would have exited sooner. ``process`` gives the container's own process, for
-    a command that uses the network (its answer depends on the cluster)."""
+    a command that uses the network (its answer depends on the cluster), which has run for
+    ``offset`` seconds."""
     annotations = annotations or {}
-    own = _fate(container, annotations, process)
+    own = _fate(container, annotations, process, offset)
     if over_memory_limit(container, annotations) and (own.runs_for is None or own.runs_for > OOM_AFTER_SECONDS):
         return Fate(OOM_AFTER_SECONDS, 137, "OOMKilled")
     return own
 
 
-def _fate(container: dict[str, Any], annotations: dict[str, str], process: Callable[[], Run | None] | None) -> Fate:
+def _fate(container: dict[str, Any], annotations: dict[str, str], process: Callable[[], Run | None] | None,
+          offset: float | None) -> Fate:
     crash = annotations.get(CRASH_ANNOTATION)
     if crash is not None:
         try:
@@ -61,7 +63,7 @@ def _fate(container: dict[str, Any], annotations: dict[str, str], process: Calla
         argv = default_argv(container)
         run = process() if process is not None and _NETWORK.search(" ".join(argv)) else None
         if run is not None:
-            return _ended(run.ending())
+            return _ended(run.ending(offset))
         env = tuple(sorted((str(e.get("name")), str(e.get("value", ""))) for e in container.get("env") or []
                            if isinstance(e, dict) and e.get("name") != "HOSTNAME"))
         return _command_fate(tuple(argv), str(container.get("image", "")), env, bool(container.get("stdin")))

@@ -3,8 +3,16 @@
 ``Processes`` keeps each running container instance's ``shell.Run`` (by container ID) so
 its program is interpreted once, lazily, however often the kubelet asks. ``ClusterNetwork``
 is what those programs reach: cluster DNS and, for ``wget``/``curl``, kube-proxy's rules
-to a ready endpoint whose container answers from its files; the request is a step in the
-diagram like the simulated traffic's. ``probe`` runs a probe against a container at a moment.
+to a ready endpoint whose container answers from its files. ``probe`` runs a probe against a
+container at a moment.
+
+A program's requests to a Service are stamped with the program's own clock and kept, per
+Service and second, until the kubelet's look at the pod reaches that time
+(``Processes.requests_send``): then they are sent as the simulated traffic is (the serving
+containers' CPU and access logs, one step in the diagram per Service and look). A program is
+interpreted ahead of now (its fate is looked for), so a request it "will" make counts only
+once its time has come. What the network resolves is cached for one batch (``new_batch``: a
+kubelet's look at a pod), so a loop of requests costs a few reads, not a few per request.
 """
 from __future__ import annotations
 
@@ -27,6 +35,8 @@ from .volumes import Backing, backing, volume_read, volume_write, volume_written
 
 Obj = dict[str, Any]
 MAX_RUNS = 5000
+#: a program's requests are sent to their Services at most this often
+SEND_EVERY_SECONDS = 2.0
 
 
 def _started(cs: Obj) -> datetime | None:
@@ -43,7 +53,8 @@ class Processes:
                  network: Callable[[Processes, Obj], Any] | None = None, token: Callable[[Obj], str | None] | None = None,
                  read_volume: Callable[[Backing, str], dict[str, str]] | None = None,
                  write_volume: Callable[[str, list[tuple[float, Backing, str, str | None]]], int] | None = None,
-                 written: Callable[[str], float | None] | None = None):
+                 written: Callable[[str], float | None] | None = None,
+                 send: Callable[[str, str, int, str, int, datetime], None] | None = None, since: datetime | None = None):
         self.lookup = lookup
         self.services = services
         self.network = network
@@ -51,6 +62,13 @@ class Processes:
         self.read_volume = read_volume
         self.write_volume = write_volume
         self.written = written
+        self.send = send
+        #: requests made before this moment were counted by an earlier worker (or are lost)
+        self.since = since
+        #: client pod (namespace/name) → (Service namespace, name, port) → second → requests
+        self.requests: dict[str, dict[tuple[str, str, int], dict[int, int]]] = {}
+        #: what the network resolved is reused while this stays the same
+        self.generation = 0
         self.runs: dict[str, Run] = {}
         # Per container instance: its mounts that outlive the pod (mount path, backing,
         # subPath), how much of its journal has been looked at, and the offset up to which
@@ -67,10 +85,19 @@ class Processes:
     def of_cluster(cls, cluster: Any) -> Processes:
         """The processes of a cluster's nodes: Service variables and the network come from
         the cluster's data plane (read only when a command needs them)."""
-        from kubeviz.apiserver import registry
+        from kubeviz.apiserver import errors, registry
         from kubeviz.apiserver.satokens import pod_token
+        from kubeviz.clusters import clock
+        from kubeviz.proxy.traffic import MAX_REQUESTS, traffic_send
 
-        processes = cls(services=lambda namespace: registry.objects(cluster, "services", namespace),
+        def send(namespace: str, name: str, port: int, client: str, count: int, at: datetime) -> None:
+            try:
+                traffic_send(cluster=cluster, namespace=namespace, name=name, requests=min(count, MAX_REQUESTS), port=port,
+                             from_pod=client, at=at)
+            except errors.StatusError:
+                pass  # the Service or its endpoints went away since: those requests were refused
+
+        processes = cls(send=send, since=clock.now(cluster), services=lambda namespace: registry.objects(cluster, "services", namespace),
                         network=lambda processes, pod: ClusterNetwork(processes, cluster, pod),
                         token=lambda pod: pod_token(cluster, pod),
                         read_volume=lambda where, reader: volume_read(cluster=cluster, where=where, reader=reader),
@@ -79,6 +106,40 @@ class Processes:
         processes.input_ended = lambda cid: _input_ended(cluster, cid)
         processes.exec_writes = lambda cid: exec_writes(cluster, cid)
         return processes
+
+    def new_batch(self) -> None:
+        """What the network resolved may have changed: resolve again from now on."""
+        self.generation += 1
+
+    def request(self, client: str, service: tuple[str, str, int], moment: datetime) -> None:
+        """A program in pod ``client`` sent a request to the Service at ``moment``."""
+        if self.since is not None and moment < self.since:
+            return
+        seconds = self.requests.setdefault(client, {}).setdefault(service, {})
+        second = int(moment.timestamp())
+        seconds[second] = seconds.get(second, 0) + 1
+
+    def requests_send(self, client: str, now: datetime, *, all_of_them: bool = False) -> float | None:
+        """Send the pod's requests of the seconds that have passed by ``now`` (all of them
+        but those still ahead, when the pod stops); returns in how many seconds the next
+        ones are due (at least ``SEND_EVERY_SECONDS``: one traffic step per Service and look),
+        None when none are waiting."""
+        pending = self.requests.get(client)
+        if not pending or self.send is None:
+            return None
+        for (namespace, name, port), seconds in list(pending.items()):
+            due = sorted(s for s in seconds if s + 1 <= now.timestamp() or (all_of_them and s <= now.timestamp()))
+            if not due:
+                continue
+            count = sum(seconds.pop(s) for s in due)
+            self.send(namespace, name, port, client, count, datetime.fromtimestamp(due[-1], tz=now.tzinfo))
+            if not seconds:
+                del pending[(namespace, name, port)]
+        if not pending:
+            del self.requests[client]
+            return None
+        following = min(min(seconds) for seconds in pending.values()) + 1 - now.timestamp()
+        return max(following, SEND_EVERY_SECONDS)
 
     def kept_mounts(self, pod: Obj, container: Obj) -> list[tuple[str, Backing, str]]:
         """The container's writable mounts whose files outlive the pod (PV, hostPath)."""
@@ -158,6 +219,8 @@ class Processes:
                 if before is not None:
                     self.kept_until[cid] = before
             found = self.runs[cid] = Run(ctx, default_argv(container))
+            if isinstance(ctx.network, ClusterNetwork):
+                ctx.network.clock = _program_clock(found, started)
         return found
 
     def files_at(self, pod: Obj, container: Obj, moment: datetime) -> Fs | None:
@@ -227,6 +290,10 @@ class Processes:
         files = self.files_at(pod, container, moment) or Fs()
         return respond(server, path, files=files, hostname=str(pod["spec"].get("hostname") or pod["metadata"].get("name")),
                        offset=(moment - started).total_seconds(), image=str(container.get("image", "")))
+
+
+def _program_clock(run: Run, started: datetime) -> Callable[[], datetime]:
+    return lambda: started + timedelta(seconds=run.shell.clock)
 
 
 def exec_writes(cluster: Any, container_id: str) -> list[tuple[str, str | None]]:
@@ -311,10 +378,27 @@ class ClusterNetwork:
         self.cluster = cluster
         self.pod = pod
         self.namespace = (pod.get("metadata") or {}).get("namespace") or "default"
+        #: the program's own clock (a container's process); None: an exec, whose requests are now
+        self.clock: Callable[[], datetime] | None = None
+        self._cache: dict[tuple[Any, ...], Any] = {}
+        self._generation = processes.generation
+
+    def _cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """``make()`` once per batch (``Processes.new_batch``)."""
+        if self._generation != self.processes.generation:
+            self._cache.clear()
+            self._generation = self.processes.generation
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
 
     def _verdict(self, destination: Obj | None, port: int, protocol: str) -> Any:
         """The NetworkPolicy verdict for a connection from this pod to ``destination`` (a
         pod; None for cluster DNS): egress from here, then ingress there."""
+        key = ("verdict", None if destination is None else destination["metadata"].get("uid"), port, protocol)
+        return self._cached(key, lambda: self._verdict_now(destination, port, protocol))
+
+    def _verdict_now(self, destination: Obj | None, port: int, protocol: str) -> Any:
         from kubeviz.proxy.netpol import DNS_PEER, Verdict, egress_verdict, ingress_verdict, peer_of
 
         outgoing = self._objects("networkpolicies", self.namespace)
@@ -345,7 +429,7 @@ class ClusterNetwork:
     def _objects(self, plural: str, namespace: str | None = None) -> list[Obj]:
         from kubeviz.apiserver import registry
 
-        return registry.objects(self.cluster, plural, namespace)
+        return self._cached(("objects", plural, namespace), lambda: registry.objects(self.cluster, plural, namespace))
 
     def lookup(self, name: str) -> tuple[str, list[str]] | None:
         name = name.rstrip(".")
@@ -359,6 +443,9 @@ class ClusterNetwork:
         dns = self._verdict(None, 53, "UDP")
         if not dns.allowed:
             raise self._dropped(f"DNS query for {name} (UDP port 53 to kube-dns)", dns)
+        return self._cached(("lookup", name), lambda: self._resolve(name))
+
+    def _resolve(self, name: str) -> tuple[str, list[str]] | None:
         candidates = [name] if name.count(".") >= 5 else []
         candidates += [f"{name}.{self.namespace}.svc.{CLUSTER_DOMAIN}", f"{name}.svc.{CLUSTER_DOMAIN}", f"{name}.{CLUSTER_DOMAIN}", name]
         for fqdn in candidates:
@@ -387,9 +474,29 @@ class ClusterNetwork:
                     if p["spec"].get("hostname") == host and p["spec"].get("subdomain") == subdomain and (p.get("status") or {}).get("podIP")]
         return []
 
-    def _target(self, ip: str, port: int) -> tuple[Obj, int] | None:
-        """(pod, port) a connection to ``ip:port`` reaches: through a Service's rule to one
-        of its ready endpoints (recorded as traffic), or a pod's own IP."""
+    def _target(self, ip: str, port: int) -> tuple[Obj, int, Obj | None, str] | None:
+        """(pod, port, Service or None, node) a connection to ``ip:port`` reaches: through a
+        Service's rule to one of its ready endpoints (picked per connection, as iptables
+        does), or a pod's own IP."""
+        from kubeviz.proxy.traffic import iptables_pick
+
+        route = self._cached(("route", ip, port), lambda: self._route(ip, port))
+        if route is None or route[0] is None:
+            return route[1] if route else None
+        svc, node, backends, pods = route
+        rng = self._cached(("rng",), lambda: random.Random(f"{self.cluster.seed}:network:{self._now().isoformat()}"))
+        backend = iptables_pick(backends, rng)
+        pod = pods.get(backend.pod)
+        return (pod, backend.port, svc, node) if pod is not None else None
+
+    def _now(self) -> datetime:
+        from kubeviz.clusters import clock
+
+        return clock.now(self.cluster)
+
+    def _route(self, ip: str, port: int) -> tuple[Any, ...] | None:
+        """(Service, node, its rule's backends, their pods by name), (None, (pod, port, None,
+        "")) for a pod's own IP, or None: nothing there."""
         from kubeviz.proxy.selectors import rules_of_service
 
         for svc in self._objects("services"):
@@ -400,20 +507,13 @@ class ClusterNetwork:
             rule = next((r for r in (rules.rules if rules else []) if r.kind == "ClusterIP" and r.port == port), None)
             if rule is None or not rule.backends:
                 return None
-            from kubeviz.clusters import clock
-
-            rng = random.Random(f"{self.cluster.seed}:{ip}:{port}:{clock.now(self.cluster).isoformat()}")
-            from kubeviz.proxy.traffic import iptables_pick
-
-            backend = iptables_pick(rule.backends, rng)
-            pods = [p for p in self._objects("pods", svc["metadata"].get("namespace")) if p["metadata"]["name"] == backend.pod]
-            if not pods:
-                return None
-            self._record(svc, node, backend.pod, backend.port)
-            return pods[0], backend.port
+            wanted = {b.pod for b in rule.backends}
+            pods = {p["metadata"]["name"]: p for p in self._objects("pods", svc["metadata"].get("namespace"))
+                    if p["metadata"]["name"] in wanted}
+            return svc, node, rule.backends, pods
         for pod in self._objects("pods"):
             if (pod.get("status") or {}).get("podIP") == ip:
-                return pod, port
+                return None, (pod, port, None, "")
         return None
 
     def _record(self, svc: Obj, node: str, pod: str, port: int) -> None:
@@ -424,23 +524,34 @@ class ClusterNetwork:
                     category="proxy", message=f"a container's request to {key} was sent by kube-proxy to pod {pod} (port {port})")
 
     def _serve(self, ip: str, port: int, path: str | None) -> tuple[int, str, str]:
-        from kubeviz.clusters import clock
-
         target = self._target(ip, port)
         if target is None:
             raise ConnectionError("Connection refused")
-        pod, target_port = target
+        pod, target_port, svc, node = target
         verdict = self._verdict(pod, target_port, "TCP")
         if not verdict.allowed:
             raise self._dropped(f"connection to {ip}:{port} (pod {pod['metadata'].get('namespace')}/{pod['metadata']['name']} "
                                 f"port {target_port})", verdict)
-        moment = clock.now(self.cluster)
+        answer = self._cached(("answer", pod["metadata"].get("uid"), target_port, path), lambda: self._answer_now(pod, target_port, path))
+        if svc is not None:
+            if self.clock is None:
+                self._record(svc, node, pod["metadata"]["name"], target_port)
+            elif path is not None and answer is not None:
+                me = f"{self.namespace}/{(self.pod.get('metadata') or {}).get('name')}"
+                self.processes.request(me, (svc["metadata"].get("namespace") or "default", svc["metadata"]["name"], port), self.clock())
+        if answer is None:
+            raise ConnectionError("Connection refused")
+        return answer
+
+    def _answer_now(self, pod: Obj, port: int, path: str | None) -> tuple[int, str, str] | None:
+        """What the pod's listening container answers now (None: nothing listens)."""
+        moment = self._now()
         for container in pod["spec"].get("containers") or []:
-            if self.processes.listens(pod, container, target_port, moment) is not None:
+            if self.processes.listens(pod, container, port, moment) is not None:
                 if path is None:
                     return 200, "OK", ""
-                return self.processes.http(pod, container, target_port, path, moment)
-        raise ConnectionError("Connection refused")
+                return self.processes.http(pod, container, port, path, moment)
+        return None
 
     def http(self, host: str, port: int, path: str) -> tuple[int, str, str]:
         return self._serve(host, port, path)

@@ -8,7 +8,7 @@ This is the data plane, not a control-plane component.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from kubeviz.apiserver import errors, registry
@@ -28,10 +28,11 @@ KEEP_SECONDS = 600
 
 
 def record_requests(cluster: Cluster, namespace: str, counts: dict[str, int], ports: dict[str, int], *,
-                    client_ip: str) -> int:
+                    client_ip: str, at: datetime | None = None) -> int:
     """Requests that kube-proxy sent to pods reach their containers, which log them (nginx's
-    and httpd's access log on stdout). Returns how many lines were written."""
-    now = clock.now(cluster)
+    and httpd's access log on stdout), at ``at`` (default now). Returns how many lines were
+    written."""
+    now = at or clock.now(cluster)
     entries: list[runtime_logs.Entry] = []
     served: list[ServedRequests] = []
     for pod_name, count in counts.items():

@@ -2,7 +2,8 @@
 report, and metrics-server serves as metrics.k8s.io.
 
 CPU follows what the container does: a small idle baseline per image; requests that
-kube-proxy sent to it (proxy/traffic.py, counted in ``ServedRequests``) cost CPU-seconds
+kube-proxy sent to it (proxy/traffic.py: the dashboard's traffic, and other containers'
+``wget``/``curl`` through runtime/processes.py; counted in ``ServedRequests``) cost CPU-seconds
 each, averaged over the last ``WINDOW_SECONDS`` — ``registry.k8s.io/hpa-example``
 (the php-apache of the HPA walkthrough) computes for every request, nginx barely notices
 one; and the teacher's lever, the pod annotation ``kubeviz.io/cpu-usage`` (``"800m"``, or

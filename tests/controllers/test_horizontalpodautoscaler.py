@@ -6,10 +6,14 @@ import json
 
 import pytest
 
-from kubeviz.apiserver import errors
+from kubeviz.apiserver import errors, registry
+from kubeviz.apiserver.resources import by_plural
+from kubeviz.clusters.clock import parse_rfc3339
 from kubeviz.engine.runner import Engine, pause_clock
+from kubeviz.flow.models import Step
 from kubeviz.metrics.server import pod_metrics
 from kubeviz.proxy.traffic import traffic_send
+from kubeviz.runtime.models import ServedRequests
 
 from .workload_support import create, events, get, patch
 
@@ -167,6 +171,48 @@ def test_php_apache_walkthrough_scales_up_under_load_and_down_after_the_window(c
     assert replicas(cluster) == peak
     assert conditions(cluster)["AbleToScale"] == ("True", "ScaleDownStabilized")
     engine.settle(horizon=240)
+    assert replicas(cluster) == 1
+    assert [m for _, r, m in events(cluster, "php-apache") if r == "SuccessfulRescale"][-1] == (
+        "New size: 1; reason: All metrics below target")
+
+
+LOAD_GENERATOR = {
+    "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "load-generator", "labels": {"run": "load-generator"}},
+    "spec": {"restartPolicy": "Never", "containers": [{
+        "name": "load-generator", "image": "busybox:1.28",
+        "command": ["/bin/sh", "-c", "while sleep 0.01; do wget -q -O- http://php-apache; done"]}]},
+}
+
+
+def served_total(cluster) -> int:
+    return sum(ServedRequests.objects.filter(cluster=cluster).values_list("count", flat=True))
+
+
+def test_the_pages_load_generator_scales_php_apache_up_and_its_deletion_down(cluster):
+    """The walkthrough's own load generator: a busybox loop of ``wget`` to the php-apache
+    Service, about 100 requests a simulated second, served by php-apache's pods (their CPU)
+    at the loop's own time: never ahead of the clock, however far its fate is looked for."""
+    engine = engine_for(cluster)
+    create(cluster, "deployments", deployment())
+    create(cluster, "services", {"metadata": {"name": "php-apache"}, "spec": {"selector": {"run": "php-apache"}, "ports": [{"port": 80}]}})
+    create(cluster, "horizontalpodautoscalers", hpa())
+    engine.settle(horizon=60)
+    create(cluster, "pods", LOAD_GENERATOR)
+    engine.settle(horizon=20)
+    started = get(cluster, "pods", "load-generator")["status"]["containerStatuses"][0]["state"]["running"]["startedAt"]
+    ran = (engine.now() - parse_rfc3339(started)).total_seconds()
+    assert 0 < served_total(cluster) <= ran * 100 + 1  # at most what its time allowed: none from the look ahead
+    engine.settle(horizon=60)
+    status = get(cluster, "horizontalpodautoscalers", "php-apache")["status"]
+    assert status["currentMetrics"][0]["resource"]["current"]["averageUtilization"] > 50
+    assert replicas(cluster) > 1
+    engine.settle(horizon=120)
+    peak = replicas(cluster)
+    assert peak >= 4
+    steps = Step.objects.filter(cluster=cluster, action="traffic", message__contains="to default/php-apache")
+    assert steps.count() < ran + 180  # one step per look at the pod, not one per request
+    registry.delete(cluster, by_plural("pods"), "default", "load-generator")
+    engine.settle(horizon=420)  # the five-minute downscale window, and a little more
     assert replicas(cluster) == 1
     assert [m for _, r, m in events(cluster, "php-apache") if r == "SuccessfulRescale"][-1] == (
         "New size: 1; reason: All metrics below target")

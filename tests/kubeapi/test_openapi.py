@@ -96,6 +96,8 @@ DEPTH = [
     ("subjectaccessreviews", "authorization.k8s.io/v1", "spec", "groups"),
     ("selfsubjectrulesreviews", "authorization.k8s.io/v1", "status.resourceRules", "verbs"),
     ("selfsubjectreviews", "authentication.k8s.io/v1", "status.userInfo", "username"),
+    ("selfsubjectreviews", "authentication.k8s.io/v1beta1", "status.userInfo", "username"),
+    ("selfsubjectreviews", "authentication.k8s.io/v1alpha1", "status.userInfo", "groups"),
     ("podmetrics", "metrics.k8s.io/v1beta1", "containers", "usage"),
     ("nodemetrics", "metrics.k8s.io/v1beta1", "metadata", "name"),
 ]

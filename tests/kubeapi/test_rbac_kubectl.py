@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.liveserver import kubectl_version_binary
+
 pytestmark = pytest.mark.kubectl
 
 
@@ -45,6 +47,17 @@ def test_whoami(kubectl_bin, kv_cluster):
     assert "kubernetes-admin" in me and "system:masters" in me
     sa = k("auth", "whoami", "--as", "system:serviceaccount:default:builder").stdout
     assert "system:serviceaccount:default:builder" in sa and "system:serviceaccounts:default" in sa
+
+
+@pytest.mark.parametrize("binary", ["kubectl.1.27", "kubectl.1.33"])
+def test_whoami_of_each_kubectl(kubectl_bin, kv_cluster, binary):
+    """kubectl 1.27 asks for authentication.k8s.io/v1beta1 SelfSubjectReview, later ones v1."""
+    if kubectl_version_binary(binary) is None:
+        pytest.skip(f"{binary} is not on PATH")
+    out = kv_cluster.kubectl_as(binary, "auth", "whoami").stdout
+    rows = [line.split(None, 1) for line in out.splitlines()]
+    assert rows == [["ATTRIBUTE", "VALUE"], ["Username", "kubernetes-admin"],
+                    ["Groups", "[system:masters system:authenticated]"]], out
 
 
 def test_service_account_subject(kubectl_bin, kv_cluster):

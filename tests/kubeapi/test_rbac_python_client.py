@@ -47,6 +47,29 @@ def test_roles_bindings_and_reviews(kv_cluster):
     assert mine.status.allowed is False
 
 
+def test_self_subject_review_in_each_served_version(kv_cluster):
+    """v1alpha1 (1.26) and v1beta1 (1.27) as well as v1, the same shape; the client has
+    typed methods for v1 only, so the older ones are posted as plain objects."""
+    admin = kv_cluster.python_client()
+    groups = {g.name: g for g in client.ApisApi(admin).get_api_versions().groups}
+    served = groups["authentication.k8s.io"]
+    assert [v.version for v in served.versions][:1] == ["v1"] and served.preferred_version.version == "v1"
+    assert {"v1beta1", "v1alpha1"} <= {v.version for v in served.versions}
+    kim = _as(kv_cluster.python_client(), "kim", "readers")
+    for version in ("v1alpha1", "v1beta1", "v1"):
+        request = kim.param_serialize(
+            "POST", f"/apis/authentication.k8s.io/{version}/selfsubjectreviews",
+            body={"apiVersion": f"authentication.k8s.io/{version}", "kind": "SelfSubjectReview"},
+            header_params={"Content-Type": "application/json", "Accept": "application/json"}, auth_settings=["BearerToken"])
+        response = kim.call_api(*request)
+        response.read()
+        answer = kim.response_deserialize(response, {"201": "object"})
+        assert answer.status_code == 201
+        body = answer.data
+        assert body["apiVersion"] == f"authentication.k8s.io/{version}" and body["kind"] == "SelfSubjectReview"
+        assert body["status"]["userInfo"] == {"username": "kim", "groups": ["readers", "system:authenticated"]}
+
+
 def test_quota_refusal(kv_cluster):
     core = client.CoreV1Api(kv_cluster.python_client())
     core.create_namespaced_resource_quota("default", client.V1ResourceQuota(

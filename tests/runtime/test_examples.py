@@ -6,6 +6,7 @@ import pytest
 
 from kubeviz.apiserver import registry
 from kubeviz.apiserver.resources import by_plural
+from kubeviz.clusters.clock import parse_rfc3339
 from kubeviz.engine.runner import Engine, pause_clock
 from kubeviz.flow.models import Step
 from kubeviz.kubelet.logs import log_lines, log_source
@@ -180,7 +181,23 @@ def test_wget_to_a_service_gets_what_nginx_serves(cluster, url, expected):
     e.settle(horizon=10)
     assert expected in "\n".join(logs(cluster, "tmp"))
     if "Welcome" in expected:
-        assert Step.objects.filter(cluster=cluster, action="traffic", message__contains="a container's request to default/web").exists()
+        assert Step.objects.filter(cluster=cluster, action="traffic", message__contains="1 request from pod default/tmp on").exists()
+
+
+def test_a_network_program_is_looked_at_until_its_far_exit(cluster):
+    """A program that uses the network is worked out only so far ahead of the clock, and the
+    kubelet comes back to it: a silent loop of 250 s then ``exit 3`` still ends the pod."""
+    web(cluster)
+    e = engine(cluster)
+    e.settle(horizon=10)
+    script = ("wget -q -O /dev/null http://web; i=0; while sleep 0.01; do i=$((i+1)); [ $i -ge 25000 ] && break; done; "
+              "sleep 100; exit 3")
+    create(cluster, "pods", pod_body("far", [{"name": "far", "image": "busybox", "command": ["sh", "-c", script]}],
+                                     restartPolicy="Never"))
+    e.settle(horizon=420)
+    terminated = get(cluster, "far")["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert terminated["exitCode"] == 3
+    assert (parse_rfc3339(terminated["finishedAt"]) - parse_rfc3339(terminated["startedAt"])).total_seconds() == 350
 
 
 @pytest.mark.parametrize("image,name_line,address_line,address", [

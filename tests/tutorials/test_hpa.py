@@ -1,17 +1,16 @@
 """kubernetes.io: HorizontalPodAutoscaler Walkthrough
 (https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale-walkthrough/).
 
-The page's load generator (``kubectl run -i --tty load-generator … while sleep 0.01; do wget
--q -O- http://php-apache; done``) is interactive, and kubeviz's simulated ``wget`` does not
-count as CPU load: the load here is the dashboard's traffic to the php-apache Service (the
-REST call behind its button), sent again at every look, as long as the page's generator runs."""
+The page's own load generator, a busybox loop of ``wget -q -O- http://php-apache``; the page
+runs it with ``kubectl run -i --tty … --rm`` and stops it with Ctrl+C, which needs a terminal:
+here it runs without ``-i --tty`` and is stopped with ``kubectl delete pod load-generator``."""
 from __future__ import annotations
 
 import re
 
 import pytest
 
-from .conftest import Step, Tutorial, columns, table, walk
+from .conftest import Step, columns, table, walk
 
 pytestmark = pytest.mark.kubectl
 
@@ -83,25 +82,24 @@ AFTER = [
 ]
 
 
-def load(tutorial: Tutorial) -> None:
-    server = tutorial.cluster.server
-    tutorial.cluster.session().post(f"{server.http}/api/clusters/{tutorial.cluster.name}/services/default/php-apache/traffic/",
-                                    json={"requests": 1000}).raise_for_status()
+LOAD = ('kubectl run load-generator --image=busybox:1.28 --restart=Never -- /bin/sh -c '
+        '"while sleep 0.01; do wget -q -O- http://php-apache; done"')
 
 
 def test_hpa_scales_php_apache_under_load_and_back(tutorial):
     tutorial.manifest("php-apache.yaml", PHP_APACHE)
     walk(tutorial, BEFORE)
+    assert tutorial.out(LOAD).strip() == "pod/load-generator created"
 
     def busy(out: str) -> bool:
-        load(tutorial)  # the load generator keeps running while the page watches
         row = hpa(out)
         return (utilization(row) or 0) > 50 and int(row["REPLICAS"]) > 1
     tutorial.until("kubectl get hpa php-apache", busy, "the HPA to scale php-apache up under load")
     scaled = tutorial.until("kubectl get deployment php-apache", lambda out: (r := table(out)[0])["READY"].split("/")[0]
-                            == r["READY"].split("/")[1] != "1" and load(tutorial) is None, "the new pods to be ready")
+                            == r["READY"].split("/")[1] != "1", "the new pods to be ready")
     assert int(table(scaled)[0]["READY"].split("/")[0]) <= 10
     described = tutorial.out("kubectl describe hpa php-apache")
     assert re.search(r"SuccessfulRescale\s+.*New size: \d+; reason: cpu resource utilization \(percentage of request\) above target",
                      described), described
+    assert tutorial.out("kubectl delete pod load-generator").strip() == 'pod "load-generator" deleted'
     walk(tutorial, AFTER)

@@ -19,6 +19,11 @@ MAX_LINES = 100_000
 #: ``Run.ending`` gives up looking for the exit after this many steps (the program runs
 #: until stopped, as far as anyone can tell)
 FATE_STEPS = 20_000
+#: ``Run.ending`` looks again only once the program's clock is less than this far ahead of
+#: the moment asked about (a loop is not interpreted further and further into the future)
+AHEAD_SECONDS = 30.0
+#: containerd splits a line longer than this (16 KiB) into partial lines in the log
+MAX_LINE_CHARS = 16 * 1024
 FOREVER = float("inf")
 
 
@@ -58,6 +63,7 @@ class Run:
         self._partial = {"stdout": "", "stderr": ""}
         self._steps = _main(self.shell, argv) if argv else iter(())
         self._paused_until = 0.0  # the clock at the step last pulled
+        self._looked = False  # ``ending`` has looked ahead once
 
     @property
     def journal(self) -> list[tuple[float, str, str | None]]:
@@ -72,6 +78,9 @@ class Run:
             return
         text = self._partial[stream] + text
         *complete, rest = text.split("\n")
+        while len(rest) >= MAX_LINE_CHARS:  # `wget -q -O-` of a body without a newline, in a loop
+            complete.append(rest[:MAX_LINE_CHARS])
+            rest = rest[MAX_LINE_CHARS:]
         self._partial[stream] = rest
         offset = self.shell.clock
         for line in complete:
@@ -116,13 +125,29 @@ class Run:
         while steps > 0 and self._last_offset <= offset and self._step():
             steps -= 1
 
-    def ending(self) -> tuple[float, int] | None:
+    def ending(self, offset: float | None = None) -> tuple[float, int] | None:
         """When and how the program ends, looking at most ``FATE_STEPS`` steps ahead;
-        None: it runs until stopped."""
+        None: it runs until stopped. Asked again at ``offset`` (seconds since it started),
+        it looks only as far as ``AHEAD_SECONDS`` past that, so a loop costs what its own
+        time costs, a little at every look, not ``FATE_STEPS`` at every look."""
+        if self.exit is None and offset is not None and self._looked:
+            # Step by step with the clock: at most AHEAD_SECONDS ahead of ``offset``.
+            steps = 0
+            while steps < FATE_STEPS and self._paused_until <= offset + AHEAD_SECONDS and self._step():
+                steps += 1
+            return self.exit
+        self._looked = True
         steps = 0
         while steps < FATE_STEPS and self._step():
             steps += 1
         return self.exit
+
+    def look_again_at(self) -> float | None:
+        """The offset from which ``ending`` would look further (None: it has ended or waits
+        forever), for whoever must be there to see a later exit."""
+        if not self._looked or self.exit is not None or self._paused_until == FOREVER:
+            return None
+        return self._paused_until - AHEAD_SECONDS
 
 
 def run_command(ctx: Context, argv: list[str], stdin: str = "") -> tuple[str, str, int]:

@@ -146,6 +146,23 @@ def test_a_loop_without_sleep_still_lets_time_pass():
     assert run.lines[-1].offset >= 2 and len(run.lines) < 50_000
 
 
+def test_looking_for_a_loops_end_again_goes_no_further_while_it_is_well_ahead_of_now():
+    run = Run(Context(), ["sh", "-c", "while sleep 0.01; do echo -n OK!; done"])
+    assert run.ending(0.0) is None
+    ahead = run.shell.clock
+    assert ahead > 30  # the first look goes FATE_STEPS steps ahead
+    assert run.ending(ahead - 60) is None and run.shell.clock == ahead
+    assert run.ending(ahead - 10) is None and ahead < run.shell.clock <= ahead + 20.01  # only 30 s past it
+    assert run.look_again_at() == run.shell.clock - 30
+
+
+def test_output_without_newlines_is_cut_into_16_kib_lines():
+    run = Run(Context(), ["sh", "-c", "while sleep 0.01; do echo -n OK!; done"])
+    run.advance(60)
+    assert run.lines and {len(line.text) for line in run.lines} == {16 * 1024}
+    assert "".join(line.text for line in run.lines).startswith("OK!OK!")
+
+
 def test_the_filesystem_journal_says_what_was_on_disk_when():
     run = Run(Context(), ["sh", "-c", "touch /tmp/healthy; sleep 30; rm -f /tmp/healthy; sleep 600"])
     assert run.ending() == (630.0, 0)
