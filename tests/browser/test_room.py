@@ -10,6 +10,8 @@ import re
 
 import pytest
 
+from tests.liveserver import wait_for
+
 from .test_dashboard import DEPLOYMENT, open_dashboard, upload
 
 pytestmark = pytest.mark.browser
@@ -155,6 +157,9 @@ def test_keys_and_the_presenter_button(page, engine_cluster):
     page.locator("body").press("ArrowRight")
     expect(page.locator("#clock-badge")).to_have_attribute("data-mode", "step")
     page.locator("body").press("PageDown")
+    # The step's messages arrive over the websocket: read the head once it has caught up.
+    wait_for(lambda: page.evaluate("() => window.kubevizTimeTravel.state().head") == engine_cluster.last_seq(),
+             "the dashboard to show the newest step")
     head = page.evaluate("() => window.kubevizTimeTravel.state().head")
     page.locator("body").press("ArrowLeft")  # back in time: the scrubber shows the step before
     expect(page).to_have_url(re.compile(rf"[?&]at={head - 1}\b"))

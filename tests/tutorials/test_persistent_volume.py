@@ -87,7 +87,8 @@ STEPS = [
     Step("kubectl delete pod {debugger}", lambda out: "deleted" in out),
     Step("kubectl apply -f pv-volume.yaml", lambda out: out.strip() == "persistentvolume/task-pv-volume created"),
     Step("kubectl get pv task-pv-volume", lambda out: row(out, PV_COLUMNS, NAME="task-pv-volume", CAPACITY="10Gi", **{
-        "ACCESS MODES": "RWO", "RECLAIM POLICY": "Retain", "STATUS": "Available", "CLAIM": "", "STORAGECLASS": "manual"})),
+        "ACCESS MODES": "RWO", "RECLAIM POLICY": "Retain", "STATUS": "Available", "CLAIM": "", "STORAGECLASS": "manual"}),
+        wait=True),  # Pending until the PV controller's first look, as on a real cluster
     Step("kubectl apply -f pv-claim.yaml", lambda out: out.strip() == "persistentvolumeclaim/task-pv-claim created"),
     Step("kubectl get pv task-pv-volume", lambda out: row(out, PV_COLUMNS, STATUS="Bound", CLAIM="default/task-pv-claim"), wait=True),
     Step("kubectl get pvc task-pv-claim", lambda out: row(out, PVC_COLUMNS, NAME="task-pv-claim", STATUS="Bound", VOLUME="task-pv-volume",
