@@ -546,7 +546,7 @@ async def test_on_postgresql_steps_carried_by_the_commit_notification_need_no_re
     async def no_read(*args, **kwargs):
         raise AssertionError("the table was read")
 
-    monkeypatch.setattr(tailer.PgCommitWatcher, "steps_after", no_read)
+    monkeypatch.setattr(tailer.BatchedReader, "read", no_read)
     monkeypatch.setattr(tailer, "_fetch", no_read)
     await record_steps(cluster, 30)
     steps = await receive_steps(comm, 30)
