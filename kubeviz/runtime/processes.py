@@ -45,6 +45,17 @@ def _started(cs: Obj) -> datetime | None:
     return parse_rfc3339(value) if value else None
 
 
+def on_volume(mounts: list[tuple[str, Backing, str]], path: str) -> tuple[Backing, str] | None:
+    """The volume a container path lies on, among mounts that outlive the pod (mount path,
+    backing, subPath), and the path within that volume; None when it lies on none."""
+    for target, where, sub in mounts:
+        prefix = target.rstrip("/") + "/"
+        if path.startswith(prefix):
+            rel = path[len(prefix):]
+            return where, posixpath.join(sub, rel) if sub else rel
+    return None
+
+
 class Processes:
     """Container processes of one cluster's nodes (lost when the worker restarts, and
     rebuilt the same from the pod spec: programs are deterministic)."""
@@ -177,12 +188,9 @@ class Processes:
             if when >= offset:
                 break
             done += 1
-            for target, where, sub in mounts if when > kept_until else ():
-                prefix = target.rstrip("/") + "/"
-                if path.startswith(prefix):
-                    rel = path[len(prefix):]
-                    changes.append((when, where, posixpath.join(sub, rel) if sub else rel, content))
-                    break
+            found = on_volume(mounts, path) if when > kept_until else None
+            if found is not None:
+                changes.append((when, *found, content))
         self.persisted[cid] = done
         return self.write_volume(cid.rpartition("//")[2], changes) if changes else 0
 

@@ -20,7 +20,7 @@ from kubeviz.clusters.models import Cluster
 from .context import container_context
 from .images import default_argv
 from .models import ExecWrite, InputEnded
-from .processes import ClusterNetwork, Processes, _started
+from .processes import ClusterNetwork, Processes, _started, on_volume
 from .servers import REASONS
 from .shell import Context, Fs
 from .shell.interp import SHELL_NAMES
@@ -106,13 +106,9 @@ def exec_writes_save(cluster: Cluster, pod: Obj, name: str, fs: Fs) -> None:
     mounts = processes_of(cluster).kept_mounts(pod, container_spec(pod, name))
     changes = []
     for _, path, content in journal:
-        for target, where, sub in mounts:
-            prefix = target.rstrip("/") + "/"
-            if path.startswith(prefix):
-                rel = path[len(prefix):]
-                changes.append((0.0, where, posixpath.join(sub, rel) if sub else rel,
-                                None if content is None else content[:MAX_FILE_CHARS]))
-                break
+        found = on_volume(mounts, path)
+        if found is not None:
+            changes.append((0.0, *found, None if content is None else content[:MAX_FILE_CHARS]))
     if changes:
         # Not the instance's own ID: its program's writes are kept by offset under that one.
         volume_write(cluster=cluster, writer=f"exec/{container_id}", changes=changes)
