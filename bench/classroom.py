@@ -126,6 +126,9 @@ class Figures:
     errors: list[str] = field(default_factory=list)
     #: websockets that closed without the load generator closing them
     drops: list[str] = field(default_factory=list)
+    #: every timed request: (seconds into the run, milliseconds, path's first segment), for
+    #: the slowest windows printed at the end (where a tail comes from)
+    timeline: list[tuple[float, float, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -144,6 +147,19 @@ class Learner:
     seen: int = 0
     #: pod name -> when its create was sent (perf_counter), until its step arrives
     waiting: dict[str, float] = field(default_factory=dict)
+
+
+def _print_slowest_windows(timeline: list[tuple[float, float, str]], start: float, width: float = 10.0) -> None:
+    """The three windows of ``width`` seconds with the slowest requests, as comments: a
+    tail spread evenly is the host's; one packed into a window is a stall worth finding."""
+    windows: dict[int, list[tuple[float, str]]] = {}
+    for at, took, kind in timeline:
+        windows.setdefault(int((at - start) // width), []).append((took, kind))
+    worst = sorted(windows.items(), key=lambda w: -max(took for took, _ in w[1]))[:3]
+    for index, calls in sorted(worst):
+        slow = Counter(kind for took, kind in calls if took > 250)
+        print(f"# {index * width:.0f}-{(index + 1) * width:.0f} s: {len(calls)} requests, max "
+              f"{max(took for took, _ in calls):.0f} ms, over 250 ms: {dict(slow) or 'none'}", flush=True)
 
 
 def _cpu(pid: int) -> float:
@@ -180,7 +196,7 @@ class Run:
         self.https = list(server.https_all)
         for i, learner in enumerate(learners):
             learner.daphne = i % len(self.http)
-        self.server_pids = [proc.pid for proc in server.processes.values()]
+        self.server_pids = {name: proc.pid for name, proc in server.processes.items()}
         self.backend_pids = backend_pids or []
         self.ssl = ssl.create_default_context(cafile=str(server.ca))
         self.stopping = False
@@ -204,7 +220,9 @@ class Run:
         except (aiohttp.ClientError, TimeoutError) as e:
             self.figures.errors.append(f"{method} {url}: {type(e).__name__}: {e}")
             return False
-        (self.figures.api if out is None else out).append((time.perf_counter() - started) * 1000)
+        took = (time.perf_counter() - started) * 1000
+        (self.figures.api if out is None else out).append(took)
+        self.figures.timeline.append((started, took, url.split("/", 4)[3]))
         if not 200 <= status < 300:
             self.figures.errors.append(f"{method} {url}: HTTP {status}")
             return False
@@ -330,10 +348,10 @@ class Run:
 
     # ---- the run -----------------------------------------------------------------------------
 
-    def _usage(self) -> tuple[float, float, float]:
-        """CPU seconds so far: kubeviz's processes, PostgreSQL and Redis, this process."""
-        return (sum(_cpu(pid) for pid in self.server_pids), sum(_tree_cpu(pid) for pid in self.backend_pids),
-                time.process_time())
+    def _usage(self) -> tuple[dict[str, float], float, float]:
+        """CPU seconds so far: each of kubeviz's processes, PostgreSQL and Redis, this process."""
+        return ({name: _tree_cpu(pid) for name, pid in self.server_pids.items()},
+                sum(_tree_cpu(pid) for pid in self.backend_pids), time.process_time())
 
     async def _progress(self, start: float) -> None:
         """A line a minute on stderr, so that a long run can be watched."""
@@ -370,7 +388,9 @@ class Run:
             loops.append(self.lesson_loop(learner, STEP_EVERY * i / n, until))
         await asyncio.gather(*loops)
         elapsed = time.perf_counter() - start
-        server, database, loadgen = (b - a for a, b in zip(before, self._usage(), strict=True))
+        after = self._usage()
+        each = {name: after[0][name] - before[0].get(name, 0.0) for name in after[0]}
+        server, database, loadgen = sum(each.values()), after[1] - before[1], after[2] - before[2]
         behind = await self._behind()
         self.stopping = True
         progress.cancel()
@@ -392,6 +412,8 @@ class Run:
             "classroom_room_update_p50": (percentile(f.room, 50), "ms"),
             "classroom_room_update_p99": (percentile(f.room, 99), "ms"),
             "classroom_server_cpu": (100 * server / elapsed, "% of one core"),
+            **{f"classroom_cpu_{name.replace('-', '_')}": (100 * used / elapsed, "% of one core")
+               for name, used in sorted(each.items()) if len(each) > 1},
         }
         if self.backend_pids:
             figures["classroom_postgres_redis_cpu"] = (100 * database / elapsed, "% of one core")
@@ -402,6 +424,7 @@ class Run:
             "classroom_sandboxes_behind": (behind, "sandboxes"),
             "classroom_host_load_1min": (os.getloadavg()[0], f"load on {os.cpu_count()} cpus"),
         })
+        _print_slowest_windows(f.timeline, start)
         kinds = Counter(DETAIL.sub("…", problem) for problem in f.errors + f.drops)
         for kind, count in kinds.most_common(8):
             print(f"# {count} × {kind}", flush=True)

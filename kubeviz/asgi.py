@@ -29,6 +29,8 @@ async def websockets(scope, receive, send):
     return await app(scope, receive, send)
 
 
+from kubeviz.web.warmup import warm  # noqa: E402
+
 httplimits.install()  # before Daphne's server starts: a too-long request line gets a 414
 
 application = ProtocolTypeRouter({
@@ -40,6 +42,9 @@ application = ProtocolTypeRouter({
     # wrap every frame sent afterwards.
     "websocket": websockets,
 })
+
+# A class arriving at once would otherwise fill every cache together (kubeviz.web.warmup).
+warm()
 
 # Everything loaded so far lives as long as the process: keep it out of the garbage
 # collector's generations, so that collections during a request (a 1,000-pod list makes

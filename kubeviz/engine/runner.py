@@ -83,10 +83,17 @@ class Engine:
                     self.enqueue(component.name, key)
         self.started = True
 
-    def pump(self) -> int:
-        """Apply new changes from the store to the cache and hand them to the handlers."""
+    def pump(self, *, head: int | None = None) -> int:
+        """Apply new changes from the store to the cache and hand them to the handlers.
+
+        ``head`` is the store's revision as the caller has just read it (the worker lists
+        every cluster's row each pass): at or below what the engine has seen, nothing can
+        have changed, and the store is not asked again.
+        """
         if not self.started:
             self.start()
+            return 0
+        if head is not None and head <= self.revision:
             return 0
         watched = self.watched()
         total = 0
@@ -242,9 +249,9 @@ class Engine:
                     self.pump()
         return done
 
-    def run_due(self, *, max_actions: int = 200) -> int:
-        """Run what is due by the clock now (live mode)."""
-        self.pump()
+    def run_due(self, *, max_actions: int = 200, head: int | None = None) -> int:
+        """Run what is due by the clock now (live mode); ``head`` as for ``pump``."""
+        self.pump(head=head)
         done = 0
         now = self.now()
         while done < max_actions:

@@ -118,20 +118,21 @@ class Worker:
                 # New here, or held by another worker since: start from the store.
                 engine = self.engines[cluster.pk] = Engine(cluster)
                 self.epochs[cluster.pk] = epoch
+            elif cluster.created != engine.cluster.created:
+                # Reset (wiped in place): nothing the engine remembers holds any more.
+                engine = self.engines[cluster.pk] = Engine(cluster)
             else:
-                created = engine.cluster.created
-                engine.cluster.refresh_from_db()
-                if engine.cluster.created != created:
-                    # Reset (wiped in place): nothing the engine remembers holds any more.
-                    engine = self.engines[cluster.pk] = Engine(engine.cluster)
+                # The listing has just read the row: take it rather than read it again (an
+                # idle cluster then costs this pass no query at all).
+                _refresh_from(engine.cluster, cluster)
             return self._drive(engine)
 
     def _drive(self, engine: Engine) -> int:
         cluster = engine.cluster
         if cluster.clock_mode == Cluster.CLOCK_LIVE:
-            return engine.run_due()
+            return engine.run_due(head=cluster.revision)
         if cluster.clock_mode == Cluster.CLOCK_STEP:
-            engine.pump()
+            engine.pump(head=cluster.revision)
             done = 0
             while cluster.steps_done + done < cluster.step_requests:
                 if not engine.step():
@@ -142,7 +143,7 @@ class Worker:
                 Cluster.objects.filter(pk=cluster.pk).update(steps_done=F("steps_done") + done)
                 cluster.steps_done += done
             return done
-        engine.pump()
+        engine.pump(head=cluster.revision)
         return 0
 
     def run(self, *, interval: float = 0.05) -> None:
@@ -161,3 +162,10 @@ class Worker:
                     time.sleep(interval if self.engines else max(interval, ASLEEP_INTERVAL))
         finally:
             lease_release(holder=self.holder)
+
+
+def _refresh_from(cluster: Cluster, row: Cluster) -> None:
+    """Copy a freshly read row's fields into the engine's instance (what ``refresh_from_db``
+    does, without its query): components hold on to that instance."""
+    for f in Cluster._meta.concrete_fields:
+        setattr(cluster, f.attname, getattr(row, f.attname))

@@ -8,6 +8,7 @@ for authors in docs/lessons.md.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,19 +133,25 @@ def lessons_all() -> list[Lesson]:
     return sorted((lesson_load(slug) for slug in lesson_slugs()), key=lambda lesson: (lesson.order, lesson.title))
 
 
-_cache: dict[str, tuple[float, Lesson]] = {}
+#: How long a lesson read from its files is served before they are looked at again: an
+#: author sees an edit within it, and a class does not stat every file on every move.
+RECHECK_SECONDS = 2.0
+#: slug -> (newest mtime of its files, when that was looked at, the lesson)
+_cache: dict[str, tuple[float, float, Lesson]] = {}
 
 
 def lesson_get(slug: str) -> Lesson | None:
     """A shipped lesson by slug, or None; read again only when one of its files changes."""
+    cached = _cache.get(slug)
+    now = time.monotonic()
+    if cached and now - cached[1] < RECHECK_SECONDS:
+        return cached[2]
     if slug not in lesson_slugs():
+        _cache.pop(slug, None)
         return None
     stamp = max(p.stat().st_mtime for p in (LESSONS_DIR / slug).rglob("*") if p.is_file())
-    cached = _cache.get(slug)
-    if cached and cached[0] == stamp:
-        return cached[1]
-    lesson = lesson_load(slug)
-    _cache[slug] = (stamp, lesson)
+    lesson = cached[2] if cached and cached[0] == stamp else lesson_load(slug)
+    _cache[slug] = (stamp, now, lesson)
     return lesson
 
 
