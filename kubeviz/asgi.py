@@ -34,8 +34,10 @@ from kubeviz.web.warmup import warm  # noqa: E402
 httplimits.install()  # before Daphne's server starts: a too-long request line gets a 414
 
 application = ProtocolTypeRouter({
-    # Checks come fifty a second: they grade in a lane of their own (kubeviz/lanes.py).
-    "http": BodySizeLimit(Lanes(django_asgi, settings.KUBEVIZ_LANE_URLS, settings.KUBEVIZ_CHECK_THREADS),
+    # Checks come fifty a second: they grade in a lane of their own; every other request
+    # answered whole is served in a pool, in two hops rather than fifteen (kubeviz/lanes.py).
+    "http": BodySizeLimit(Lanes(django_asgi, settings.KUBEVIZ_LANE_URLS, settings.KUBEVIZ_CHECK_THREADS,
+                                settings.KUBEVIZ_HTTP_THREADS),
                           settings.KUBEVIZ_MAX_BODY_BYTES),
     # No session or auth middleware: the consumer reads the session once, when it checks
     # who may watch (kubeviz.accounts.roles.identity_from_cookies); the middleware would

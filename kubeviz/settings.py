@@ -181,6 +181,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = KUBEVIZ_MAX_BODY_BYTES
 # them queues behind itself rather than slowing every other request (kubeviz/lanes.py); 0: off.
 KUBEVIZ_CHECK_THREADS = int(os.environ.get("KUBEVIZ_CHECK_THREADS", "1"))
 KUBEVIZ_LANE_URLS = ("api-attempt-check", "exercise-check")
+# Every other request answered whole is served in a pool of this many threads, in two hops
+# between the event loop and a thread instead of Django's fifteen (kubeviz/lanes.py);
+# kept under KUBEVIZ_DB_POOL_MAX so the websockets' readers always find a connection. 0: off.
+KUBEVIZ_HTTP_THREADS = int(os.environ.get("KUBEVIZ_HTTP_THREADS", "6"))
 # How many change-log revisions a cluster keeps for watches at least, whatever compaction.
 KUBEVIZ_WATCH_HISTORY = int(os.environ.get("KUBEVIZ_WATCH_HISTORY", "20000"))
 # kube-apiserver --etcd-compaction-interval (simulated seconds; default 5m): each round

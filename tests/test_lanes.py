@@ -1,5 +1,7 @@
 """Checks run in a lane of their own (kubeviz/lanes.py), through the real ASGI application:
-the same answers and permissions as anywhere else; a slow check holds only its lane."""
+the same answers and permissions as anywhere else; a slow check holds only its lane. Other
+requests answered whole are served in a shared pool, with the same answers; streams are
+not."""
 from __future__ import annotations
 
 import json
@@ -26,8 +28,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 ANSWER = 30
 
 
-def _app(threads: int = 1) -> Lanes:
-    return Lanes(get_asgi_application(), settings.KUBEVIZ_LANE_URLS, threads)
+def _app(threads: int = 1, general: int = 0) -> Lanes:
+    return Lanes(get_asgi_application(), settings.KUBEVIZ_LANE_URLS, threads, general)
 
 
 def _headers(token: str | None) -> list[tuple[bytes, bytes]]:
@@ -143,5 +145,92 @@ def test_a_check_answers_while_a_long_request_is_in_flight(people, monkeypatch):
 
     try:
         assert async_to_sync(run)() == (200, 200)
+    finally:
+        opened.set()
+
+
+#: requests of every door, each answered the same in the pool as on Django's own path
+DOORS = [
+    ("GET", "/api/exercises/", "ada"),
+    ("GET", "/api/attempts/{open}/", "bob"),  # someone else's: 404 with a Status
+    ("GET", "/api/exercises/", None),
+    ("GET", "/k8s/demo/api/v1/namespaces/default/configmaps", "cluster"),
+    ("GET", "/k8s/demo/api/v1/namespaces/default/configmaps/missing", "cluster"),
+    ("POST", "/k8s/demo/api/v1/namespaces/default/configmaps", "cluster"),  # no body: 400/422
+    ("GET", "/k8s/demo/api/v1/namespaces/default/configmaps", "ada"),  # not the cluster's token
+    ("GET", "/no/such/page/", None),
+]
+
+
+def test_the_pool_answers_every_door_as_django_does(people, cluster):
+    from kubeviz.apiserver.tokens import cluster_token
+
+    tokens = {**people, "cluster": cluster_token(cluster)}
+
+    async def answers(app: Lanes) -> list[tuple[int, bytes]]:
+        out = []
+        for method, path, who in DOORS:
+            comm = _request(app, method, path.format(open=people["open"]), tokens[who] if who else None)
+            response = await comm.get_response(timeout=ANSWER)
+            out.append((response["status"], response["body"]))
+        return out
+
+    pooled = async_to_sync(answers)(_app(threads=0, general=2))
+    plain = async_to_sync(answers)(_app(threads=0, general=0))
+    assert [status for status, _ in pooled] == [status for status, _ in plain]
+    assert len({status for status, _ in pooled}) >= 4, pooled  # the table reaches several answers
+    for (status, body), (_, expected) in zip(pooled, plain, strict=True):
+        if status != 200:
+            assert body == expected  # the same Status or page, word for word
+    assert [json.loads(body)["kind"] for status, body in pooled[3:4]] == ["ConfigMapList"]
+
+
+@pytest.mark.parametrize(("method", "path", "query", "streams"), [
+    ("GET", "/k8s/demo/api/v1/pods", b"watch=1", True),
+    ("GET", "/k8s/demo/api/v1/namespaces/default/pods", b"labelSelector=a%3Db&watch=true", True),
+    ("GET", "/k8s/demo/api/v1/namespaces/default/pods/web/log", b"follow=true&container=c", True),
+    ("GET", "/k8s/demo/api/v1/watch/pods", b"", True),
+    ("GET", "/k8s/demo/api/v1/pods", b"limit=500", False),
+    ("GET", "/k8s/demo/api/v1/pods", b"allowWatchBookmarks=true", False),
+    ("POST", "/k8s/demo/api/v1/namespaces/default/pods", b"watch=1", False),
+    ("GET", "/api/clusters/", b"watch=1", False),  # only the Kubernetes API streams
+])
+def test_what_streams(method, path, query, streams):
+    from kubeviz.lanes import streams as is_stream
+
+    assert is_stream({"type": "http", "method": method, "path": path, "query_string": query}) is streams
+
+
+def test_a_watch_streams_beside_a_full_pool(people, cluster, monkeypatch):
+    """With the pool's one thread held, a plain request waits for it while a watch, which
+    keeps Django's own path, opens at once."""
+    from kubeviz.api import exercises as api
+    from kubeviz.apiserver.tokens import cluster_token
+
+    opened, listing = threading.Event(), api.exercises_list
+
+    def slow_list(**kwargs):
+        assert opened.wait(ANSWER), "the test never let the listing go on"
+        return listing(**kwargs)
+
+    monkeypatch.setattr(api, "exercises_list", slow_list)
+    app, token = _app(threads=0, general=1), cluster_token(cluster)
+
+    async def run() -> tuple[int, int, int]:
+        held = await _send(_request(app, "GET", "/api/exercises/", people["ada"]))
+        assert await held.receive_nothing(timeout=0.2)
+        queued = await _send(_request(app, "GET", "/k8s/demo/api/v1/namespaces/default/configmaps", token))
+        watch = HttpCommunicator(app, "GET", "/k8s/demo/api/v1/namespaces/default/configmaps?watch=1",
+                                 headers=_headers(token))
+        await _send(watch)
+        start = await watch.receive_output(timeout=ANSWER)  # the watch's headers, while the pool is full
+        assert await queued.receive_nothing(timeout=0.3)  # the plain request waits for the thread
+        opened.set()
+        answers = (await _answer(held))[0], (await _answer(queued))[0]
+        watch.stop(exceptions=False)  # the client goes away
+        return start["status"], *answers
+
+    try:
+        assert async_to_sync(run)() == (200, 200, 200)
     finally:
         opened.set()
