@@ -72,3 +72,40 @@ def take(cluster_id: int, column: str, count: int) -> int:
     last = read(cluster_id, column)
     write(cluster_id, column, last + count)
     return last + 1
+
+
+# ---- counts of entries ---------------------------------------------------------------------
+# How many entries a resource has (the site's pod quota asks on every pod's admission) is
+# kept the same way, for the transaction's length: counted once, then moved by the
+# transaction's own creates and deletes, which nobody else can interleave while it holds
+# the cluster. Forgotten with the counters, and by any bulk change of the cluster.
+
+
+def _count_key(resource: str) -> str:
+    return f"count:{resource}"
+
+
+def count_get(cluster_id: int, resource: str) -> int | None:
+    db = _transaction()
+    return None if db is None else db.counters.get((_count_key(resource), cluster_id))
+
+
+def count_put(cluster_id: int, resource: str, value: int) -> None:
+    db = _transaction()
+    if db is not None and (not hasattr(db, "may_cache") or db.may_cache(cluster_id)):
+        db.counters[(_count_key(resource), cluster_id)] = value
+
+
+def count_move(cluster_id: int, resource: str, by: int) -> None:
+    """A create (+1) or delete (-1) of one entry of ``resource``."""
+    db = _transaction()
+    key = (_count_key(resource), cluster_id)
+    if db is not None and key in db.counters:
+        db.counters[key] += by
+
+
+def counts_forget(cluster_id: int) -> None:
+    db = _transaction()
+    if db is not None:
+        for key in [k for k in db.counters if k[1] == cluster_id and str(k[0]).startswith("count:")]:
+            del db.counters[key]

@@ -32,11 +32,16 @@ class Entry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["cluster", "key"], name="entry_unique_key"),
         ]
+        # Lists are read in key order (continue tokens are keys): the key last in an index
+        # lets it serve the order too. Without, SQLite's planner walked the whole cluster in
+        # key order (the unique index) to avoid a sort: 6.5 ms for an empty list at 7,000
+        # entries, on every pod's admission.
         indexes = [
-            models.Index(fields=["cluster", "resource", "namespace", "name"]),
+            models.Index(fields=["cluster", "resource", "key"], name="entry_resource_key"),
+            models.Index(fields=["cluster", "resource", "namespace", "key"], name="entry_namespace_key"),
             models.Index(fields=["cluster", "uid"]),
-            models.Index(fields=["cluster", "owner_uid"]),
-            models.Index(fields=["cluster", "resource", "node_name"]),
+            models.Index(fields=["cluster", "owner_uid", "key"], name="entry_owner_key"),
+            models.Index(fields=["cluster", "resource", "node_name", "key"], name="entry_node_key"),
         ]
 
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from kubeviz.clusters.models import Cluster
 
 from . import counters, fencing, sql
-from .models import Change, Entry
+from .models import Change
 
 
 class StoreError(Exception):
@@ -169,6 +169,7 @@ def _written(cluster_id: int) -> tuple[int, list[tuple]] | None:
 
 def _forget_cluster(cluster_id: int) -> None:
     """Forget what this transaction remembered of a cluster's rows (a bulk change)."""
+    counters.counts_forget(cluster_id)
     known = _known_rows()
     if hasattr(known, "forget_cluster"):
         known.forget_cluster(cluster_id)  # type: ignore[union-attr]
@@ -283,10 +284,17 @@ _RANGE_KEPT = 20
 
 
 def count(cluster_id: int, resource: str, namespace: str | None = None) -> int:
-    qs = Entry.objects.filter(cluster_id=cluster_id, resource=resource)
+    """How many entries of ``resource`` there are (in ``namespace``); a whole resource's
+    count is kept by a write transaction (``counters.count_get``)."""
     if namespace is not None:
-        qs = qs.filter(namespace=namespace)
-    return qs.count()
+        return sql.one('SELECT COUNT(*) FROM "etcd_entry" WHERE "cluster_id" = %s AND "resource" = %s '
+                       'AND "namespace" = %s', (cluster_id, resource, namespace))[0]
+    found = counters.count_get(cluster_id, resource)
+    if found is None:
+        found = sql.one('SELECT COUNT(*) FROM "etcd_entry" WHERE "cluster_id" = %s AND "resource" = %s',
+                        (cluster_id, resource))[0]
+        counters.count_put(cluster_id, resource, found)
+    return found
 
 
 @_write
@@ -317,6 +325,7 @@ def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> Ke
             known.pop((cluster_id, key), None)  # read afresh (with its id) if asked for
     if inserted:
         _set_revision(cluster_id, rev)
+        counters.count_move(cluster_id, index.resource, +1)
         _append_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, None)
         return KeyValue(key, value, rev, rev, 1)
     raise KeyExists(key)
@@ -362,6 +371,7 @@ def delete(cluster_id: int, key: str, *, expected_mod_revision: int | None = Non
     if refused is None:
         assert row is not None
         sql.later('DELETE FROM "etcd_entry" WHERE "id" = %s', (row[5],))
+        counters.count_move(cluster_id, row[6], -1)
         _remember_row(cluster_id, key, None)
         _set_revision(cluster_id, rev)
         text = sql.text(row[1])

@@ -111,6 +111,37 @@ def test_range_is_in_key_order_and_pages_with_after_key(c1):
     assert store.count(c1.pk, "configmaps", namespace="other") == 0
 
 
+def test_a_transaction_counts_its_own_creates_and_deletes(c1):
+    """The count a write transaction keeps moves with its creates and deletes, survives a
+    released savepoint, and is what the table says after a savepoint is rolled back."""
+    from django.db import transaction
+
+    _put(c1, "a", {})
+    with transaction.atomic():
+        store.hold(c1.pk)
+        assert store.count(c1.pk, "configmaps") == 1
+        _put(c1, "b", {})
+        _put(c1, "z", {}, resource="secrets")
+        assert (store.count(c1.pk, "configmaps"), store.count(c1.pk, "secrets")) == (2, 1)
+        with transaction.atomic():
+            store.delete(c1.pk, _key("a"))
+        assert store.count(c1.pk, "configmaps") == 1
+        try:
+            with transaction.atomic():
+                _put(c1, "c", {})
+                _put(c1, "d", {})
+                assert store.count(c1.pk, "configmaps") == 3
+                raise RuntimeError("undo")
+        except RuntimeError:
+            pass
+        assert store.count(c1.pk, "configmaps") == 1
+        store.wipe(c1.pk)
+        assert store.count(c1.pk, "configmaps") == 0
+        _put(c1, "e", {})
+        assert store.count(c1.pk, "configmaps") == 1
+    assert store.count(c1.pk, "configmaps") == Entry.objects.filter(cluster=c1, resource="configmaps").count() == 1
+
+
 def test_range_narrowed_by_a_top_level_string_field(c1):
     _put(c1, "a", {"reason": "BackOff", "type": "Warning"})
     _put(c1, "b", {"reason": "Pulled", "type": "Normal"})
