@@ -101,6 +101,8 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["ENGINE"] = "kubeviz.etcd.postgresql"  # keeps locked clusters' counters
+    if os.environ.get("KUBEVIZ_DB_SERVER_BINDING", "1") == "1":
+        DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": KUBEVIZ_DB_POOL_MIN,
         "max_size": KUBEVIZ_DB_POOL_MAX,

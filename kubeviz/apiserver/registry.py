@@ -464,6 +464,11 @@ def objects(cluster: Cluster, plural: str, namespace: str | None = None, **index
     ]
 
 
+def names(cluster: Cluster, plural: str) -> list[str]:
+    """The names of every object of a resource, in all namespaces, without reading them."""
+    return store.names(cluster.pk, by_plural(plural).plural)
+
+
 def count(cluster: Cluster, plural: str, namespace: str | None = None) -> int:
     """How many objects of a resource there are, without reading them."""
     return store.count(cluster.pk, by_plural(plural).plural, namespace)
@@ -546,9 +551,11 @@ def create(
     dry_run: bool = False,
     manager: str | None = None,
     applied: Obj | None = None,
+    blind: bool = False,
 ) -> Obj:
     """POST. With a field ``manager`` (requests through the API), managedFields records it:
-    as an Update, or as an Apply of ``applied`` (server-side apply creating the object)."""
+    as an Update, or as an Apply of ``applied`` (server-side apply creating the object).
+    ``blind``: the caller does not wait to hear that the name was taken (``store.create``)."""
     _type_errors(body, strategy)
     obj = deep_copy(body)
     _check_kind(obj, strategy)
@@ -591,7 +598,7 @@ def create(
             raise errors.already_exists(strategy.plural, meta["name"], strategy.group)
         return _decorate(obj, strategy, store.current_revision(cluster.pk))
     try:
-        kv = store.create(cluster.pk, strategy.key(ns, meta["name"]), obj, _index(strategy, obj))
+        kv = store.create(cluster.pk, strategy.key(ns, meta["name"]), obj, _index(strategy, obj), blind=blind)
     except store.KeyExists:
         raise errors.already_exists(strategy.plural, meta["name"], strategy.group) from None
     _record_write(cluster, strategy, obj, kv.mod_revision, "create")

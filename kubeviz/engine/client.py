@@ -158,11 +158,15 @@ class Client:
             "firstTimestamp": stamp, "lastTimestamp": stamp, "count": 1,
             "reportingComponent": _event_source(source_component), "reportingInstance": host or _event_source(source_component),
         }
+        if not self.events.seeded:
+            self.events.seed(registry.names(self.cluster, "events"))
         for _ in range(3):
             name = f"{meta['name']}.{self.events.timestamp_ns(self.now()):x}"
             body["metadata"]["name"] = name
             try:
-                registry.create(self.cluster, events, namespace, body, actor=self.actor)
+                # Blind: a recorder that finds the name taken drops the Event ("Server
+                # rejected event (will not retry!)"), so nothing waits to hear it was stored.
+                registry.create(self.cluster, events, namespace, body, actor=self.actor, blind=True)
             except errors.StatusError as exc:
                 if exc.code in (403, 404):
                     # The recorder drops an Event its namespace refuses (being terminated, or gone).

@@ -6,6 +6,12 @@ describe`` shows Pulled, Created, Started in that order even within one second. 
 (same object, type, reason and message) is not a new Event: the recorder remembers which
 Event it went to and counts it there. The memory lives in the component process, as in a
 real cluster: a restarted component starts new Events for old repeats.
+
+A real recorder's clock never repeats an instant; a simulated one does (a paused clock, a
+new engine for the same cluster). So a recorder starts after the newest name the cluster
+already holds (``seed``): its Events never take a name that is in use, which matters
+because an Event is created without waiting to hear that its name was free (the recorder
+drops one the server refuses, as client-go's does).
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ class EventCorrelator:
     def __init__(self) -> None:
         self._names: OrderedDict[tuple[str, ...], str] = OrderedDict()
         self._last_ns = 0
+        self.seeded = False
 
     def existing(self, key: tuple[str, ...]) -> str | None:
         """The Event a repeat of ``key`` goes to, if this recorder made one."""
@@ -37,6 +44,15 @@ class EventCorrelator:
 
     def forget(self, key: tuple[str, ...]) -> None:
         self._names.pop(key, None)
+
+    def seed(self, names: list[str]) -> None:
+        """Start after the newest of these Event names (``<object>.<ns, hex>``)."""
+        for name in names:
+            try:
+                self._last_ns = max(self._last_ns, int(name.rpartition(".")[2], 16))
+            except ValueError:
+                continue  # not a recorder's name (an Event made through the API)
+        self.seeded = True
 
     def timestamp_ns(self, now: datetime) -> int:
         """``now`` in nanoseconds, strictly after the last one given (several events share

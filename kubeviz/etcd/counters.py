@@ -104,6 +104,13 @@ def count_move(cluster_id: int, resource: str, by: int) -> None:
         db.counters[key] += by
 
 
+def count_forget(cluster_id: int, resource: str) -> None:
+    """A write whose effect on the count is not known (a blind create)."""
+    db = _transaction()
+    if db is not None:
+        db.counters.pop((_count_key(resource), cluster_id), None)
+
+
 def counts_forget(cluster_id: int) -> None:
     db = _transaction()
     if db is not None:

@@ -179,6 +179,13 @@ def many(sql: str, param_rows: list[tuple]) -> None:
         cursor.executemany(sql, param_rows)
 
 
+def defers_writes() -> bool:
+    """Whether ``later`` holds writes for the next round trip here (kubeviz's PostgreSQL
+    backend, inside a transaction) rather than running them at once."""
+    pg = _batching()
+    return pg is not None and pg.in_atomic_block
+
+
 def later(sql: str, params: tuple | list = ()) -> None:
     """Run a write whose result nobody reads. On PostgreSQL inside a transaction it waits
     for the next round trip (the next read, or the commit); elsewhere it runs now."""

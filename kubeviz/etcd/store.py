@@ -196,15 +196,22 @@ def _check(row: tuple | None, key: str, expected_mod_revision: int | None) -> St
     return None
 
 
-def _append_change(cluster_id: int, rev: int, key: str, resource: str, namespace: str, type_: str,
-                   value: str, prev: str | None) -> None:
-    """Log a write; ``value`` and ``prev`` are JSON text (the entry's own, never re-encoded)."""
+def _note_change(cluster_id: int, rev: int, key: str, resource: str, namespace: str, type_: str,
+                 value: str, prev: str | None) -> None:
+    """What the transaction remembers of a write it logs (its own change records, and that
+    its lists of ``resource`` are out of date)."""
     written = _written(cluster_id)
     if written is not None:
         written[1].append((rev, type_, key, resource, namespace, value, prev))
     known = _known_rows()
     if hasattr(known, "written"):
         known.written(cluster_id, resource)  # type: ignore[union-attr]
+
+
+def _append_change(cluster_id: int, rev: int, key: str, resource: str, namespace: str, type_: str,
+                   value: str, prev: str | None) -> None:
+    """Log a write; ``value`` and ``prev`` are JSON text (the entry's own, never re-encoded)."""
+    _note_change(cluster_id, rev, key, resource, namespace, type_, value, prev)
     j = sql.json_placeholder()
     sql.later(
         'INSERT INTO "etcd_change" ("cluster_id", "revision", "key", "resource", "namespace", "type", "value", "prev_value") '
@@ -283,6 +290,12 @@ def range_(
 _RANGE_KEPT = 20
 
 
+def names(cluster_id: int, resource: str) -> list[str]:
+    """The names of every entry of ``resource``, without their values."""
+    return [row[0] for row in sql.rows('SELECT "name" FROM "etcd_entry" WHERE "cluster_id" = %s AND "resource" = %s',
+                                       (cluster_id, resource))]
+
+
 def count(cluster_id: int, resource: str, namespace: str | None = None) -> int:
     """How many entries of ``resource`` there are (in ``namespace``); a whole resource's
     count is kept by a write transaction (``counters.count_get``)."""
@@ -298,8 +311,14 @@ def count(cluster_id: int, resource: str, namespace: str | None = None) -> int:
 
 
 @_write
-def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> KeyValue:
-    """Put a key that must not exist yet (etcd txn: create_revision == 0)."""
+def create(cluster_id: int, key: str, value: dict[str, Any], index: Index, *, blind: bool = False) -> KeyValue:
+    """Put a key that must not exist yet (etcd txn: create_revision == 0).
+
+    ``blind``: the writer will not wait to hear whether the key existed (an Event, which
+    the recorder drops when the server refuses it). On PostgreSQL inside a transaction the
+    insert, and its change record only if the insert happened, then travel with the next
+    round trip instead of costing one of their own; a key that existed stays as it was,
+    its revision unused. Elsewhere it is an ordinary create."""
     rev = _lock(cluster_id) + 1
     text = sql.dumps(value)
     j = sql.json_placeholder()
@@ -312,6 +331,19 @@ def create(cluster_id: int, key: str, value: dict[str, Any], index: Index) -> Ke
     )
     params = (cluster_id, key, index.resource, index.namespace, index.name, index.uid, index.node_name,
               index.owner_uid, text, rev, rev)
+    if blind and sql.defers_writes():
+        sql.later(
+            f'WITH "created" AS ({insert} RETURNING 1) INSERT INTO "etcd_change" ("cluster_id", "revision", "key", '
+            f'"resource", "namespace", "type", "value", "prev_value") SELECT %s, %s, %s, %s, %s, %s, {j}, NULL FROM "created"',
+            (*params, cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text),
+        )
+        known = _known_rows()
+        if known is not None:
+            known.pop((cluster_id, key), None)  # read afresh if asked for: it may not be there
+        counters.count_forget(cluster_id, index.resource)
+        _set_revision(cluster_id, rev)
+        _note_change(cluster_id, rev, key, index.resource, index.namespace, Change.PUT, text, None)
+        return KeyValue(key, value, rev, rev, 1)
     if sql.locks_rows():
         # PostgreSQL: remember the new row, id and all, so that writing it next costs no read.
         found = sql.one(insert + ' RETURNING "id"', params)

@@ -150,9 +150,9 @@ def _coalesced(pending: list) -> list:
 _JOINED = object()
 
 
-class Cursor(base.Cursor):
-    """Django's cursor, sending the connection's pending statements in the same pipeline
-    as its own (the ORM's statements cost no extra round trip either)."""
+class _Pipelined:
+    """Sends the connection's pending statements in the same pipeline as the cursor's own
+    (the ORM's statements cost no extra round trip either)."""
 
     def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
         owner = getattr(self.connection, "kubeviz_owner", None)
@@ -173,6 +173,17 @@ class Cursor(base.Cursor):
         return None
 
 
+class Cursor(_Pipelined, base.Cursor):
+    """Django's cursor binding parameters in the client, pipelined."""
+
+
+class ServerBindingCursor(_Pipelined, base.ServerBindingCursor):
+    """Django's cursor binding parameters in the server, pipelined: with psycopg's
+    automatic preparation, a statement the engine runs thousands of times is parsed and
+    planned once per connection, and its parameters are sent as they are, not quoted into
+    its text in Python."""
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -188,13 +199,20 @@ class DatabaseWrapper(base.DatabaseWrapper):
         #: clusters whose steps this transaction wrote, announced at commit, with the
         #: steps (None: unknown, the listeners read them)
         self.announce: dict[int, list[dict] | None] = {}
+        #: whether parameters are bound in the server (OPTIONS server_side_binding)
+        self.binds_in_server = self.settings_dict["OPTIONS"].get("server_side_binding") is True
+        #: savepoints rolled back before they were sent (their release must not be sent either)
+        self.unsent_rolled_back: set[str] = set()
         #: statements (sql, params, many) and unsent savepoints waiting for the next round trip
         self.pending: list[tuple[str, Any, bool] | _Savepoint] = []
 
     def get_connection_params(self) -> dict[str, Any]:
         params = super().get_connection_params()
-        if params.get("cursor_factory") is base.Cursor:
+        factory = params.get("cursor_factory")
+        if factory is base.Cursor:
             params["cursor_factory"] = Cursor
+        elif factory is base.ServerBindingCursor:
+            params["cursor_factory"] = ServerBindingCursor
         return params
 
     def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
@@ -218,8 +236,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         for item in _coalesced(pending):
             if isinstance(item, _Savepoint):
                 cursor.execute(self.ops.savepoint_create_sql(str(item)))
+            elif item[2] is _JOINED and self.binds_in_server:
+                # The one-row statement, prepared once, executed for each row in this
+                # pipeline: its parameters go as they are, nothing is quoted in Python.
+                cursor.executemany(item[0], item[1])
             elif item[2] is _JOINED:
-                # Each row bound on its own (the one-row statement's parse is cached; a
+                # Each row quoted on its own (the one-row statement's parse is cached; a
                 # statement of N rows would be parsed afresh for every N).
                 head, values = item[0].split(" VALUES ", 1)
                 cursor.execute(head + " VALUES " + ", ".join(cursor.mogrify(values, row) for row in item[1]))
@@ -281,6 +303,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.entry_rows.resume(cluster_id, self.counters[("revision", cluster_id)])
 
     def forget(self) -> None:
+        self.unsent_rolled_back.clear()
         self.locked.clear()
         self.counters.clear()
         self.dirty_counters.clear()
@@ -361,6 +384,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.pending.append(_Savepoint(sid))
 
     def _savepoint_commit(self, sid: str) -> None:
+        if sid in self.unsent_rolled_back:
+            # Django releases a savepoint after rolling back to it; this one never reached
+            # the server, so neither may its release.
+            self.unsent_rolled_back.discard(sid)
+            return
         unsent = self._unsent(sid)
         if unsent is not None:
             del self.pending[unsent]  # never sent: what followed it joins the outer scope
@@ -376,6 +404,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         unsent = self._unsent(sid)
         if unsent is not None:
             del self.pending[unsent:]  # nothing after it reached the server
+            self.unsent_rolled_back.add(sid)
             return
         self.pending.clear()  # all of it came after the savepoint, which undoes it anyway
         super()._savepoint_rollback(sid)
