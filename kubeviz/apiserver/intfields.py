@@ -8,7 +8,7 @@ generically, says which paths are which width.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
 from typing import Any
 
 from . import errors
@@ -98,16 +98,25 @@ INT_FIELDS: dict[str, list[Field]] = {
 _BOUNDS = {32: (-(2**31), 2**31 - 1), 64: (-(2**63), 2**63 - 1)}
 
 
-def _values(obj: Any, parts: list[str]) -> Iterator[Any]:
-    if not parts:
-        yield obj
-        return
-    head, rest = parts[0], parts[1:]
-    if head == "*":
-        for item in obj if isinstance(obj, list) else []:
-            yield from _values(item, rest)
-    elif isinstance(obj, dict) and head in obj:
-        yield from _values(obj[head], rest)
+def _values(obj: Any, parts: tuple[str, ...]) -> list[Any]:
+    """The values at ``parts`` (``*``: every item of a list), level by level: most paths
+    end at their first or second step, and every object written is walked for all of its
+    kind's paths."""
+    current = [obj]
+    for head in parts:
+        found: list[Any] = []
+        if head == "*":
+            for item in current:
+                if isinstance(item, list):
+                    found.extend(item)
+        else:
+            for item in current:
+                if isinstance(item, dict) and head in item:
+                    found.append(item[head])
+        if not found:
+            return found
+        current = found
+    return current
 
 
 def _fits(value: Any, bits: int) -> bool:
@@ -121,12 +130,16 @@ def _fits(value: Any, bits: int) -> bool:
 
 def check_int_fields(strategy: Strategy, obj: Any) -> None:
     """Raise the decoder's 400 for the first int32/int64 field whose number does not fit."""
-    for path, struct, bits in INT_FIELDS.get(strategy.kind, []):
-        for value in _values(obj, path.split(".")):
+    for parts, struct, bits in _split(strategy.kind):
+        for value in _values(obj, parts):
             if not _fits(value, bits):
-                go_path = ".".join(p for p in path.split(".") if p != "*")
+                go_path = ".".join(p for p in parts if p != "*")
                 raise errors.bad_request(
                     f'{strategy.kind} in version "{strategy.version}" cannot be handled as a {strategy.kind}: '
                     f"json: cannot unmarshal number {value!r} into Go struct field {struct}.{go_path} of type int{bits}"
                 )
 
+
+@functools.cache
+def _split(kind: str) -> tuple[tuple[tuple[str, ...], str, int], ...]:
+    return tuple((tuple(path.split(".")), struct, bits) for path, struct, bits in INT_FIELDS.get(kind, []))
